@@ -1,0 +1,156 @@
+// The grant: one person's time-bound access to one role, from request to end.
+// States form a union keyed on `status`; only `transition()` moves between them.
+import type { Millis } from './duration.js';
+import type { Enforcement, PrincipalSet } from './role.js';
+
+/** Epoch milliseconds. The core never reads a clock: `now` is always an argument. */
+export type Instant = number;
+
+export type GrantStatus =
+  | 'requested'
+  | 'pending_approval'
+  | 'scheduled'
+  | 'active'
+  | 'expired'
+  | 'revoked'
+  | 'cancelled'
+  | 'denied'
+  | 'failed';
+
+export type EndedStatus = 'expired' | 'revoked' | 'cancelled' | 'denied' | 'failed';
+export type OpenStatus = Exclude<GrantStatus, EndedStatus>;
+
+export const ENDED_STATUSES: readonly EndedStatus[] = [
+  'expired',
+  'revoked',
+  'cancelled',
+  'denied',
+  'failed',
+];
+export const OPEN_STATUSES: readonly OpenStatus[] = [
+  'requested',
+  'pending_approval',
+  'scheduled',
+  'active',
+];
+
+export function isEnded(status: GrantStatus): status is EndedStatus {
+  return (ENDED_STATUSES as readonly string[]).includes(status);
+}
+
+export interface Approval {
+  readonly approver: string;
+  readonly at: Instant;
+  readonly comment?: string;
+  /** Set when a break-glass requester approved their own request. */
+  readonly selfApproval?: true;
+}
+
+/** The role's policy as it stood when the grant was requested. */
+export interface GrantPolicy {
+  readonly maxDuration: Millis;
+  readonly approvalRequired: boolean;
+  readonly approvers: PrincipalSet;
+  readonly quorum: number;
+  readonly allowSelfApproval: boolean;
+  readonly breakGlass: boolean;
+  readonly enforcement: Enforcement;
+}
+
+export interface PendingExtension {
+  readonly requestedAt: Instant;
+  readonly endsAt: Instant;
+  readonly justification?: string;
+  readonly ticket?: string;
+  readonly approvals: readonly Approval[];
+}
+
+interface GrantBase {
+  readonly id: string;
+  readonly role: string;
+  /** The person, by principal id (their UPN / e-mail, lower case). */
+  readonly principal: string;
+  readonly accounts: readonly string[];
+  readonly duration: Millis;
+  readonly justification?: string;
+  readonly ticket?: string;
+  readonly requestedStart?: Instant;
+  readonly requestedAt: Instant;
+  readonly policy: GrantPolicy;
+  readonly approvals: readonly Approval[];
+}
+
+export interface RequestedGrant extends GrantBase {
+  readonly status: 'requested';
+}
+
+export interface PendingApprovalGrant extends GrantBase {
+  readonly status: 'pending_approval';
+}
+
+export interface ScheduledGrant extends GrantBase {
+  readonly status: 'scheduled';
+  readonly startsAt: Instant;
+  readonly endsAt: Instant;
+  /** When the window was last authorised (submission, final approval). */
+  readonly authorizedAt: Instant;
+}
+
+export interface ActiveGrant extends GrantBase {
+  readonly status: 'active';
+  readonly startsAt: Instant;
+  readonly endsAt: Instant;
+  readonly authorizedAt: Instant;
+  readonly activatedAt: Instant;
+  readonly extension?: PendingExtension;
+  readonly extensions: number;
+}
+
+export interface EndedGrant extends GrantBase {
+  readonly status: EndedStatus;
+  readonly endedAt: Instant;
+  readonly endedBy: string;
+  readonly endReason: string;
+  /** The access window, when the grant had one. */
+  readonly startsAt?: Instant;
+  readonly endsAt?: Instant;
+  /** True when access was (or may have been) granted in the target: removal must be ensured. */
+  readonly hadAccess: boolean;
+}
+
+export type Grant =
+  | RequestedGrant
+  | PendingApprovalGrant
+  | ScheduledGrant
+  | ActiveGrant
+  | EndedGrant;
+
+/** What the target must hold for a grant: one item per group or per account. */
+export type Entitlement =
+  | {
+      readonly kind: 'group-membership';
+      readonly group: string;
+      readonly user: string;
+    }
+  | {
+      readonly kind: 'account-assignment';
+      readonly permissionSet: string;
+      readonly account: string;
+      readonly user: string;
+    };
+
+/** A stable string key for an entitlement: used for per-key serialisation and set arithmetic. */
+export function entitlementKey(entitlement: Entitlement): string {
+  switch (entitlement.kind) {
+    case 'group-membership':
+      return `group:${entitlement.group}:${entitlement.user}`;
+    case 'account-assignment':
+      return `assignment:${entitlement.permissionSet}:${entitlement.account}:${entitlement.user}`;
+    default:
+      return assertNever(entitlement);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,29 @@
+// Ends live cloud sessions that outlast a removed entitlement (see ARCHITECTURE.md §4).
+import type { Entitlement, Instant } from '../core/grant.js';
+
+export interface SessionRevocation {
+  readonly entitlement: Entitlement;
+  /** Sessions issued before this moment are denied. */
+  readonly cutoff: Instant;
+}
+
+export type RevocationOutcome =
+  | { readonly state: 'done'; readonly detail: string }
+  | { readonly state: 'skipped'; readonly detail: string }
+  | { readonly state: 'failed'; readonly retryable: boolean; readonly message: string };
+
+export interface SessionRevoker {
+  readonly name: string;
+  revokeSessions(revocation: SessionRevocation): Promise<RevocationOutcome>;
+}
+
+/** Does nothing: the stand-in until the Identity Center adapter brings the real one. */
+export class NoopSessionRevoker implements SessionRevoker {
+  readonly name = 'none';
+  revokeSessions(revocation: SessionRevocation): Promise<RevocationOutcome> {
+    return Promise.resolve({
+      state: 'skipped',
+      detail: `no session revoker configured; sessions of ${revocation.entitlement.user} issued before removal live until they expire`,
+    });
+  }
+}

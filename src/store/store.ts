@@ -1,0 +1,86 @@
+// The store port: grants (with optimistic concurrency), the audit chain, leases and a few
+// settings. Implemented by Kysely over SQLite (default) and PostgreSQL (DATABASE_URL).
+import type { Grant, GrantStatus, Instant } from '../core/grant.js';
+import type { AuditEntry, AuditInput } from '../audit/audit-entry.js';
+
+export interface StoredGrant {
+  readonly grant: Grant;
+  /** Row version; every update must name the version it read. */
+  readonly version: number;
+}
+
+export interface GrantQuery {
+  readonly principal?: string;
+  readonly role?: string;
+  readonly roles?: readonly string[];
+  readonly statuses?: readonly GrantStatus[];
+  /** Newest first; default 100, at most 1000. */
+  readonly limit?: number;
+  /** Grants requested before this id's request (keyset paging); optional. */
+  readonly before?: string;
+}
+
+export interface AuditQuery {
+  readonly grantId?: string;
+  readonly actor?: string;
+  readonly action?: string;
+  /** Entries with seq greater than this. */
+  readonly afterSeq?: number;
+  readonly since?: Instant;
+  readonly until?: Instant;
+  /** Default 100, at most 10,000. */
+  readonly limit?: number;
+}
+
+/** Thrown by `updateGrant` when the row's version is no longer the one read. */
+export class VersionConflictError extends Error {
+  constructor(readonly grantId: string, readonly expectedVersion: number) {
+    super(`grant ${grantId} changed since version ${expectedVersion} was read`);
+    this.name = 'VersionConflictError';
+  }
+}
+
+/** Work done inside one database transaction; writes to grants and the audit chain
+ *  commit together or not at all. */
+export interface StoreTransaction {
+  getGrant(id: string): Promise<StoredGrant | undefined>;
+  insertGrant(grant: Grant): Promise<StoredGrant>;
+  /** Writes `grant` if the row is still at `expectedVersion`; else VersionConflictError. */
+  updateGrant(grant: Grant, expectedVersion: number): Promise<StoredGrant>;
+  appendAudit(entry: AuditInput): Promise<AuditEntry>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `work` in a transaction that serialises audit appends across processes. */
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+
+  getGrant(id: string): Promise<StoredGrant | undefined>;
+  listGrants(query: GrantQuery): Promise<readonly StoredGrant[]>;
+  /** Scheduled grants whose start, and active grants whose end, is at or before `now`. */
+  dueGrants(now: Instant): Promise<readonly StoredGrant[]>;
+  /** The earliest future start of a scheduled grant or end of an active one. */
+  nextDueAt(): Promise<Instant | undefined>;
+  /** All grants in `active` status (the controller's desired state). */
+  activeGrants(): Promise<readonly StoredGrant[]>;
+  /** Ended grants that held access, for these principals: evidence that an entitlement was ours. */
+  endedGrantsWithAccess(principals: readonly string[]): Promise<readonly StoredGrant[]>;
+
+  /** Audit entries in chain order. */
+  queryAudit(query: AuditQuery): Promise<readonly AuditEntry[]>;
+  /** Streams the whole chain in order, in pages, for verify and export. */
+  auditEntries(pageSize?: number): AsyncIterable<AuditEntry>;
+  /** The chain head, recorded apart from the entries. */
+  auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
+
+  /** Takes or renews a named lease for `holder` until `now + ttl`; true when held. */
+  acquireLease(name: string, holder: string, now: Instant, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+
+  getSetting(key: string): Promise<string | undefined>;
+  /** Sets the value only if the key is absent; returns the value that is stored. */
+  setSettingIfAbsent(key: string, value: string): Promise<string>;
+  setSetting(key: string, value: string): Promise<void>;
+
+  close(): Promise<void>;
+}
