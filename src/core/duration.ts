@@ -9,12 +9,10 @@ export const MINUTE: Millis = 60_000;
 export const HOUR: Millis = 60 * MINUTE;
 export const DAY: Millis = 24 * HOUR;
 
-const PATTERN =
-  /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const PATTERN = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 export type ParseDurationResult =
-  | { readonly ok: true; readonly millis: Millis }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly millis: Millis } | { readonly ok: false; readonly reason: string };
 
 /** Parses an ISO 8601 duration such as `PT1H30M` or `P365D`. */
 export function parseDuration(text: string): ParseDurationResult {

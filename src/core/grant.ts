@@ -119,11 +119,7 @@ export interface EndedGrant extends GrantBase {
 }
 
 export type Grant =
-  | RequestedGrant
-  | PendingApprovalGrant
-  | ScheduledGrant
-  | ActiveGrant
-  | EndedGrant;
+  RequestedGrant | PendingApprovalGrant | ScheduledGrant | ActiveGrant | EndedGrant;
 
 /** What the target must hold for a grant: one item per group or per account. */
 export type Entitlement =

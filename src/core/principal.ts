@@ -20,5 +20,9 @@ export const SYSTEM_ACTOR: Actor = { id: 'system:controller', groups: [], isAdmi
 
 /** Whether the sign-in carries fresh MFA evidence. */
 export function hasFreshMfa(principal: Principal, now: Instant, maxAge: Millis): boolean {
-  return principal.amr.includes('mfa') && now - principal.authTime <= maxAge && principal.authTime <= now + 60_000;
+  return (
+    principal.amr.includes('mfa') &&
+    now - principal.authTime <= maxAge &&
+    principal.authTime <= now + 60_000
+  );
 }

@@ -114,12 +114,17 @@ export function evaluateRequest(
     approvals: [],
     ...(justification === '' ? {} : { justification }),
     ...(ticket === '' ? {} : { ticket }),
-    ...(request.start !== undefined && request.start > now ? { requestedStart: request.start } : {}),
+    ...(request.start !== undefined && request.start > now
+      ? { requestedStart: request.start }
+      : {}),
   };
   return ok(grant);
 }
 
-function selectAccounts(role: Role, asked: readonly string[] | undefined): Result<readonly string[]> {
+function selectAccounts(
+  role: Role,
+  asked: readonly string[] | undefined,
+): Result<readonly string[]> {
   if (asked === undefined || asked.length === 0) return ok([...role.accounts]);
   const unique = [...new Set(asked)];
   const unknown = unique.filter((a) => !role.accounts.includes(a));

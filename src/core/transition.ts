@@ -306,8 +306,15 @@ function cancel(
   reason: string | undefined,
   now: Instant,
 ): Result<Transition> {
-  if (grant.status !== 'requested' && grant.status !== 'pending_approval' && grant.status !== 'scheduled') {
-    return illegal(grant, grant.status === 'active' ? 'cancelled (it is active: revoke it)' : 'cancelled');
+  if (
+    grant.status !== 'requested' &&
+    grant.status !== 'pending_approval' &&
+    grant.status !== 'scheduled'
+  ) {
+    return illegal(
+      grant,
+      grant.status === 'active' ? 'cancelled (it is active: revoke it)' : 'cancelled',
+    );
   }
   if (actor.id !== grant.principal && !actor.isAdmin) {
     return refuse(
@@ -315,20 +322,34 @@ function cancel(
       `only the requester or an administrator can cancel grant ${grant.id}`,
     );
   }
-  return end(grant, 'cancelled', actor.id, reason ?? 'cancelled by requester', now, 'grant.cancelled');
+  return end(
+    grant,
+    'cancelled',
+    actor.id,
+    reason ?? 'cancelled by requester',
+    now,
+    'grant.cancelled',
+  );
 }
 
 function start(grant: Grant, now: Instant): Result<Transition> {
   if (grant.status !== 'scheduled') return illegal(grant, 'started');
-  if (now < grant.startsAt) return illegal(grant, `started before ${new Date(grant.startsAt).toISOString()}`);
+  if (now < grant.startsAt)
+    return illegal(grant, `started before ${new Date(grant.startsAt).toISOString()}`);
   if (now >= grant.endsAt) return expire(grant, now);
   const active: ActiveGrant = { ...grant, status: 'active', activatedAt: now, extensions: 0 };
-  return ok({ grant: active, action: 'grant.activated', actor: SYSTEM_ACTOR.id, from: grant.status });
+  return ok({
+    grant: active,
+    action: 'grant.activated',
+    actor: SYSTEM_ACTOR.id,
+    from: grant.status,
+  });
 }
 
 function expire(grant: Grant, now: Instant): Result<Transition> {
   if (grant.status !== 'active' && grant.status !== 'scheduled') return illegal(grant, 'expired');
-  if (now < grant.endsAt) return illegal(grant, `expired before ${new Date(grant.endsAt).toISOString()}`);
+  if (now < grant.endsAt)
+    return illegal(grant, `expired before ${new Date(grant.endsAt).toISOString()}`);
   return end(
     grant,
     'expired',
@@ -350,7 +371,10 @@ function revoke(grant: Grant, actor: Actor, reason: string, now: Instant): Resul
     );
   }
   if (reason.trim() === '') {
-    return refuse('ERR_REASON_REQUIRED', `revoking grant ${grant.id} needs a reason; give one with --reason`);
+    return refuse(
+      'ERR_REASON_REQUIRED',
+      `revoking grant ${grant.id} needs a reason; give one with --reason`,
+    );
   }
   return end(grant, 'revoked', actor.id, reason.trim(), now, 'grant.revoked');
 }
@@ -362,7 +386,10 @@ function extend(
 ): Result<Transition> {
   if (grant.status !== 'active') return illegal(grant, 'extended (only an active grant can be)');
   if (event.actor.id !== grant.principal) {
-    return refuse('ERR_FORBIDDEN', `only ${grant.principal}, who holds grant ${grant.id}, can extend it`);
+    return refuse(
+      'ERR_FORBIDDEN',
+      `only ${grant.principal}, who holds grant ${grant.id}, can extend it`,
+    );
   }
   if (grant.extension) {
     return refuse(
@@ -390,7 +417,8 @@ function extend(
     ...(event.justification === undefined ? {} : { justification: event.justification }),
     ...(event.ticket === undefined ? {} : { ticket: event.ticket }),
   };
-  if (!grant.policy.approvalRequired) return applyExtension(grant, extension, now, event.actor.id, []);
+  if (!grant.policy.approvalRequired)
+    return applyExtension(grant, extension, now, event.actor.id, []);
   return ok({
     grant: { ...grant, extension },
     action: 'grant.extension_requested',
@@ -402,7 +430,15 @@ function extend(
 
 function fail(grant: Grant, reason: string, now: Instant): Result<Transition> {
   if (isEnded(grant.status)) return illegal(grant, 'failed');
-  return end(grant, 'failed', SYSTEM_ACTOR.id, reason, now, 'grant.failed', `grant ${grant.id} failed: ${reason}`);
+  return end(
+    grant,
+    'failed',
+    SYSTEM_ACTOR.id,
+    reason,
+    now,
+    'grant.failed',
+    `grant ${grant.id} failed: ${reason}`,
+  );
 }
 
 function end(
@@ -438,7 +474,9 @@ function end(
   });
 }
 
-function stripOpenFields(grant: Grant): Omit<EndedGrant, 'status' | 'endedAt' | 'endedBy' | 'endReason' | 'hadAccess'> {
+function stripOpenFields(
+  grant: Grant,
+): Omit<EndedGrant, 'status' | 'endedAt' | 'endedBy' | 'endReason' | 'hadAccess'> {
   const { id, role, principal, accounts, duration, requestedAt, policy, approvals } = grant;
   return {
     id,

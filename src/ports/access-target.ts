@@ -29,7 +29,10 @@ export type TargetOperation =
  *  sets (in their accounts) of account-assignment roles. */
 export interface TargetScope {
   readonly groups: readonly string[];
-  readonly assignments: readonly { readonly permissionSet: string; readonly accounts: readonly string[] }[];
+  readonly assignments: readonly {
+    readonly permissionSet: string;
+    readonly accounts: readonly string[];
+  }[];
 }
 
 export interface AccessTarget {
