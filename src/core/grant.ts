@@ -55,6 +55,9 @@ export interface GrantPolicy {
   readonly allowSelfApproval: boolean;
   readonly breakGlass: boolean;
   readonly enforcement: Enforcement;
+  /** Where access lands, so a grant can be cleaned up even if its role leaves the config. */
+  readonly group: string;
+  readonly permissionSet: string;
 }
 
 export interface PendingExtension {
@@ -134,6 +137,19 @@ export type Entitlement =
       readonly account: string;
       readonly user: string;
     };
+
+/** The entitlements a grant stands for: its group, or its permission set in each account. */
+export function grantEntitlements(grant: Grant): readonly Entitlement[] {
+  if (grant.policy.enforcement === 'group-membership') {
+    return [{ kind: 'group-membership', group: grant.policy.group, user: grant.principal }];
+  }
+  return grant.accounts.map((account) => ({
+    kind: 'account-assignment',
+    permissionSet: grant.policy.permissionSet,
+    account,
+    user: grant.principal,
+  }));
+}
 
 /** A stable string key for an entitlement: used for per-key serialisation and set arithmetic. */
 export function entitlementKey(entitlement: Entitlement): string {

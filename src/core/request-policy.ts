@@ -33,6 +33,8 @@ export function policySnapshot(role: Role): GrantPolicy {
     allowSelfApproval: role.breakGlass,
     breakGlass: role.breakGlass,
     enforcement: role.enforcement,
+    group: role.group,
+    permissionSet: role.permissionSet,
   };
 }
 

@@ -1,0 +1,181 @@
+// Runs reconcile passes: at start (the first pass converges), when kicked by an event,
+// at the next due time read from the store (durable timers), after a retry cooldown, and
+// on a periodic drift sweep. One pass at a time; kicks during a pass coalesce into one
+// more. Only the holder of the `controller` lease acts, so replicas never fight.
+import { errorMessage } from '../core/error-message.js';
+import type { Instant } from '../core/grant.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { Store } from '../store/store.js';
+import type { ReconcileResult, Reconciler } from './reconciler.js';
+
+export interface ControllerOptions {
+  /** Full drift sweep at least this often, even with nothing due. */
+  readonly sweepIntervalMs: number;
+  /** Leader lease length; renewed at every pass and every third of it. */
+  readonly leaseTtlMs: number;
+  /** This process's name in the lease table. */
+  readonly holder: string;
+}
+
+export interface ControllerDeps {
+  readonly reconciler: Reconciler;
+  readonly store: Store;
+  /** Business time (grant windows); may be a settable clock in the sandbox. */
+  readonly clock: Clock;
+  /** Real time, for leases between processes. */
+  readonly wallClock: Clock;
+  readonly logger: Logger;
+  readonly options: ControllerOptions;
+  /** Called after every pass, e.g. for metrics and tests. */
+  readonly onPass?: (result: ReconcileResult) => void;
+}
+
+const LEASE = 'controller';
+/** How soon to look again after a pass that asked for another. */
+const AGAIN_MS = 1_000;
+
+export class Controller {
+  readonly #deps: ControllerDeps;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+  #renewTimer: NodeJS.Timeout | undefined;
+  #stopped = true;
+  #leader = false;
+  #lastResult: ReconcileResult | undefined;
+
+  constructor(deps: ControllerDeps) {
+    this.#deps = deps;
+  }
+
+  get isLeader(): boolean {
+    return this.#leader;
+  }
+
+  get lastResult(): ReconcileResult | undefined {
+    return this.#lastResult;
+  }
+
+  /** Starts the loop and resolves after the first pass (when this process leads). */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    this.#renewTimer = setInterval(() => {
+      void this.#renewLease();
+    }, Math.max(1_000, Math.floor(this.#deps.options.leaseTtlMs / 3)));
+    this.#renewTimer.unref();
+    this.kick();
+    await this.#running;
+  }
+
+  /** Asks for a pass as soon as possible; coalesces with one already running. */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#clearTimer();
+    this.#running = this.#loop().finally(() => {
+      this.#running = undefined;
+      if (!this.#stopped) void this.#schedule();
+    });
+  }
+
+  /** Runs exactly one pass now (waiting for one in flight); for tests and `jit` tooling. */
+  async runOnce(): Promise<ReconcileResult | undefined> {
+    while (this.#running) await this.#running;
+    if (!(await this.#renewLease())) return undefined;
+    return this.#pass();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#clearTimer();
+    if (this.#renewTimer) clearInterval(this.#renewTimer);
+    while (this.#running) await this.#running;
+    if (this.#leader) {
+      await this.#deps.store.releaseLease(LEASE, this.#deps.options.holder).catch(() => undefined);
+      this.#leader = false;
+    }
+  }
+
+  async #loop(): Promise<void> {
+    do {
+      this.#again = false;
+      if (!(await this.#renewLease())) return;
+      const result = await this.#pass();
+      if (result?.again) this.#againAt = this.#deps.clock.now() + AGAIN_MS;
+    } while (this.#again && !this.#stopped);
+  }
+
+  #againAt: Instant | undefined;
+
+  async #pass(): Promise<ReconcileResult | undefined> {
+    try {
+      const result = await this.#deps.reconciler.pass();
+      this.#lastResult = result;
+      this.#deps.onPass?.(result);
+      const changed = result.outcomes.filter((o) => o.result !== 'known').length;
+      if (result.transitions > 0 || changed > 0) {
+        this.#deps.logger.info(
+          { transitions: result.transitions, desired: result.desired, actual: result.actual, outcomes: changed, ms: result.finishedAt - result.startedAt },
+          'reconcile pass',
+        );
+      }
+      return result;
+    } catch (error) {
+      // A pass fails as a whole only when the store is unreachable: log and try again later.
+      this.#deps.logger.error({ err: errorMessage(error) }, 'reconcile pass failed');
+      this.#againAt = this.#deps.clock.now() + 5 * AGAIN_MS;
+      return undefined;
+    }
+  }
+
+  async #renewLease(): Promise<boolean> {
+    const { store, wallClock, options, logger } = this.#deps;
+    try {
+      const held = await store.acquireLease(LEASE, options.holder, wallClock.now(), options.leaseTtlMs);
+      if (held !== this.#leader) {
+        logger.info({ holder: options.holder }, held ? 'this process now leads the controller' : 'another process leads the controller');
+      }
+      this.#leader = held;
+    } catch (error) {
+      logger.error({ err: errorMessage(error) }, 'could not renew the controller lease');
+      this.#leader = false;
+    }
+    return this.#leader;
+  }
+
+  async #schedule(): Promise<void> {
+    const { clock, store, reconciler, options } = this.#deps;
+    const now = clock.now();
+    const candidates: Instant[] = [now + options.sweepIntervalMs];
+    if (!this.#leader) candidates.push(now + Math.floor(options.leaseTtlMs / 2));
+    try {
+      const due = await store.nextDueAt();
+      if (due !== undefined) candidates.push(due);
+    } catch {
+      candidates.push(now + 5 * AGAIN_MS);
+    }
+    const retry = reconciler.nextRetryAt();
+    if (retry !== undefined) candidates.push(retry);
+    if (this.#againAt !== undefined) {
+      candidates.push(this.#againAt);
+      this.#againAt = undefined;
+    }
+    if (this.#stopped || this.#running) return;
+    const wait = Math.max(0, Math.min(...candidates) - now);
+    this.#clearTimer();
+    // Capped so that a clock moved by the sandbox test hook is noticed promptly.
+    this.#timer = setTimeout(() => {
+      this.kick();
+    }, Math.min(wait, options.sweepIntervalMs));
+    this.#timer.unref();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,455 @@
+// One level-triggered reconcile pass: move due grants (start, expire), compute the desired
+// entitlements from active grants, read the actual ones from the target, and apply the
+// difference. Every item's outcome is returned; a pass never throws for an item.
+import type { AuditInput } from '../audit/audit-entry.js';
+import { errorMessage } from '../core/error-message.js';
+import { entitlementKey, grantEntitlements, type Entitlement, type Grant, type Instant } from '../core/grant.js';
+import type { Role } from '../core/role.js';
+import type { AccessTarget, TargetOperation, TargetScope } from '../ports/access-target.js';
+import type { Clock } from '../ports/clock.js';
+import { noFaults, type FaultPoints } from '../ports/fault-points.js';
+import type { Logger } from '../ports/logger.js';
+import type { SessionRevoker } from '../ports/session-revoker.js';
+import type { Store, StoredGrant } from '../store/store.js';
+import { applyGrantEvent } from '../workflow/apply-grant-event.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+export interface ReconcilerOptions {
+  /** Target actions in flight at once. */
+  readonly maxConcurrency: number;
+  /** Attempts per action within one pass, counting the first. */
+  readonly maxAttempts: number;
+  readonly backoff: BackoffOptions;
+  /** Pause between polls of an asynchronous operation. */
+  readonly pollIntervalMs: number;
+  /** Polls before an operation still pending is left to the next pass. */
+  readonly maxPolls: number;
+}
+
+export const defaultReconcilerOptions: ReconcilerOptions = {
+  maxConcurrency: 8,
+  maxAttempts: 4,
+  backoff: { baseMs: 200, maxMs: 10_000 },
+  pollIntervalMs: 500,
+  maxPolls: 120,
+};
+
+export interface ReconcilerDeps {
+  readonly store: Store;
+  readonly target: AccessTarget;
+  readonly revoker: SessionRevoker;
+  readonly roles: ReadonlyMap<string, Role>;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly logger: Logger;
+  readonly faults?: FaultPoints;
+  readonly options?: Partial<ReconcilerOptions>;
+}
+
+export type ItemOutcome =
+  | {
+      readonly key: string;
+      readonly action: 'grant' | 'revoke';
+      readonly result: 'done';
+      readonly attempts: number;
+    }
+  | {
+      readonly key: string;
+      readonly action: 'grant' | 'revoke';
+      readonly result: 'failed';
+      readonly attempts: number;
+      readonly retryable: boolean;
+      readonly code: string;
+      readonly message: string;
+    }
+  | { readonly key: string; readonly action: 'drift'; readonly result: 'reported' | 'known' }
+  | { readonly key: string; readonly action: 'list'; readonly result: 'failed'; readonly message: string };
+
+export interface ReconcileResult {
+  readonly startedAt: Instant;
+  readonly finishedAt: Instant;
+  /** Grants moved by time (started or expired). */
+  readonly transitions: number;
+  readonly desired: number;
+  readonly actual: number;
+  readonly outcomes: readonly ItemOutcome[];
+  /** True when something changed that another pass should look at soon (e.g. a failed grant). */
+  readonly again: boolean;
+}
+
+interface Desired {
+  readonly entitlement: Entitlement;
+  readonly grants: StoredGrant[];
+}
+
+type Action =
+  | { readonly kind: 'grant'; readonly key: string; readonly entitlement: Entitlement; readonly grants: readonly StoredGrant[] }
+  | {
+      readonly kind: 'revoke';
+      readonly key: string;
+      readonly entitlement: Entitlement;
+      readonly reason: string;
+      readonly grantIds: readonly string[];
+      readonly drift: boolean;
+    };
+
+export class Reconciler {
+  readonly #deps: ReconcilerDeps;
+  readonly #options: ReconcilerOptions;
+  readonly #faults: FaultPoints;
+  readonly #mutex = new KeyedMutex();
+  /** Keys whose actions failed repeatedly: not retried before `notBefore`. */
+  readonly #cooldown = new Map<string, { attempts: number; notBefore: Instant }>();
+  /** Drift already reported by this process. */
+  readonly #reportedDrift = new Set<string>();
+
+  constructor(deps: ReconcilerDeps) {
+    this.#deps = deps;
+    this.#options = { ...defaultReconcilerOptions, ...deps.options };
+    this.#faults = deps.faults ?? noFaults;
+  }
+
+  /** The earliest time a key in cooldown may be retried. */
+  nextRetryAt(): Instant | undefined {
+    let next: Instant | undefined;
+    for (const { notBefore } of this.#cooldown.values()) {
+      if (next === undefined || notBefore < next) next = notBefore;
+    }
+    return next;
+  }
+
+  async pass(): Promise<ReconcileResult> {
+    const { store, target, clock } = this.#deps;
+    const startedAt = clock.now();
+    const transitions = await this.#advanceDueGrants(startedAt);
+
+    const desired = new Map<string, Desired>();
+    for (const stored of await store.activeGrants()) {
+      for (const entitlement of grantEntitlements(stored.grant)) {
+        const key = entitlementKey(entitlement);
+        const entry = desired.get(key);
+        if (entry) entry.grants.push(stored);
+        else desired.set(key, { entitlement, grants: [stored] });
+      }
+    }
+
+    let actualList: readonly Entitlement[];
+    try {
+      actualList = await target.list(this.#scope([...desired.values()].map((d) => d.entitlement)));
+    } catch (error) {
+      const message = errorMessage(error);
+      this.#deps.logger.error({ target: target.name, err: message }, 'could not list the target; will retry');
+      return {
+        startedAt,
+        finishedAt: clock.now(),
+        transitions,
+        desired: desired.size,
+        actual: 0,
+        outcomes: [{ key: '*', action: 'list', result: 'failed', message }],
+        again: true,
+      };
+    }
+    const actual = new Map(actualList.map((e) => [entitlementKey(e), e]));
+
+    const actions: Action[] = [];
+    for (const [key, want] of desired) {
+      if (!actual.has(key)) actions.push({ kind: 'grant', key, entitlement: want.entitlement, grants: want.grants });
+    }
+    const extra = [...actual].filter(([key]) => !desired.has(key));
+    const outcomes: ItemOutcome[] = [];
+    if (extra.length > 0) {
+      const owners = await this.#lastEndedGrants(extra.map(([, e]) => e.user));
+      for (const [key, entitlement] of extra) {
+        const ended = owners.get(key);
+        if (ended) {
+          actions.push({
+            kind: 'revoke',
+            key,
+            entitlement,
+            reason: `grant ${ended.id} ${ended.status}${'endReason' in ended ? `: ${ended.endReason}` : ''}`,
+            grantIds: [ended.id],
+            drift: false,
+          });
+          continue;
+        }
+        const role = this.#roleFor(entitlement);
+        if (role?.drift === 'enforce') {
+          actions.push({
+            kind: 'revoke',
+            key,
+            entitlement,
+            reason: `not backed by any grant, and role ${role.name} says drift: enforce`,
+            grantIds: [],
+            drift: true,
+          });
+        } else {
+          outcomes.push(await this.#reportDrift(key, entitlement, role, startedAt));
+        }
+      }
+    }
+
+    const now = clock.now();
+    const runnable = actions.filter((a) => (this.#cooldown.get(a.key)?.notBefore ?? 0) <= now);
+    const results = await mapLimited(runnable, this.#options.maxConcurrency, (action) =>
+      this.#mutex.run(action.key, () => this.#run(action)),
+    );
+    outcomes.push(...results.map((r) => r.outcome));
+    return {
+      startedAt,
+      finishedAt: clock.now(),
+      transitions,
+      desired: desired.size,
+      actual: actual.size,
+      outcomes,
+      again: results.some((r) => r.again),
+    };
+  }
+
+  /** Starts scheduled grants whose time has come and expires those past their end. */
+  async #advanceDueGrants(now: Instant): Promise<number> {
+    let moved = 0;
+    for (const stored of await this.#deps.store.dueGrants(now)) {
+      const grant = stored.grant;
+      const event =
+        grant.status === 'scheduled' && now < grant.endsAt ? ({ type: 'start' } as const) : ({ type: 'expire' } as const);
+      const result = await applyGrantEvent(this.#deps.store, grant.id, event, now);
+      if (result.ok) moved += 1;
+    }
+    return moved;
+  }
+
+  /** What the controller manages: the configured roles' groups and permission sets, plus
+   *  whatever active grants point at (a role may have left the config). */
+  #scope(wanted: readonly Entitlement[]): TargetScope {
+    const groups = new Set<string>();
+    const assignments = new Map<string, Set<string>>();
+    const addAssignment = (permissionSet: string, account: string): void => {
+      const accounts = assignments.get(permissionSet) ?? new Set<string>();
+      accounts.add(account);
+      assignments.set(permissionSet, accounts);
+    };
+    for (const role of this.#deps.roles.values()) {
+      if (role.enforcement === 'group-membership') groups.add(role.group);
+      else for (const account of role.accounts) addAssignment(role.permissionSet, account);
+    }
+    for (const e of wanted) {
+      if (e.kind === 'group-membership') groups.add(e.group);
+      else addAssignment(e.permissionSet, e.account);
+    }
+    return {
+      groups: [...groups].sort(),
+      assignments: [...assignments].map(([permissionSet, accounts]) => ({
+        permissionSet,
+        accounts: [...accounts].sort(),
+      })),
+    };
+  }
+
+  /** For each entitlement key, the latest ended grant that held it: proof it was ours. */
+  async #lastEndedGrants(users: readonly string[]): Promise<Map<string, Grant>> {
+    const byKey = new Map<string, Grant>();
+    const ended = await this.#deps.store.endedGrantsWithAccess([...new Set(users)]);
+    for (const { grant } of ended) {
+      for (const entitlement of grantEntitlements(grant)) {
+        const key = entitlementKey(entitlement);
+        const seen = byKey.get(key);
+        if (!seen || endedAt(grant) > endedAt(seen)) byKey.set(key, grant);
+      }
+    }
+    return byKey;
+  }
+
+  #roleFor(entitlement: Entitlement): Role | undefined {
+    for (const role of this.#deps.roles.values()) {
+      if (entitlement.kind === 'group-membership') {
+        if (role.enforcement === 'group-membership' && role.group === entitlement.group) return role;
+      } else if (
+        role.enforcement === 'account-assignment' &&
+        role.permissionSet === entitlement.permissionSet &&
+        role.accounts.includes(entitlement.account)
+      ) {
+        return role;
+      }
+    }
+    return undefined;
+  }
+
+  async #reportDrift(key: string, entitlement: Entitlement, role: Role | undefined, now: Instant): Promise<ItemOutcome> {
+    if (this.#reportedDrift.has(key)) return { key, action: 'drift', result: 'known' };
+    this.#reportedDrift.add(key);
+    await this.#audit({
+      at: now,
+      actor: 'system:controller',
+      action: 'drift.detected',
+      reason: `${describe(entitlement)} is not backed by any grant; left in place because role ${role?.name ?? '(none)'} says drift: report`,
+      severity: 'warning',
+      data: { entitlement, ...(role ? { role: role.name } : {}) },
+    });
+    this.#deps.logger.warn({ entitlement, role: role?.name }, 'drift: access not backed by any grant');
+    return { key, action: 'drift', result: 'reported' };
+  }
+
+  async #run(action: Action): Promise<{ outcome: ItemOutcome; again: boolean }> {
+    const { clock, logger } = this.#deps;
+    const execution = await this.#execute(action);
+    if (execution.state === 'done') {
+      this.#cooldown.delete(action.key);
+      if (action.kind === 'grant') {
+        this.#faults.hit('controller.after-target-grant');
+        await this.#audit({
+          at: clock.now(),
+          actor: 'system:controller',
+          action: 'target.granted',
+          reason: `grant ${action.grants.map((g) => g.grant.id).join(', ')} is active`,
+          data: { entitlement: action.entitlement, grants: action.grants.map((g) => g.grant.id), target: this.#deps.target.name, attempts: execution.attempts },
+          ...(action.grants[0] ? { grantId: action.grants[0].grant.id } : {}),
+        });
+      } else {
+        this.#faults.hit('controller.after-target-revoke');
+        await this.#audit({
+          at: clock.now(),
+          actor: 'system:controller',
+          action: action.drift ? 'drift.removed' : 'target.revoked',
+          reason: action.reason,
+          severity: action.drift ? 'warning' : 'info',
+          data: { entitlement: action.entitlement, grants: action.grantIds, target: this.#deps.target.name, confirmedAt: new Date(execution.confirmedAt).toISOString(), attempts: execution.attempts },
+          ...(action.grantIds[0] ? { grantId: action.grantIds[0] } : {}),
+        });
+        await this.#revokeSessions(action, execution.confirmedAt);
+      }
+      return { outcome: { key: action.key, action: action.kind, result: 'done', attempts: execution.attempts }, again: false };
+    }
+
+    const failure = {
+      key: action.key,
+      action: action.kind,
+      result: 'failed' as const,
+      attempts: execution.attempts,
+      retryable: execution.retryable,
+      code: execution.code,
+      message: execution.message,
+    };
+    logger.error({ key: action.key, action: action.kind, code: execution.code, err: execution.message }, 'target action failed');
+    if (action.kind === 'grant' && !execution.retryable) {
+      // The grant cannot be carried out: fail it (alert) so no partial access remains.
+      for (const stored of action.grants) {
+        await applyGrantEvent(this.#deps.store, stored.grant.id, {
+          type: 'fail',
+          reason: `${this.#deps.target.name} refused ${describe(action.entitlement)}: ${execution.code}: ${execution.message}`,
+        }, clock.now());
+      }
+      return { outcome: failure, again: true };
+    }
+    const previous = this.#cooldown.get(action.key)?.attempts ?? 0;
+    const attempts = previous + 1;
+    this.#cooldown.set(action.key, {
+      attempts,
+      notBefore: clock.now() + backoffDelay(attempts + 1, this.#options.backoff, this.#deps.random),
+    });
+    await this.#audit({
+      at: clock.now(),
+      actor: 'system:controller',
+      action: action.kind === 'grant' ? 'target.grant_failed' : 'target.revoke_failed',
+      reason: `${execution.code}: ${execution.message}; will retry`,
+      severity: action.kind === 'revoke' ? 'alert' : 'warning',
+      data: { entitlement: action.entitlement, attempts: execution.attempts, retryable: execution.retryable },
+    });
+    return { outcome: failure, again: true };
+  }
+
+  async #revokeSessions(action: Extract<Action, { kind: 'revoke' }>, confirmedAt: Instant): Promise<void> {
+    const { revoker, clock } = this.#deps;
+    let outcome;
+    try {
+      outcome = await revoker.revokeSessions({ entitlement: action.entitlement, cutoff: confirmedAt });
+    } catch (error) {
+      outcome = { state: 'failed' as const, retryable: true, message: errorMessage(error) };
+    }
+    await this.#audit({
+      at: clock.now(),
+      actor: 'system:controller',
+      action: outcome.state === 'done' ? 'sessions.revoked' : outcome.state === 'skipped' ? 'sessions.not_revoked' : 'sessions.revoke_failed',
+      reason: outcome.state === 'failed' ? outcome.message : outcome.detail,
+      severity: outcome.state === 'failed' ? 'alert' : 'info',
+      data: { entitlement: action.entitlement, cutoff: new Date(confirmedAt).toISOString(), revoker: revoker.name },
+      ...(action.grantIds[0] ? { grantId: action.grantIds[0] } : {}),
+    });
+  }
+
+  /** Calls the target with polling and retries; returns the final state. */
+  async #execute(
+    action: Action,
+  ): Promise<
+    | { state: 'done'; confirmedAt: Instant; attempts: number }
+    | { state: 'failed'; retryable: boolean; code: string; message: string; attempts: number }
+  > {
+    const { target, sleep, random } = this.#deps;
+    let last: Extract<TargetOperation, { state: 'failed' }> = { state: 'failed', retryable: true, code: 'NotTried', message: 'not tried' };
+    for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt += 1) {
+      let operation = await guard(() =>
+        action.kind === 'grant' ? target.grant(action.entitlement) : target.revoke(action.entitlement),
+      );
+      for (let polls = 0; operation.state === 'pending' && polls < this.#options.maxPolls; polls += 1) {
+        await sleep(this.#options.pollIntervalMs);
+        const id = operation.operationId;
+        operation = await guard(() => target.poll(id));
+      }
+      if (operation.state === 'done') return { state: 'done', confirmedAt: operation.confirmedAt, attempts: attempt };
+      last =
+        operation.state === 'pending'
+          ? { state: 'failed', retryable: true, code: 'StillPending', message: `operation ${operation.operationId} still pending after ${this.#options.maxPolls} polls` }
+          : operation;
+      if (!last.retryable) return { ...last, attempts: attempt };
+      if (attempt < this.#options.maxAttempts) {
+        await this.#audit({
+          at: this.#deps.clock.now(),
+          actor: 'system:controller',
+          action: 'target.retry',
+          reason: `${action.kind} ${action.key}: ${last.code}: ${last.message}`,
+          data: { entitlement: action.entitlement, attempt, code: last.code },
+        });
+        await sleep(Math.max(backoffDelay(attempt, this.#options.backoff, random), last.retryAfterMs ?? 0));
+      }
+    }
+    return { ...last, attempts: this.#options.maxAttempts };
+  }
+
+  async #audit(entry: AuditInput): Promise<void> {
+    await this.#deps.store.transaction((tx) => tx.appendAudit(entry));
+  }
+}
+
+async function guard(call: () => Promise<TargetOperation>): Promise<TargetOperation> {
+  try {
+    return await call();
+  } catch (error) {
+    return { state: 'failed', retryable: true, code: 'Exception', message: errorMessage(error) };
+  }
+}
+
+function endedAt(grant: Grant): Instant {
+  return 'endedAt' in grant ? grant.endedAt : 0;
+}
+
+function describe(entitlement: Entitlement): string {
+  return entitlement.kind === 'group-membership'
+    ? `${entitlement.user} in group ${entitlement.group}`
+    : `${entitlement.user} with ${entitlement.permissionSet} in ${entitlement.account}`;
+}
+
+/** Maps with at most `limit` promises in flight, keeping order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,7 @@
+// Turns anything thrown into a one-line message, without stacks.
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  return JSON.stringify(error) ?? String(error);
+}

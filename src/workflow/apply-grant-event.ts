@@ -1,0 +1,93 @@
+// Applies one event to one stored grant: read, transition, write with the version read,
+// and audit, all in one transaction. Lost races are retried from a fresh read, so two
+// approvers clicking at once yield one activation and one clear refusal.
+import { refuse, type Result } from '../core/errors.js';
+import type { Grant, Instant } from '../core/grant.js';
+import { transition, type GrantEvent, type Transition } from '../core/transition.js';
+import type { AuditInput } from '../audit/audit-entry.js';
+import { VersionConflictError, type Store, type StoreTransaction } from '../store/store.js';
+
+const MAX_RACES = 8;
+
+export interface AppliedEvent {
+  readonly transition: Transition;
+  readonly version: number;
+}
+
+/** Applies `event` to grant `grantId` at `now`; refusals (including "not found") are values. */
+export async function applyGrantEvent(
+  store: Store,
+  grantId: string,
+  event: GrantEvent,
+  now: Instant,
+): Promise<Result<AppliedEvent>> {
+  for (let race = 0; ; race += 1) {
+    try {
+      return await store.transaction(async (tx) => {
+        const stored = await tx.getGrant(grantId);
+        if (!stored) return refuse('ERR_NOT_FOUND', `no grant ${grantId}; list grants with \`jit grants\``);
+        const result = transition(stored.grant, event, now);
+        if (!result.ok) return result;
+        const written = await tx.updateGrant(result.value.grant, stored.version);
+        await tx.appendAudit(auditForTransition(result.value, now));
+        return { ok: true, value: { transition: result.value, version: written.version } };
+      });
+    } catch (error) {
+      if (error instanceof VersionConflictError && race < MAX_RACES) continue;
+      throw error;
+    }
+  }
+}
+
+/** Inserts a new grant and its first transitions (request, then submit) atomically. */
+export async function insertGrant(
+  store: Store,
+  requested: Grant,
+  now: Instant,
+  write: (tx: StoreTransaction) => Promise<void> = () => Promise.resolve(),
+): Promise<Result<AppliedEvent>> {
+  return store.transaction(async (tx) => {
+    const inserted = await tx.insertGrant(requested);
+    await tx.appendAudit({
+      at: now,
+      actor: requested.principal,
+      action: 'grant.requested',
+      grantId: requested.id,
+      ...(requested.justification === undefined ? {} : { reason: requested.justification }),
+      data: grantFacts(requested),
+    });
+    const submitted = transition(requested, { type: 'submit' }, now);
+    if (!submitted.ok) throw new Error(`a fresh grant refused submit: ${submitted.refusal.message}`);
+    const written = await tx.updateGrant(submitted.value.grant, inserted.version);
+    await tx.appendAudit(auditForTransition(submitted.value, now));
+    await write(tx);
+    return { ok: true, value: { transition: submitted.value, version: written.version } };
+  });
+}
+
+export function auditForTransition(t: Transition, now: Instant): AuditInput {
+  return {
+    at: now,
+    actor: t.actor,
+    action: t.action,
+    grantId: t.grant.id,
+    ...(t.reason === undefined ? {} : { reason: t.reason }),
+    severity: t.alert !== undefined ? 'alert' : t.grant.policy.breakGlass ? 'warning' : 'info',
+    data: { from: t.from, to: t.grant.status, ...grantFacts(t.grant), ...(t.alert ? { alert: t.alert } : {}) },
+  };
+}
+
+function grantFacts(grant: Grant): Record<string, unknown> {
+  const window =
+    'startsAt' in grant && grant.startsAt !== undefined && grant.endsAt !== undefined
+      ? { startsAt: new Date(grant.startsAt).toISOString(), endsAt: new Date(grant.endsAt).toISOString() }
+      : {};
+  return {
+    role: grant.role,
+    principal: grant.principal,
+    accounts: grant.accounts,
+    ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
+    ...(grant.policy.breakGlass ? { breakGlass: true } : {}),
+    ...window,
+  };
+}
