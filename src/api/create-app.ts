@@ -1,0 +1,146 @@
+// The HTTP API: `createApp(deps)` returns a ready-to-listen Fastify instance. Routes
+// validate with zod, OpenAPI comes from the same schemas, and every error leaves through
+// the one handler in problem.ts.
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Principal } from '../core/principal.js';
+import type { Entitlement } from '../core/grant.js';
+import type { Clock, SettableClock } from '../ports/clock.js';
+import type { Directory } from '../ports/directory.js';
+import type { ReconcileResult } from '../controller/reconciler.js';
+import type { Store } from '../store/store.js';
+import type { WorkflowService } from '../workflow/workflow-service.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { SandboxTokens } from './auth/sandbox-tokens.js';
+import { handleError, sendProblem } from './problem.js';
+import { registerAuditRoutes } from './routes/audit-routes.js';
+import { registerGrantRoutes } from './routes/grant-routes.js';
+import { registerSandboxRoutes } from './routes/sandbox-routes.js';
+
+export interface ControllerStatus {
+  readonly leader: boolean;
+  readonly lastPass?: ReconcileResult;
+}
+
+export interface AppDeps {
+  readonly mode: 'sandbox' | 'live';
+  readonly workflow: WorkflowService;
+  readonly store: Store;
+  readonly directory: Directory;
+  readonly authenticator: Authenticator;
+  readonly clock: Clock;
+  readonly version: string;
+  /** Sandbox sign-in; refused unless mode is sandbox. */
+  readonly sandboxLogin?: SandboxTokens;
+  /** Sandbox test hooks: set the clock, run a pass, show the emulated target. */
+  readonly testHooks?: {
+    readonly clock: SettableClock;
+    readonly reconcile: () => Promise<ReconcileResult | undefined>;
+  };
+  readonly sandboxTarget?: { snapshot(): readonly Entitlement[] };
+  readonly controllerStatus?: () => ControllerStatus;
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Per-client request limit per minute; false turns it off (benchmarks). */
+  readonly rateLimit?: false | { readonly max: number };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export type App = FastifyInstance;
+
+export async function createApp(deps: AppDeps): Promise<App> {
+  if (deps.sandboxLogin && deps.mode !== 'sandbox') {
+    throw new Error('sandbox login is only available in sandbox mode');
+  }
+  if (deps.testHooks && deps.mode !== 'sandbox') {
+    throw new Error('test hooks are only available in sandbox mode');
+  }
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    disableRequestLogging: true,
+    bodyLimit: 64 * 1024,
+    // Never echo request bodies (tokens, justifications) into logs.
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, { code: 'ERR_NOT_FOUND', message: `no route ${request.method} ${request.url}; see /openapi.json` }),
+  );
+
+  await app.register(helmet, { global: true });
+  if (deps.rateLimit !== false) {
+    await app.register(rateLimit, {
+      max: deps.rateLimit?.max ?? 1200,
+      timeWindow: '1 minute',
+      keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    });
+  }
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'JIT Access API',
+        version: deps.version,
+        description: 'Just-in-time privileged access to AWS: requests, approvals, grants and the audit log.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  if (deps.sandboxLogin) {
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      void reply.header('x-jit-sandbox-login', 'enabled; not for production');
+      done(null, payload);
+    });
+  }
+
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const result = await deps.authenticator.authenticate(request.headers.authorization);
+    if (!result.ok) {
+      await sendProblem(reply, result.refusal);
+      return;
+    }
+    request.principal = result.value;
+  };
+
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    const head = await deps.store.auditHead();
+    const controller = deps.controllerStatus?.();
+    return {
+      status: 'ok',
+      mode: deps.mode,
+      version: deps.version,
+      sandboxLogin: deps.sandboxLogin !== undefined,
+      store: deps.store.dialect,
+      auditEntries: head.seq,
+      ...(controller ? { controllerLeader: controller.leader } : {}),
+    };
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  registerGrantRoutes(app, deps, authenticate);
+  registerAuditRoutes(app, deps, authenticate);
+  registerSandboxRoutes(app, deps, authenticate);
+
+  await app.ready();
+  return app;
+}
+
+export type Authenticate = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+export type TypedApp = ReturnType<FastifyInstance['withTypeProvider']>;
