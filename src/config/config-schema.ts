@@ -1,0 +1,290 @@
+// The shape of `jit.config.yaml` as a zod schema: types, formats, ranges and defaults of
+// each key. Checks that span keys (references, quorum, durations against each other) run
+// afterwards in build-config.ts, on the value this schema returns.
+import { z } from 'zod';
+import { DAY, HOUR, MINUTE } from '../core/duration.js';
+import {
+  describeValue,
+  durationField,
+  field,
+  QUOTE_SOURCE,
+  strictObject,
+  type FieldCheck,
+} from './config-fields.js';
+import { checkInlinePolicy } from './inline-policy.js';
+
+/** AWS's pattern for permission set and IAM policy names. */
+const AWS_NAME = /^[\w+=,.@-]+$/;
+const ROLE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const HANDLE = /^[A-Za-z0-9][\w.-]*$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const POLICY_ARN = /^arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]+$/;
+const IAM_PATH = /^\/(?:[\x21-\x7E]+\/)?$/;
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
+
+function missing(hint: string) {
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined ? `missing; ${hint}` : undefined;
+}
+
+function checkAccountId(input: unknown): FieldCheck<string> {
+  if (typeof input === 'number') {
+    return {
+      ok: false,
+      message: `${input} is a YAML number, which loses leading zeros; quote it: '${input}'`,
+      params: { [QUOTE_SOURCE]: true },
+    };
+  }
+  if (typeof input !== 'string') {
+    return {
+      ok: false,
+      message: `expected a 12-digit AWS account id in quotes, got ${describeValue(input)}`,
+    };
+  }
+  if (!ACCOUNT_ID.test(input)) {
+    return {
+      ok: false,
+      message: `${describeValue(input)} is not a 12-digit AWS account id; write all 12 digits, in quotes, e.g. '111111111111'`,
+    };
+  }
+  return { ok: true, value: input };
+}
+
+function checkPolicyArn(input: unknown): FieldCheck<string> {
+  if (typeof input === 'string' && POLICY_ARN.test(input)) return { ok: true, value: input };
+  return {
+    ok: false,
+    message: `${describeValue(input)} is not an IAM policy ARN; write it like arn:aws:iam::aws:policy/ReadOnlyAccess`,
+  };
+}
+
+function checkRelayState(input: unknown): FieldCheck<string> {
+  if (typeof input !== 'string') {
+    return { ok: false, message: `expected a URL, got ${describeValue(input)}` };
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(input);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    return {
+      ok: false,
+      message: `${describeValue(input)} is not an http(s) URL; write it like https://console.aws.amazon.com/ec2`,
+    };
+  }
+  if (input.length > 240) {
+    return {
+      ok: false,
+      message: `is ${input.length} characters long; Identity Center allows 240, shorten it`,
+    };
+  }
+  return { ok: true, value: input };
+}
+
+const policyName = z
+  .string({ error: missing('give the policy name, e.g. JitPermissionsBoundary') })
+  .min(1)
+  .max(128, { error: 'is longer than 128 characters, the IAM limit; shorten it' })
+  .regex(AWS_NAME, {
+    error: (issue) =>
+      `${describeValue(issue.input)} has characters IAM does not allow in a policy name; use letters, digits and + = , . @ _ -`,
+  });
+
+const iamPath = z
+  .string()
+  .max(512)
+  .regex(IAM_PATH, {
+    error: (issue) =>
+      `${describeValue(issue.input)} is not an IAM path; use "/" or a path that starts and ends with "/", e.g. /jit/`,
+  });
+
+const customerManagedPolicy = strictObject({
+  name: policyName,
+  path: iamPath.default('/'),
+});
+
+const permissionsBoundary = strictObject({
+  managedPolicyArn: field(checkPolicyArn).optional(),
+  customerManagedPolicy: customerManagedPolicy.optional(),
+}).transform(
+  (
+    boundary,
+    ctx,
+  ): { managedPolicyArn: string } | { customerManagedPolicy: { name: string; path: string } } => {
+    if (boundary.managedPolicyArn !== undefined && boundary.customerManagedPolicy === undefined) {
+      return { managedPolicyArn: boundary.managedPolicyArn };
+    }
+    if (boundary.customerManagedPolicy !== undefined && boundary.managedPolicyArn === undefined) {
+      return { customerManagedPolicy: boundary.customerManagedPolicy };
+    }
+    ctx.issues.push({
+      code: 'custom',
+      input: boundary,
+      message:
+        boundary.managedPolicyArn === undefined
+          ? 'names no policy; give customerManagedPolicy: { name: ... } or managedPolicyArn: arn:...'
+          : 'names two policies; a permissions boundary is one policy, keep either customerManagedPolicy or managedPolicyArn',
+    });
+    return z.NEVER;
+  },
+);
+
+const permissionSetName = z
+  .string()
+  .max(32, {
+    error: (issue) =>
+      `permission set name ${describeValue(issue.input)} is ${typeof issue.input === 'string' ? issue.input.length : 'over 32'} characters long; AWS allows at most 32, shorten it`,
+  })
+  .regex(AWS_NAME, {
+    error: (issue) =>
+      `permission set name ${describeValue(issue.input)} has characters AWS does not allow; use letters, digits and + = , . @ _ -`,
+  });
+
+const permissionSet = strictObject({
+  description: z.string().max(700).optional(),
+  sessionDuration: durationField({ min: HOUR, max: 12 * HOUR }).default(HOUR),
+  managedPolicies: z.array(field(checkPolicyArn)).default([]),
+  customerManagedPolicies: z.array(customerManagedPolicy).default([]),
+  inlinePolicy: field(checkInlinePolicy).optional(),
+  permissionsBoundary: permissionsBoundary.optional(),
+  relayState: field(checkRelayState).optional(),
+  tags: z
+    .record(
+      z
+        .string()
+        .max(128)
+        .regex(TAG_KEY, {
+          error: (issue) =>
+            `tag key ${describeValue(issue.input)} has characters AWS does not allow in a tag key; use letters, digits, spaces and _ . : / = + - @`,
+        }),
+      z.string().max(256),
+    )
+    .default({}),
+});
+
+const principalList = z.array(z.string().min(1));
+
+const approval = strictObject({
+  required: z.boolean().default(false),
+  approvers: principalList.default([]),
+  quorum: z.number().int().min(1).default(1),
+  allowSelfApproval: z.boolean().default(false),
+});
+
+const activation = strictObject({
+  maxDuration: durationField({ min: 30 * MINUTE, max: 24 * HOUR }).default(8 * HOUR),
+  defaultDuration: durationField({ min: 5 * MINUTE }).optional(),
+  requireJustification: z.boolean().default(true),
+  requireTicket: z.boolean().default(false),
+  requireMfa: z.boolean().default(true),
+  approval: approval.prefault({}),
+});
+
+const eligibility = strictObject(
+  {
+    members: z
+      .array(z.string().min(1), {
+        error: missing('list the users or groups who may request this role'),
+      })
+      .min(1, { error: 'is empty; list the users or groups who may request this role' }),
+    maxEligibility: durationField({ min: DAY, wholeDays: true }).optional(),
+  },
+  { missing: 'list who may request this role under eligibility.members' },
+);
+
+const roleName = z
+  .string()
+  .max(64)
+  .regex(ROLE_NAME, {
+    error: (issue) =>
+      `role name ${describeValue(issue.input)} is not lower-case kebab-case; use letters a-z, digits and single hyphens, e.g. prod-db-admin`,
+  });
+
+const role = strictObject({
+  description: z.string().max(1024).optional(),
+  group: z.string().min(1).max(1024).optional(),
+  permissionSet: z.string({ error: missing('name one of the keys of permissionSets') }),
+  accounts: z
+    .array(field(checkAccountId), { error: missing("list the role's 12-digit AWS account ids") })
+    .min(1, { error: "is empty; list the role's 12-digit AWS account ids" }),
+  enforcement: z.enum(['group-membership', 'account-assignment']).default('group-membership'),
+  source: z.enum(['native', 'entra-pim']).default('native'),
+  drift: z.enum(['report', 'enforce']).default('report'),
+  activation: activation.prefault({}),
+  eligibility,
+  breakGlass: z.boolean().default(false),
+});
+
+const handle = z
+  .string()
+  .max(64)
+  .regex(HANDLE, {
+    error: (issue) =>
+      `user handle ${describeValue(issue.input)} is not a plain handle; use letters, digits and . _ - (the e-mail goes under email)`,
+  });
+
+const directoryUser = strictObject({
+  email: z
+    .string({ error: missing('give the e-mail address, e.g. alice@example.com') })
+    .regex(EMAIL, {
+      error: (issue) =>
+        `${describeValue(issue.input)} is not an e-mail address; write it like alice@example.com`,
+    }),
+  displayName: z.string().min(1).optional(),
+  mfa: z.boolean().default(false),
+});
+
+const groupName = z
+  .string()
+  .max(128)
+  .regex(/^[^@\s](?:[^@]*[^@\s])?$/, {
+    error: (issue) =>
+      `group name ${describeValue(issue.input)} may not contain "@" (that marks an e-mail) or start or end with a space; rename it`,
+  });
+
+const directoryGroup = strictObject({
+  description: z.string().max(1024).optional(),
+  members: principalList.default([]),
+});
+
+const directory = strictObject({
+  users: z.record(handle, directoryUser).default({}),
+  groups: z.record(groupName, directoryGroup).default({}),
+});
+
+const store = strictObject({
+  sqlite: z.string().min(1).default('.jit/jit.db'),
+});
+
+const controller = strictObject({
+  sweepInterval: durationField({ min: 10_000, max: HOUR }).default(5 * MINUTE),
+  maxConcurrency: z.number().int().min(1).max(20).default(8),
+});
+
+const server = strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(1).max(65_535).default(8400),
+  mfaMaxAge: durationField({ min: MINUTE, max: 24 * HOUR }).default(HOUR),
+  controller: controller.prefault({}),
+});
+
+/** The whole file. */
+export const configSchema = strictObject({
+  mode: z.enum(['sandbox', 'live'], {
+    error: missing('set mode: sandbox (local emulated clouds) or mode: live (real AWS and Entra)'),
+  }),
+  admins: principalList.default([]),
+  permissionSets: z.record(permissionSetName, permissionSet, {
+    error: missing('declare the permission sets your roles use under permissionSets'),
+  }),
+  roles: z.record(roleName, role, { error: missing('declare at least one role under roles') }),
+  directory: directory.optional(),
+  store: store.prefault({}),
+  server: server.prefault({}),
+});
+
+/** The file after the schema: defaults applied, durations in milliseconds, names unresolved. */
+export type RawConfig = z.output<typeof configSchema>;

@@ -1,0 +1,83 @@
+// The validated configuration of JIT Access: what `jit.config.yaml` becomes once the loader
+// has checked it. Everything downstream (core, controller, API, emulators) reads these
+// types and never the YAML, so defaults are already applied and names already resolved.
+import type { Millis } from '../core/duration.js';
+import type { PrincipalSet, Role } from '../core/role.js';
+import type { DirectoryUser } from '../ports/directory.js';
+
+/** A customer-managed IAM policy, referenced by name and path in every account. */
+export interface CustomerManagedPolicyRef {
+  readonly name: string;
+  /** IAM path, `/` unless set. */
+  readonly path: string;
+}
+
+/** Exactly one of the two kinds of permissions boundary Identity Center supports. */
+export type PermissionsBoundaryConfig =
+  | { readonly managedPolicyArn: string }
+  | { readonly customerManagedPolicy: CustomerManagedPolicyRef };
+
+/** An Identity Center permission set as the config declares it. */
+export interface PermissionSetConfig {
+  readonly name: string;
+  readonly description?: string;
+  readonly sessionDuration: Millis;
+  readonly managedPolicies: readonly string[];
+  readonly customerManagedPolicies: readonly CustomerManagedPolicyRef[];
+  /** Minified JSON of the inline policy. */
+  readonly inlinePolicy?: string;
+  readonly permissionsBoundary?: PermissionsBoundaryConfig;
+  readonly relayState?: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface DirectoryGroupConfig {
+  readonly name: string;
+  readonly description?: string;
+  /** Principal ids (lower-case e-mail) of the members. */
+  readonly members: readonly string[];
+}
+
+/** The sandbox's people and groups (optional in live mode). */
+export interface DirectoryConfig {
+  readonly users: readonly DirectoryUser[];
+  readonly groups: readonly DirectoryGroupConfig[];
+}
+
+export interface ControllerConfig {
+  readonly sweepInterval: Millis;
+  readonly maxConcurrency: number;
+}
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  /** How recent an MFA sign-in must be to count for a role that requires MFA. */
+  readonly mfaMaxAge: Millis;
+  readonly controller: ControllerConfig;
+}
+
+export interface StoreConfig {
+  /** SQLite file, as written in the config (relative paths are relative to the working directory). */
+  readonly sqlitePath: string;
+}
+
+export type ConfigMode = 'sandbox' | 'live';
+
+export interface JitConfig {
+  readonly mode: ConfigMode;
+  /** Who may revoke or cancel any grant. */
+  readonly admins: PrincipalSet;
+  /** Keyed by permission set name, in file order. */
+  readonly permissionSets: ReadonlyMap<string, PermissionSetConfig>;
+  /** Keyed by role name, in file order. */
+  readonly roles: ReadonlyMap<string, Role>;
+  readonly directory?: DirectoryConfig;
+  readonly store: StoreConfig;
+  readonly server: ServerConfig;
+}
+
+/** Either a usable config (perhaps with warnings) or every problem found, one line each. */
+export type LoadConfigResult =
+  | { readonly ok: true; readonly config: JitConfig; readonly warnings: string[] }
+  | { readonly ok: false; readonly errors: string[] };
