@@ -1,7 +1,7 @@
 // The native request/approval workflow: request, approve, deny, cancel, revoke, extend,
 // and the read side (my roles, my approvals, grants). Every outcome a person can cause is a
 // Result; the API turns refusals into HTTP in one place.
-import { formatDuration, type Millis } from '../core/duration.js';
+import type { Millis } from '../core/duration.js';
 import { ok, refuse, type Result } from '../core/errors.js';
 import { OPEN_STATUSES, type Grant, type GrantStatus, type Instant } from '../core/grant.js';
 import type { Actor, Principal } from '../core/principal.js';

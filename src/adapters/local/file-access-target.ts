@@ -26,11 +26,21 @@ export class FileAccessTarget extends InMemoryAccessTarget {
     this.#path = options.path;
   }
 
+  /** Other processes (another replica, a test) may have changed the file: read it first. */
+  protected override refresh(): void {
+    this.replaceHoldings(readHoldings(this.#path));
+  }
+
+  override snapshot(): readonly Entitlement[] {
+    this.refresh();
+    return super.snapshot();
+  }
+
   protected override changed(): void {
     // Written synchronously and renamed into place: a crash leaves the old or the new file.
     mkdirSync(dirname(this.#path), { recursive: true });
     const temporary = `${this.#path}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify({ held: this.snapshot() }, null, 2)}\n`);
+    writeFileSync(temporary, `${JSON.stringify({ held: super.snapshot() }, null, 2)}\n`);
     renameSync(temporary, this.#path);
   }
 }

@@ -38,11 +38,13 @@ export class InMemoryAccessTarget implements AccessTarget {
 
   grant(entitlement: Entitlement): Promise<TargetOperation> {
     this.calls.grant += 1;
+    this.refresh();
     return Promise.resolve(this.#start('grant', entitlement));
   }
 
   revoke(entitlement: Entitlement): Promise<TargetOperation> {
     this.calls.revoke += 1;
+    this.refresh();
     return Promise.resolve(this.#start('revoke', entitlement));
   }
 
@@ -58,6 +60,7 @@ export class InMemoryAccessTarget implements AccessTarget {
       });
     }
     operation.pollsLeft -= 1;
+    this.refresh();
     if (operation.pollsLeft > 0) return Promise.resolve({ state: 'pending', operationId });
     this.#pending.delete(operationId);
     return Promise.resolve(this.#apply(operation.action, operation.entitlement));
@@ -65,6 +68,7 @@ export class InMemoryAccessTarget implements AccessTarget {
 
   list(scope: TargetScope): Promise<readonly Entitlement[]> {
     this.calls.list += 1;
+    this.refresh();
     const groups = new Set(scope.groups);
     const assignments = new Set(
       scope.assignments.flatMap((a) => a.accounts.map((account) => `${a.permissionSet}:${account}`)),
@@ -83,8 +87,20 @@ export class InMemoryAccessTarget implements AccessTarget {
     return [...this.#held.values()];
   }
 
+  /** Replaces the holdings (a subclass reloading them from elsewhere). */
+  protected replaceHoldings(entitlements: readonly Entitlement[]): void {
+    this.#held.clear();
+    for (const entitlement of entitlements) this.#held.set(entitlementKey(entitlement), entitlement);
+  }
+
+  /** Called before every operation; subclasses reload shared holdings here. */
+  protected refresh(): void {
+    // in memory only
+  }
+
   /** Puts an entitlement in place as someone outside JIT Access would (drift). */
   plant(entitlement: Entitlement): void {
+    this.refresh();
     this.#held.set(entitlementKey(entitlement), entitlement);
     this.changed();
   }

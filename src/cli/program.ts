@@ -1,0 +1,391 @@
+// The `jit` command line: builds the commander program. Commands talk to the server over
+// HTTP, except `serve`, `config validate` and `audit`, which work on the config and the
+// store directly. Exit codes: 0 ok, 1 failure, 2 invalid input.
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { exportAudit, type AuditExportFormat } from '../audit/export-audit.js';
+import { verifyAudit } from '../audit/verify-audit.js';
+import { loadConfigFile, type JitConfig } from '../config/index.js';
+import { parseDuration, type Millis } from '../core/duration.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { ApiClient } from './api-client.js';
+import { CliError, invalidInput } from './cli-error.js';
+import { CredentialStore } from './credentials.js';
+import {
+  auditTable,
+  colour,
+  createOutput,
+  grantDetails,
+  grantsTable,
+  rolesTable,
+  type AuditEntryView,
+  type GrantView,
+  type Output,
+  type RoleView,
+} from './output.js';
+import { runServe } from './serve-command.js';
+
+export interface CliContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly now: () => number;
+  readonly version: string;
+}
+
+const DEFAULT_SERVER = 'http://127.0.0.1:8400';
+
+interface GlobalOptions {
+  json?: boolean;
+  server?: string;
+}
+
+interface GrantOutcome {
+  grant: GrantView;
+  action: string;
+  overlaps?: string[];
+}
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('jit')
+    .description('JIT Access: just-in-time privileged access to AWS')
+    .version(ctx.version)
+    .option('--json', 'print JSON for scripts')
+    .option('--server <url>', `the JIT Access server (default: JIT_SERVER, the signed-in server, or ${DEFAULT_SERVER})`)
+    .showHelpAfterError('(run `jit --help` for usage)')
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+    })
+    .exitOverride();
+
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const output = (): Output => createOutput(globals().json === true, ctx.stdout, ctx.stderr);
+  const credentials = new CredentialStore(ctx.env['JIT_HOME'] ?? join(homedir(), '.jit'));
+
+  async function client(requireLogin = true): Promise<ApiClient> {
+    const saved = await credentials.read();
+    const explicit = globals().server ?? ctx.env['JIT_SERVER'];
+    const server = explicit ?? saved?.server ?? DEFAULT_SERVER;
+    const token = saved && saved.server === server ? saved.token : undefined;
+    if (requireLogin && !token) {
+      throw new CliError(`not signed in to ${server}; sign in with \`jit login --as <user>\``);
+    }
+    return new ApiClient({ server, ...(token ? { token } : {}) });
+  }
+
+  const printOutcome = (out: Output, outcome: GrantOutcome, verb: string): void => {
+    if (out.json) return out.data(outcome);
+    const g = outcome.grant;
+    const headline: Record<string, string> = {
+      'grant.activated': `${colour.green('active')} until ${g.endsAt ?? ''}`,
+      'grant.scheduled': `${colour.cyan('scheduled')} from ${g.startsAt ?? ''} to ${g.endsAt ?? ''}`,
+      'grant.pending_approval': `${colour.yellow('waiting for approval')} (${g.approvalsNeeded} needed)`,
+      'grant.approval_recorded': `approval recorded: ${g.approvals.length} of ${g.approvalsNeeded}`,
+      'grant.break_glass_self_approved': `${colour.red('break-glass')} self-approved; active until ${g.endsAt ?? ''}`,
+      'grant.extension_requested': `extension to ${g.extension?.endsAt ?? ''} ${colour.yellow('waiting for approval')}`,
+      'grant.extended': `extended: now ends ${g.endsAt ?? ''}`,
+    };
+    out.line(`${verb} ${colour.bold(g.id)}: ${headline[outcome.action] ?? g.status.replace('_', ' ')}`);
+    if (outcome.overlaps?.length) {
+      out.line(colour.dim(`overlaps your open grant ${outcome.overlaps.join(', ')}: access stays continuous and ends at the later end`));
+    }
+  };
+
+  program
+    .command('serve')
+    .description('run the API and the controller')
+    .option('-c, --config <file>', 'config file', ctx.env['JIT_CONFIG'] ?? 'jit.config.yaml')
+    .option('--host <host>', 'listen address (default: server.host)')
+    .option('--port <port>', 'listen port (default: server.port)', parsePort)
+    .option('--test-hooks', 'sandbox only: let tests set the clock and arm crash points')
+    .option('--walkthrough', 'print the sandbox users and a short walk-through')
+    .action(async (opts: { config: string; host?: string; port?: number; testHooks?: boolean; walkthrough?: boolean }) => {
+      await runServe(ctx, opts);
+    });
+
+  program
+    .command('login')
+    .description('sign in (sandbox: as a directory user)')
+    .requiredOption('--as <user>', 'sandbox user: handle or e-mail')
+    .action(async (opts: { as: string }) => {
+      const out = output();
+      const api = await client(false);
+      const result = await api.post<{ token: string; expiresAt: string; principal: { id: string; mfa: boolean; isAdmin: boolean; groups: string[] } }>(
+        '/v1/auth/sandbox-login',
+        { user: opts.as },
+      );
+      await credentials.write({ server: api.server, token: result.token, user: result.principal.id, expiresAt: result.expiresAt });
+      if (out.json) return out.data({ server: api.server, principal: result.principal, expiresAt: result.expiresAt });
+      const p = result.principal;
+      out.line(`signed in to ${api.server} as ${colour.bold(p.id)}${p.mfa ? ' (with MFA)' : colour.yellow(' (without MFA)')}${p.isAdmin ? ', administrator' : ''}`);
+      out.line(colour.dim('sandbox sign-in: for trying JIT Access locally, never for real AWS'));
+    });
+
+  program
+    .command('logout')
+    .description('forget the saved sign-in')
+    .action(async () => {
+      await credentials.clear();
+      output().line('signed out');
+    });
+
+  program
+    .command('whoami')
+    .description('show who you are signed in as')
+    .action(async () => {
+      const out = output();
+      const me = await (await client()).get<{ id: string; groups: string[]; isAdmin: boolean; mfa: boolean; authTime: string }>('/v1/me');
+      if (out.json) return out.data(me);
+      out.line(`${me.id}${me.mfa ? ' (MFA)' : ''}${me.isAdmin ? ', administrator' : ''}; groups: ${me.groups.join(', ') || 'none'}`);
+    });
+
+  program
+    .command('roles')
+    .description('the roles you may request')
+    .option('--all', 'every role, marked whether you are eligible')
+    .action(async (opts: { all?: boolean }) => {
+      const out = output();
+      const { roles } = await (await client()).get<{ roles: RoleView[] }>('/v1/roles', { all: opts.all ? 'true' : undefined });
+      if (out.json) return out.data(roles);
+      if (roles.length === 0) return out.line('you are not eligible for any role; `jit roles --all` lists them all');
+      out.line(rolesTable(roles));
+    });
+
+  program
+    .command('request <role>')
+    .description('request a role')
+    .option('-d, --duration <iso>', 'how long, e.g. PT1H (default: the role default)')
+    .option('-j, --justification <text>', 'why you need it')
+    .option('-t, --ticket <ref>', 'ticket reference')
+    .option('-a, --account <id...>', 'account ids (account-assignment roles only)')
+    .option('--start <time>', 'start later, ISO 8601 time')
+    .action(async (role: string, opts: { duration?: string; justification?: string; ticket?: string; account?: string[]; start?: string }) => {
+      const out = output();
+      const body = {
+        role,
+        ...(opts.duration ? { duration: checkDuration('--duration', opts.duration) } : {}),
+        ...(opts.justification ? { justification: opts.justification } : {}),
+        ...(opts.ticket ? { ticket: opts.ticket } : {}),
+        ...(opts.account ? { accounts: opts.account.map(checkAccount) } : {}),
+        ...(opts.start ? { start: checkTime('--start', opts.start) } : {}),
+      };
+      printOutcome(out, await (await client()).post<GrantOutcome>('/v1/requests', body), 'requested');
+    });
+
+  const decide = (name: 'approve' | 'deny', description: string): void => {
+    program
+      .command(`${name} <id>`)
+      .description(description)
+      .option('-m, --comment <text>', 'a comment (break-glass self-approval: the reason)')
+      .action(async (id: string, opts: { comment?: string }) => {
+        const outcome = await (await client()).post<GrantOutcome>(`/v1/grants/${encodeURIComponent(id)}/${name}`, opts.comment ? { comment: opts.comment } : {});
+        printOutcome(output(), outcome, name === 'approve' ? 'approved' : 'denied');
+      });
+  };
+  decide('approve', 'approve a request or extension');
+  decide('deny', 'deny a request or extension');
+
+  program
+    .command('cancel <id>')
+    .description('withdraw a request that is not active yet')
+    .option('-r, --reason <text>', 'why')
+    .action(async (id: string, opts: { reason?: string }) => {
+      const outcome = await (await client()).post<GrantOutcome>(`/v1/grants/${encodeURIComponent(id)}/cancel`, opts.reason ? { reason: opts.reason } : {});
+      printOutcome(output(), outcome, 'cancelled');
+    });
+
+  program
+    .command('revoke <id>')
+    .description('end an active grant now ("I am done", or an approver/administrator)')
+    .option('-r, --reason <text>', 'why')
+    .action(async (id: string, opts: { reason?: string }) => {
+      const outcome = await (await client()).post<GrantOutcome>(`/v1/grants/${encodeURIComponent(id)}/revoke`, opts.reason ? { reason: opts.reason } : {});
+      printOutcome(output(), outcome, 'revoked');
+    });
+
+  program
+    .command('extend <id>')
+    .description('extend an active grant (goes through the role policy again)')
+    .option('--by <iso>', 'add this much, e.g. PT1H')
+    .option('--until <time>', 'new end, ISO 8601 time')
+    .option('-j, --justification <text>', 'why')
+    .option('-t, --ticket <ref>', 'ticket reference')
+    .action(async (id: string, opts: { by?: string; until?: string; justification?: string; ticket?: string }) => {
+      if ((opts.by === undefined) === (opts.until === undefined)) throw invalidInput('give exactly one of --by PT1H or --until <time>');
+      const body = {
+        ...(opts.by ? { by: checkDuration('--by', opts.by) } : {}),
+        ...(opts.until ? { until: checkTime('--until', opts.until) } : {}),
+        ...(opts.justification ? { justification: opts.justification } : {}),
+        ...(opts.ticket ? { ticket: opts.ticket } : {}),
+      };
+      printOutcome(output(), await (await client()).post<GrantOutcome>(`/v1/grants/${encodeURIComponent(id)}/extend`, body), 'extension of');
+    });
+
+  program
+    .command('grants')
+    .description('list grants (yours; --all: all you may see)')
+    .option('-s, --status <list>', 'comma-separated statuses, e.g. active,pending_approval')
+    .option('--role <role>', 'only this role')
+    .option('--all', 'every grant you may see, not only yours')
+    .option('--limit <n>', 'at most this many', parsePositive)
+    .action(async (opts: { status?: string; role?: string; all?: boolean; limit?: number }) => {
+      const out = output();
+      const { grants } = await (await client()).get<{ grants: GrantView[] }>('/v1/grants', {
+        status: opts.status,
+        role: opts.role,
+        all: opts.all ? 'true' : undefined,
+        limit: opts.limit,
+      });
+      if (out.json) return out.data(grants);
+      if (grants.length === 0) return out.line('no grants');
+      out.line(grantsTable(grants, ctx.now()));
+    });
+
+  program
+    .command('show <id>')
+    .description('one grant in full')
+    .action(async (id: string) => {
+      const out = output();
+      const grant = await (await client()).get<GrantView>(`/v1/grants/${encodeURIComponent(id)}`);
+      if (out.json) return out.data(grant);
+      out.line(grantDetails(grant, ctx.now()));
+    });
+
+  program
+    .command('approvals')
+    .description('requests and extensions waiting for your approval')
+    .action(async () => {
+      const out = output();
+      const { grants } = await (await client()).get<{ grants: GrantView[] }>('/v1/approvals');
+      if (out.json) return out.data(grants);
+      if (grants.length === 0) return out.line('nothing waits for your approval');
+      out.line(grantsTable(grants, ctx.now()));
+    });
+
+  const audit = program.command('audit').description('the hash-chained audit log');
+  const storeOption = (cmd: Command): Command =>
+    cmd.option('-c, --config <file>', 'config file naming the store (DATABASE_URL wins)', ctx.env['JIT_CONFIG'] ?? 'jit.config.yaml');
+
+  storeOption(audit.command('verify').description('check the chain; names the first broken entry')).action(async (opts: { config: string }) => {
+    const out = output();
+    await withStore(ctx, opts.config, async (store) => {
+      const result = await verifyAudit(store.auditEntries(1000), await store.auditHead());
+      if (out.json) out.data(result);
+      if (!result.ok) {
+        throw new CliError(`audit chain BROKEN at entry ${result.broken.seq}: ${result.broken.problem}`);
+      }
+      if (!out.json) out.line(`${colour.green('audit chain intact')}: ${result.entries} entries, head ${result.headHash.slice(0, 16)}…`);
+    });
+  });
+
+  storeOption(
+    audit
+      .command('export')
+      .description('write the whole chain as JSON Lines or CSV')
+      .addOption(new Option('-f, --format <format>', 'jsonl or csv').choices(['jsonl', 'csv']).default('jsonl'))
+      .option('-o, --output <file>', 'write to a file instead of standard output'),
+  ).action(async (opts: { config: string; format: AuditExportFormat; output?: string }) => {
+    await withStore(ctx, opts.config, async (store) => {
+      const sink = opts.output ? createWriteStream(opts.output) : ctx.stdout;
+      await exportAudit(store.auditEntries(1000), opts.format, async (chunk) => {
+        if (!sink.write(chunk)) await once(sink, 'drain');
+      });
+      if (opts.output) {
+        await new Promise<void>((resolve, reject) => {
+          (sink as ReturnType<typeof createWriteStream>).end((error?: Error | null) => { if (error) reject(error); else resolve(); });
+        });
+      }
+    });
+  });
+
+  program
+    .command('audit-log', { hidden: true })
+    .description('recent audit entries from the server')
+    .option('--grant <id>', 'entries of one grant')
+    .option('--limit <n>', 'at most this many', parsePositive)
+    .action(async (opts: { grant?: string; limit?: number }) => {
+      const out = output();
+      const { entries } = await (await client()).get<{ entries: AuditEntryView[] }>('/v1/audit', { grantId: opts.grant, limit: opts.limit });
+      if (out.json) return out.data(entries);
+      out.line(auditTable(entries));
+    });
+
+  const config = program.command('config').description('configuration tools');
+  config
+    .command('validate <file>')
+    .description('check a config file; exit 2 with one line per problem')
+    .action(async (file: string) => {
+      const out = output();
+      const result = await loadConfigFile(file);
+      if (!result.ok) {
+        if (out.json) out.data({ ok: false, errors: result.errors });
+        throw invalidInput(`${file} is not valid (${result.errors.length} problem${result.errors.length > 1 ? 's' : ''})`, result.errors);
+      }
+      if (out.json) return out.data({ ok: true, warnings: result.warnings, roles: [...result.config.roles.keys()] });
+      for (const warning of result.warnings) out.error(`${colour.yellow('warning')} ${warning}`);
+      out.line(`${colour.green('ok')}: ${file}: ${result.config.roles.size} roles, ${result.config.permissionSets.size} permission sets, mode ${result.config.mode}`);
+    });
+
+  return program;
+}
+
+async function withStore(ctx: CliContext, configPath: string, work: (store: Store) => Promise<void>): Promise<void> {
+  const databaseUrl = ctx.env['DATABASE_URL'];
+  let sqlitePath: string | undefined;
+  if (!databaseUrl) {
+    const loaded = await loadConfig(configPath);
+    sqlitePath = loaded.store.sqlitePath;
+  }
+  const store = await openStore(databaseUrl ? { databaseUrl } : { sqlitePath: sqlitePath ?? '.jit/jit.db' });
+  try {
+    await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function loadConfig(path: string): Promise<JitConfig> {
+  const result = await loadConfigFile(path);
+  if (!result.ok) throw invalidInput(`${path} is not valid`, result.errors);
+  return result.config;
+}
+
+function checkDuration(flag: string, text: string): string {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw invalidInput(`${flag}: ${parsed.reason}`);
+  return text;
+}
+
+export function durationMillis(text: string): Millis {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw invalidInput(parsed.reason);
+  return parsed.millis;
+}
+
+function checkTime(flag: string, text: string): string {
+  const at = Date.parse(text);
+  if (Number.isNaN(at) || !/^\d{4}-\d{2}-\d{2}T/.test(text)) throw invalidInput(`${flag}: ${JSON.stringify(text)} is not an ISO 8601 time; write it like 2026-11-28T18:00:00Z`);
+  return new Date(at).toISOString();
+}
+
+function checkAccount(id: string): string {
+  if (!/^\d{12}$/.test(id)) throw invalidInput(`--account: ${JSON.stringify(id)} is not a 12-digit AWS account id`);
+  return id;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidInput(`--port: ${JSON.stringify(text)} is not a port number (0-65535)`);
+  return port;
+}
+
+function parsePositive(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw invalidInput(`${JSON.stringify(text)} is not a positive whole number`);
+  return n;
+}

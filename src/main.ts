@@ -1,0 +1,171 @@
+// The composition root of `jit serve`: reads the environment, builds the clock, logger,
+// store, target, workflow, controller and API, and runs them. Nothing else in src/ reads
+// the environment or the real clock.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import pino from 'pino';
+import { FileAccessTarget } from './adapters/local/file-access-target.js';
+import { ConfigDirectory } from './adapters/local/config-directory.js';
+import { SandboxTokens } from './api/auth/sandbox-tokens.js';
+import { createApp, type App } from './api/create-app.js';
+import type { JitConfig } from './config/index.js';
+import { Controller } from './controller/controller.js';
+import { Reconciler } from './controller/reconciler.js';
+import { JitError } from './core/errors.js';
+import { SettableClock, type Clock } from './ports/clock.js';
+import type { FaultPoint, FaultPoints } from './ports/fault-points.js';
+import { NoopSessionRevoker } from './ports/session-revoker.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import { WorkflowService } from './workflow/workflow-service.js';
+import { randomIds } from './adapters/local/random-ids.js';
+
+export interface ServeOptions {
+  readonly config: JitConfig;
+  readonly host?: string;
+  readonly port?: number;
+  /** Sandbox only: the clock can be set over HTTP and crash points armed from the environment. */
+  readonly testHooks?: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly version: string;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly app: App;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+/** Builds and starts everything; the first controller pass has converged when this resolves. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const { config, env } = options;
+  if (config.mode !== 'sandbox') {
+    throw new JitError(
+      'ERR_INVALID_CONFIG',
+      'mode: live needs OIDC sign-in and the Identity Center adapter, which this version does not have yet; sandbox sign-in is never allowed against a live target. Use mode: sandbox',
+    );
+  }
+  if (options.testHooks && config.mode !== 'sandbox') {
+    throw new JitError('ERR_INVALID_CONFIG', '--test-hooks is only allowed in sandbox mode');
+  }
+  const logger = pino(
+    {
+      level: env['JIT_LOG_LEVEL'] ?? 'info',
+      base: { service: 'jit-access' },
+      redact: { paths: ['token', '*.token', 'secret', '*.secret', 'authorization', '*.authorization', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    pino.destination(2),
+  );
+  const realClock: Clock = { now: () => Date.now() };
+  const clock = options.testHooks ? new SettableClock({ base: () => Date.now() }) : undefined;
+  const businessClock: Clock = clock ?? realClock;
+
+  const databaseUrl = env['DATABASE_URL'];
+  const store = await openStore(databaseUrl ? { databaseUrl } : { sqlitePath: config.store.sqlitePath });
+  const stateDir = dirname(resolve(config.store.sqlitePath));
+  const target = new FileAccessTarget({
+    path: env['JIT_SANDBOX_TARGET'] ?? join(stateDir, 'sandbox-target.json'),
+    clock: businessClock,
+  });
+  const directory = new ConfigDirectory(config.directory);
+  const secretHex = await store.setSettingIfAbsent('sandbox-token-secret', randomBytes(32).toString('hex'));
+  const sandboxLogin = new SandboxTokens({
+    secret: Buffer.from(secretHex, 'hex'),
+    directory,
+    admins: config.admins,
+    clock: businessClock,
+  });
+
+  const faults = options.testHooks ? crashPoints(env['JIT_TEST_CRASH_AT'], logger) : undefined;
+  const reconciler = new Reconciler({
+    store,
+    target,
+    revoker: new NoopSessionRevoker(),
+    roles: config.roles,
+    clock: businessClock,
+    random: Math.random,
+    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+    logger,
+    ...(faults ? { faults } : {}),
+    options: { maxConcurrency: config.server.controller.maxConcurrency, pollIntervalMs: 100 },
+  });
+  const controller = new Controller({
+    reconciler,
+    store,
+    clock: businessClock,
+    wallClock: realClock,
+    logger,
+    options: {
+      sweepIntervalMs: config.server.controller.sweepInterval,
+      leaseTtlMs: 15_000,
+      holder: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    },
+  });
+  const workflow = new WorkflowService({
+    store,
+    roles: config.roles,
+    admins: config.admins,
+    clock: businessClock,
+    ids: randomIds(() => realClock.now()),
+    logger,
+    mfaMaxAge: config.server.mfaMaxAge,
+    onChange: () => {
+      controller.kick();
+    },
+  });
+  clock?.onChange(() => {
+    controller.kick();
+  });
+
+  const app = await createApp({
+    mode: config.mode,
+    workflow,
+    store,
+    directory,
+    authenticator: sandboxLogin,
+    sandboxLogin,
+    sandboxTarget: target,
+    clock: businessClock,
+    version: options.version,
+    logger: false,
+    controllerStatus: () => ({
+      leader: controller.isLeader,
+      ...(controller.lastResult ? { lastPass: controller.lastResult } : {}),
+    }),
+    ...(clock ? { testHooks: { clock, reconcile: () => controller.runOnce() } } : {}),
+  });
+
+  logger.warn({ mode: config.mode }, 'sandbox sign-in is ON: anyone can sign in as any directory user; never use it against real AWS');
+  await controller.start();
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  const address = await app.listen({ host, port });
+  logger.info({ url: address, store: store.dialect, target: target.name, testHooks: options.testHooks === true }, 'jit serve is listening');
+
+  return {
+    url: address,
+    app,
+    store,
+    async close() {
+      await controller.stop();
+      await app.close();
+      await store.close();
+      logger.flush();
+    },
+  };
+}
+
+/** Kills the process at the named point: lets tests prove that a crash converges. */
+function crashPoints(armed: string | undefined, logger: pino.Logger): FaultPoints | undefined {
+  if (!armed) return undefined;
+  return {
+    hit(point: FaultPoint) {
+      if (point !== armed) return;
+      logger.warn({ point }, 'test hook: crashing on purpose');
+      logger.flush();
+      process.kill(process.pid, 'SIGKILL');
+    },
+  };
+}
