@@ -28,14 +28,13 @@ export function buildDirectory(raw: RawDirectory, errors: ConfigProblem[]): Dire
     const id = user.email.toLowerCase();
     const owner = byEmail.get(id);
     if (owner !== undefined) {
+      // Still known by handle, so that references to it do not add a second error.
       errors.push({
         path: [...path, 'email'],
         message: `${user.email} is also the e-mail of user ${owner}; each user needs their own e-mail`,
       });
-      continue;
-    }
+    } else byEmail.set(id, handle);
     byHandle.set(handle.toLowerCase(), handle);
-    byEmail.set(id, handle);
     users.push({
       handle,
       id,
@@ -68,6 +67,7 @@ export function buildDirectory(raw: RawDirectory, errors: ConfigProblem[]): Dire
     }
     groupNames.set(name.toLowerCase(), name);
     const members: string[] = [];
+    const handles = new Set<string>();
     group.members.forEach((entry, index) => {
       const memberPath = [...path, 'members', index];
       const key = entry.trim().toLowerCase();
@@ -83,10 +83,11 @@ export function buildDirectory(raw: RawDirectory, errors: ConfigProblem[]): Dire
         return;
       }
       const id = users.find((user) => user.handle === handle)?.id ?? key;
-      if (members.includes(id)) {
+      if (handles.has(handle)) {
         errors.push({ path: memberPath, message: `lists user ${handle} twice; remove one` });
         return;
       }
+      handles.add(handle);
       members.push(id);
       memberships.set(id, [...(memberships.get(id) ?? []), name]);
     });

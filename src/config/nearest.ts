@@ -1,25 +1,27 @@
 // "Did you mean ...?" for the config: the closest known name to a misspelt one, by
-// Levenshtein distance, so that every "unknown X" error can point at the likely fix.
+// edit distance, so that every "unknown X" error can point at the likely fix.
 
-/** The edit distance between two strings (insertions, deletions, substitutions). */
-export function levenshtein(a: string, b: string): number {
+/**
+ * The edit distance between two strings: Levenshtein (insertions, deletions, substitutions)
+ * plus transposition of two adjacent characters, the commonest typo (`mdoe` for `mode`).
+ */
+export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  if (a.length === 0) return b.length;
-  if (b.length === 0) return a.length;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + cost,
-      );
+      const above = rows[i - 1] ?? [];
+      let best = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      }
+      row[j] = best;
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length] ?? 0;
+  return rows[a.length]?.[b.length] ?? 0;
 }
 
 /**
@@ -32,7 +34,7 @@ export function nearest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const distance = levenshtein(lower, candidate.toLowerCase());
+    const distance = editDistance(lower, candidate.toLowerCase());
     const allowed = Math.min(
       3,
       Math.max(1, Math.floor(Math.max(word.length, candidate.length) / 3)),
