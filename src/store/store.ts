@@ -26,7 +26,9 @@ export interface AuditQuery {
   readonly action?: string;
   /** Entries with seq greater than this. */
   readonly afterSeq?: number;
+  /** Entries at or after this instant. */
   readonly since?: Instant;
+  /** Entries before this instant. */
   readonly until?: Instant;
   /** Default 100, at most 10,000. */
   readonly limit?: number;
@@ -34,32 +36,41 @@ export interface AuditQuery {
 
 /** Thrown by `updateGrant` when the row's version is no longer the one read. */
 export class VersionConflictError extends Error {
-  constructor(readonly grantId: string, readonly expectedVersion: number) {
+  constructor(
+    readonly grantId: string,
+    readonly expectedVersion: number,
+  ) {
     super(`grant ${grantId} changed since version ${expectedVersion} was read`);
     this.name = 'VersionConflictError';
   }
 }
 
 /** Work done inside one database transaction; writes to grants and the audit chain
- *  commit together or not at all. */
+ *  commit together or not at all. Valid only until the transaction ends. */
 export interface StoreTransaction {
   getGrant(id: string): Promise<StoredGrant | undefined>;
   insertGrant(grant: Grant): Promise<StoredGrant>;
-  /** Writes `grant` if the row is still at `expectedVersion`; else VersionConflictError. */
+  /** Writes `grant` if the row is still at `expectedVersion`; else VersionConflictError
+   *  (JitError ERR_NOT_FOUND when there is no such grant). Returns the new version. */
   updateGrant(grant: Grant, expectedVersion: number): Promise<StoredGrant>;
+  /** Appends to the chain after its head, which stays locked until the transaction ends. */
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
 }
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Runs `work` in a transaction that serialises audit appends across processes. */
+  /** Runs `work` in a transaction that serialises audit appends across processes; a throw
+   *  rolls everything back. `work` may be run more than once (PostgreSQL retries deadlocks
+   *  and serialization failures), so it must touch nothing but `tx`; and it must not call
+   *  the Store itself (on SQLite, that waits for the connection `work` holds). */
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
 
   getGrant(id: string): Promise<StoredGrant | undefined>;
   listGrants(query: GrantQuery): Promise<readonly StoredGrant[]>;
   /** Scheduled grants whose start, and active grants whose end, is at or before `now`. */
   dueGrants(now: Instant): Promise<readonly StoredGrant[]>;
-  /** The earliest future start of a scheduled grant or end of an active one. */
+  /** The earliest start of a scheduled grant or end of an active one: in the past when one
+   *  is already due; undefined when no grant is scheduled or active. */
   nextDueAt(): Promise<Instant | undefined>;
   /** All grants in `active` status (the controller's desired state). */
   activeGrants(): Promise<readonly StoredGrant[]>;
@@ -68,13 +79,16 @@ export interface Store {
 
   /** Audit entries in chain order. */
   queryAudit(query: AuditQuery): Promise<readonly AuditEntry[]>;
-  /** Streams the whole chain in order, in pages, for verify and export. */
-  auditEntries(pageSize?: number): AsyncIterable<AuditEntry>;
+  /** Streams the chain in seq order, `pageSize` (default 1000) per query, for verify and
+   *  export; with `throughSeq`, stops there (pass the head's seq when verifying a live log). */
+  auditEntries(pageSize?: number, throughSeq?: number): AsyncIterable<AuditEntry>;
   /** The chain head, recorded apart from the entries. */
   auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
 
-  /** Takes or renews a named lease for `holder` until `now + ttl`; true when held. */
+  /** Takes or renews a named lease for `holder` until `now + ttl`; true when held. A lease is
+   *  taken over only once expired (`expires_at <= now`); a holder may always renew its own. */
   acquireLease(name: string, holder: string, now: Instant, ttlMs: number): Promise<boolean>;
+  /** Gives up the lease if `holder` holds it; otherwise does nothing. */
   releaseLease(name: string, holder: string): Promise<void>;
 
   getSetting(key: string): Promise<string | undefined>;

@@ -1,0 +1,76 @@
+// The database schema as Kysely sees it. Epoch-millisecond and sequence columns are BIGINT:
+// better-sqlite3 returns them as numbers, pg as strings, so reads go through `toInstant`.
+import type { ColumnType } from 'kysely';
+
+/** A BIGINT column: written as a number, read as whatever the driver returns. */
+export type BigIntColumn = ColumnType<number | string | bigint, number, number>;
+export type NullableBigIntColumn = ColumnType<
+  number | string | bigint | null,
+  number | null,
+  number | null
+>;
+
+export interface GrantsTable {
+  id: string;
+  role: string;
+  principal: string;
+  status: string;
+  requested_at: BigIntColumn;
+  starts_at: NullableBigIntColumn;
+  ends_at: NullableBigIntColumn;
+  /** 1 when an ended grant held (or may have held) access in the target. */
+  had_access: number;
+  /** The time of the grant's latest recorded event, taken from the grant itself. */
+  updated_at: BigIntColumn;
+  version: number;
+  /** The whole Grant as JSON text: the source of truth; the other columns index it. */
+  data: string;
+}
+
+export interface AuditEntriesTable {
+  seq: BigIntColumn;
+  at: BigIntColumn;
+  actor: string;
+  action: string;
+  grant_id: string | null;
+  severity: string | null;
+  /** The canonical JSON that was hashed (every field but `hash`): the source of truth. */
+  entry: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: BigIntColumn;
+  hash: string;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: BigIntColumn;
+  version: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  grants: GrantsTable;
+  audit_entries: AuditEntriesTable;
+  audit_head: AuditHeadTable;
+  leases: LeasesTable;
+  settings: SettingsTable;
+}
+
+/** A BIGINT read back as a JS number; throws if it cannot be one exactly. */
+export function toInstant(value: number | string | bigint): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isSafeInteger(n)) {
+    throw new RangeError(`database returned ${String(value)} where an integer was expected`);
+  }
+  return n;
+}

@@ -1,0 +1,103 @@
+// Schema migrations, defined in code (not files on disk) so they run the same from src/ and
+// dist/, and written once in Kysely's schema builder for both SQLite and PostgreSQL.
+// Migrations are append-only: never edit one that has shipped; add the next.
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { GENESIS_HASH } from '../audit/audit-chain.js';
+
+// Migrations see the schema as it was when they were written, not today's `Database` type.
+type AnyDb = Kysely<unknown>;
+
+const initial: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    await db.schema
+      .createTable('grants')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('principal', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('requested_at', 'bigint', (c) => c.notNull())
+      .addColumn('starts_at', 'bigint')
+      .addColumn('ends_at', 'bigint')
+      .addColumn('had_access', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('grants_status_ends_at')
+      .on('grants')
+      .columns(['status', 'ends_at'])
+      .execute();
+    await db.schema
+      .createIndex('grants_status_starts_at')
+      .on('grants')
+      .columns(['status', 'starts_at'])
+      .execute();
+    await db.schema.createIndex('grants_principal').on('grants').column('principal').execute();
+    await db.schema.createIndex('grants_role').on('grants').column('role').execute();
+    await db.schema
+      .createIndex('grants_requested_at')
+      .on('grants')
+      .columns(['requested_at', 'id'])
+      .execute();
+
+    await db.schema
+      .createTable('audit_entries')
+      .addColumn('seq', 'bigint', (c) => c.primaryKey())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('grant_id', 'text')
+      .addColumn('severity', 'text')
+      .addColumn('entry', 'text', (c) => c.notNull())
+      .addColumn('prev_hash', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('audit_entries_grant_id')
+      .on('audit_entries')
+      .column('grant_id')
+      .execute();
+
+    // The chain head lives apart from the entries: deleting the last entry cannot hide,
+    // and appends lock this one row to serialise across processes.
+    await db.schema
+      .createTable('audit_head')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addCheckConstraint('audit_head_single_row', sql`id = 1`)
+      .execute();
+    await sql`insert into audit_head (id, seq, hash) values (1, 0, ${GENESIS_HASH})`.execute(db);
+
+    await db.schema
+      .createTable('leases')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('holder', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('settings')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+  },
+
+  async down(db: AnyDb): Promise<void> {
+    for (const table of ['settings', 'leases', 'audit_head', 'audit_entries', 'grants']) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
+/** The store's migrations, by name; names sort in the order they run. */
+export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_initial': initial,
+});
+
+/** A Kysely `MigrationProvider` over `STORE_MIGRATIONS`. */
+export const storeMigrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...STORE_MIGRATIONS }),
+};

@@ -1,0 +1,33 @@
+// The Store contract on SQLite: a fresh file in a temporary directory for every test; a
+// second Store on the same file has its own better-sqlite3 connection, so it contends for the
+// file's locks exactly as a second process would.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { openStore } from '../../src/store/open-store.js';
+import { runStoreSuite } from './store-suite.js';
+
+runStoreSuite('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jit-store-'));
+  // A directory that does not exist yet: openStore creates it.
+  const sqlitePath = join(dir, 'nested', '.jit', 'jit.db');
+  const store = await openStore({ sqlitePath });
+  return {
+    store,
+    openAnother: () => openStore({ sqlitePath }),
+    rawSql(statements: string) {
+      const raw = new SqliteDatabase(sqlitePath);
+      try {
+        raw.exec(statements);
+      } finally {
+        raw.close();
+      }
+      return Promise.resolve();
+    },
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
