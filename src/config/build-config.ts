@@ -5,6 +5,7 @@ import { HOUR } from '../core/duration.js';
 import type { PrincipalSet, Role } from '../core/role.js';
 import type { DirectoryConfig, JitConfig, PermissionSetConfig } from './config.js';
 import { isoOf } from './config-fields.js';
+import { formatPath } from './config-path.js';
 import type { ConfigProblem } from './config-problem.js';
 import type { RawConfig } from './config-schema.js';
 import { buildDirectory } from './build-directory.js';
@@ -376,7 +377,7 @@ function resolveSet(
     if (first !== undefined) {
       errors.push({
         path: [...path, index],
-        message: `${JSON.stringify(entry)} is already listed at [${first}]; remove one`,
+        message: `${JSON.stringify(entry)} is already listed at ${formatPath([path.at(-1) ?? '', first])}; remove one`,
       });
       return;
     }

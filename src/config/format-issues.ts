@@ -24,6 +24,8 @@ export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_type': {
       const expected = EXPECTED[issue.expected] ?? issue.expected;
       if (input === undefined) return `missing; add it (${expected})`;
+      if (input === null)
+        return `expected ${expected}, got an empty value; fill it in or remove the key`;
       if (issue.expected === 'int' && typeof input === 'number') {
         return `expected a whole number, got ${input}`;
       }

@@ -95,6 +95,14 @@ describe('parseConfig: schema errors', () => {
     ]);
   });
 
+  it('says how to fix a key left empty', () => {
+    const config = baseConfig();
+    config.admins = null;
+    expect(errorsOf(config)).toEqual([
+      'admins: expected a list, got an empty value; fill it in or remove the key',
+    ]);
+  });
+
   it('reports a missing required key with what to add', () => {
     const config = baseConfig();
     delete role(config).permissionSet;
@@ -339,6 +347,14 @@ describe('parseConfig: checks across keys', () => {
     ].join('\n');
     expect(errorsOf(text)).toEqual([
       'roles.r.activation.approval.quorum: quorum 3 is more than the 2 approvers listed; lower quorum to 2 or add approvers',
+    ]);
+  });
+
+  it('refuses the same person listed twice, by handle and by e-mail', () => {
+    const config = baseConfig();
+    at(config, ...ROLE, 'activation', 'approval').approvers = ['bob', 'BOB@example.com'];
+    expect(errorsOf(config)).toEqual([
+      'roles.ec2-admin.activation.approval.approvers[1]: "BOB@example.com" is already listed at approvers[0]; remove one',
     ]);
   });
 
