@@ -61,6 +61,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const realClock: Clock = { now: () => Date.now() };
   const clock = options.testHooks ? new SettableClock({ base: () => Date.now() }) : undefined;
   const businessClock: Clock = clock ?? realClock;
+  const startAt = env['JIT_TEST_CLOCK'];
+  if (clock && startAt) {
+    const at = Date.parse(startAt);
+    if (Number.isNaN(at)) throw new JitError('ERR_INVALID_INPUT', `JIT_TEST_CLOCK: ${JSON.stringify(startAt)} is not an ISO 8601 time`);
+    clock.set(at);
+  }
 
   const databaseUrl = env['DATABASE_URL'];
   const store = await openStore(databaseUrl ? { databaseUrl } : { sqlitePath: config.store.sqlitePath });

@@ -69,7 +69,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
   const app = Fastify({
     logger: deps.logger ?? false,
-    disableRequestLogging: true,
     bodyLimit: 64 * 1024,
     // Never echo request bodies (tokens, justifications) into logs.
     requestIdHeader: 'x-request-id',

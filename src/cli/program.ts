@@ -6,11 +6,9 @@ import { createWriteStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { exportAudit, type AuditExportFormat } from '../audit/export-audit.js';
-import { verifyAudit } from '../audit/verify-audit.js';
-import { loadConfigFile, type JitConfig } from '../config/index.js';
+import type { AuditExportFormat } from '../audit/export-audit.js';
+import type { JitConfig } from '../config/index.js';
 import { parseDuration, type Millis } from '../core/duration.js';
-import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { ApiClient } from './api-client.js';
 import { CliError, invalidInput } from './cli-error.js';
@@ -27,7 +25,6 @@ import {
   type Output,
   type RoleView,
 } from './output.js';
-import { runServe } from './serve-command.js';
 
 export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
@@ -105,6 +102,8 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--test-hooks', 'sandbox only: let tests set the clock and arm crash points')
     .option('--walkthrough', 'print the sandbox users and a short walk-through')
     .action(async (opts: { config: string; host?: string; port?: number; testHooks?: boolean; walkthrough?: boolean }) => {
+      // Loaded on demand: the server's dependencies would slow every other command.
+      const { runServe } = await import('./serve-command.js');
       await runServe(ctx, opts);
     });
 
@@ -273,6 +272,7 @@ export function buildProgram(ctx: CliContext): Command {
 
   storeOption(audit.command('verify').description('check the chain; names the first broken entry')).action(async (opts: { config: string }) => {
     const out = output();
+    const { verifyAudit } = await import('../audit/verify-audit.js');
     await withStore(ctx, opts.config, async (store) => {
       const result = await verifyAudit(store.auditEntries(1000), await store.auditHead());
       if (out.json) out.data(result);
@@ -290,6 +290,7 @@ export function buildProgram(ctx: CliContext): Command {
       .addOption(new Option('-f, --format <format>', 'jsonl or csv').choices(['jsonl', 'csv']).default('jsonl'))
       .option('-o, --output <file>', 'write to a file instead of standard output'),
   ).action(async (opts: { config: string; format: AuditExportFormat; output?: string }) => {
+    const { exportAudit } = await import('../audit/export-audit.js');
     await withStore(ctx, opts.config, async (store) => {
       const sink = opts.output ? createWriteStream(opts.output) : ctx.stdout;
       await exportAudit(store.auditEntries(1000), opts.format, async (chunk) => {
@@ -321,6 +322,7 @@ export function buildProgram(ctx: CliContext): Command {
     .description('check a config file; exit 2 with one line per problem')
     .action(async (file: string) => {
       const out = output();
+      const { loadConfigFile } = await import('../config/index.js');
       const result = await loadConfigFile(file);
       if (!result.ok) {
         if (out.json) out.data({ ok: false, errors: result.errors });
@@ -341,6 +343,7 @@ async function withStore(ctx: CliContext, configPath: string, work: (store: Stor
     const loaded = await loadConfig(configPath);
     sqlitePath = loaded.store.sqlitePath;
   }
+  const { openStore } = await import('../store/open-store.js');
   const store = await openStore(databaseUrl ? { databaseUrl } : { sqlitePath: sqlitePath ?? '.jit/jit.db' });
   try {
     await work(store);
@@ -350,6 +353,7 @@ async function withStore(ctx: CliContext, configPath: string, work: (store: Stor
 }
 
 export async function loadConfig(path: string): Promise<JitConfig> {
+  const { loadConfigFile } = await import('../config/index.js');
   const result = await loadConfigFile(path);
   if (!result.ok) throw invalidInput(`${path} is not valid`, result.errors);
   return result.config;

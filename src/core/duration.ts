@@ -46,11 +46,12 @@ function num(part: string | undefined): number {
   return part === undefined ? 0 : Number(part);
 }
 
-/** Formats milliseconds as the shortest ISO 8601 duration (days, hours, minutes, seconds). */
+/** Formats milliseconds as an ISO 8601 duration: whole weeks and more in days (`P365D`),
+ *  anything shorter in hours, minutes and seconds (`PT48H`, as PIM and AWS write them). */
 export function formatDuration(millis: Millis): string {
   if (millis <= 0) return 'PT0S';
   let rest = millis;
-  const days = Math.floor(rest / DAY);
+  const days = millis >= 7 * DAY ? Math.floor(rest / DAY) : 0;
   rest -= days * DAY;
   const hours = Math.floor(rest / HOUR);
   rest -= hours * HOUR;
