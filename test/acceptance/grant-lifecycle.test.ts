@@ -50,7 +50,14 @@ afterAll(async () => {
 
 describe('a grant through its whole life, over HTTP between separate processes', () => {
   it('is requested by alice, approved by bob, active within one pass, removed at its end, and fully audited', async () => {
-    const requested = await alice.json<Outcome>(['request', 'prod-admin', '--duration', 'PT1H', '--justification', 'INC-1: fix the deploy']);
+    const requested = await alice.json<Outcome>([
+      'request',
+      'prod-admin',
+      '--duration',
+      'PT1H',
+      '--justification',
+      'INC-1: fix the deploy',
+    ]);
     expect(requested.grant.status).toBe('pending_approval');
     const id = requested.grant.id;
 
@@ -60,7 +67,11 @@ describe('a grant through its whole life, over HTTP between separate processes',
     const approved = await bob.json<Outcome>(['approve', id, '--comment', 'go ahead']);
     expect(approved.action).toBe('grant.activated');
     await server.reconcile();
-    expect(held()).toContainEqual({ kind: 'group-membership', group: 'JIT-prod-admin', user: 'alice@example.com' });
+    expect(held()).toContainEqual({
+      kind: 'group-membership',
+      group: 'JIT-prod-admin',
+      user: 'alice@example.com',
+    });
 
     await server.advance('PT59M');
     await server.reconcile();
@@ -72,10 +83,18 @@ describe('a grant through its whole life, over HTTP between separate processes',
     const ended = await alice.json<GrantJson>(['show', id]);
     expect(ended.status).toBe('expired');
 
-    const verify = await runJit(['audit', 'verify', '--config', ws.configPath], { NO_COLOR: '1' }, ws.dir);
+    const verify = await runJit(
+      ['audit', 'verify', '--config', ws.configPath],
+      { NO_COLOR: '1' },
+      ws.dir,
+    );
     expect(verify.code).toBe(0);
     expect(verify.stdout).toContain('audit chain intact');
-    const exported = await runJit(['audit', 'export', '--format', 'jsonl', '--config', ws.configPath], {}, ws.dir);
+    const exported = await runJit(
+      ['audit', 'export', '--format', 'jsonl', '--config', ws.configPath],
+      {},
+      ws.dir,
+    );
     const actions = exported.stdout
       .trim()
       .split('\n')
@@ -102,7 +121,14 @@ describe('a grant through its whole life, over HTTP between separate processes',
   });
 
   it('needs two different approvers for a quorum of two', async () => {
-    const { grant } = await alice.json<Outcome>(['request', 'db-admin', '--account', '222222222222', '--justification', 'migration']);
+    const { grant } = await alice.json<Outcome>([
+      'request',
+      'db-admin',
+      '--account',
+      '222222222222',
+      '--justification',
+      'migration',
+    ]);
     const first = await bob.json<Outcome>(['approve', grant.id]);
     expect(first.action).toBe('grant.approval_recorded');
     const again = await bob.run(['approve', grant.id]);
@@ -111,14 +137,31 @@ describe('a grant through its whole life, over HTTP between separate processes',
     const second = await carol.json<Outcome>(['approve', grant.id]);
     expect(second.action).toBe('grant.activated');
     await server.reconcile();
-    expect(held()).toContainEqual({ kind: 'account-assignment', permissionSet: 'DbAdmin', account: '222222222222', user: 'alice@example.com' });
-    expect(held()).not.toContainEqual({ kind: 'account-assignment', permissionSet: 'DbAdmin', account: '111111111111', user: 'alice@example.com' });
+    expect(held()).toContainEqual({
+      kind: 'account-assignment',
+      permissionSet: 'DbAdmin',
+      account: '222222222222',
+      user: 'alice@example.com',
+    });
+    expect(held()).not.toContainEqual({
+      kind: 'account-assignment',
+      permissionSet: 'DbAdmin',
+      account: '111111111111',
+      user: 'alice@example.com',
+    });
     await alice.run(['revoke', grant.id, '--reason', 'done']);
     await server.reconcile();
   });
 
   it('refuses a duration over the maximum and names the maximum', async () => {
-    const result = await alice.run(['request', 'prod-admin', '--duration', 'PT5H', '--justification', 'x']);
+    const result = await alice.run([
+      'request',
+      'prod-admin',
+      '--duration',
+      'PT5H',
+      '--justification',
+      'x',
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('PT4H');
   });
@@ -143,11 +186,25 @@ describe('a grant through its whole life, over HTTP between separate processes',
   });
 
   it('keeps access continuous across an approved overlapping request and ends it at the later end', async () => {
-    const first = await alice.json<Outcome>(['request', 'prod-admin', '--duration', 'PT1H', '--justification', 'first']);
+    const first = await alice.json<Outcome>([
+      'request',
+      'prod-admin',
+      '--duration',
+      'PT1H',
+      '--justification',
+      'first',
+    ]);
     await bob.json<Outcome>(['approve', first.grant.id]);
     await server.reconcile();
     await server.advance('PT30M');
-    const second = await alice.json<Outcome>(['request', 'prod-admin', '--duration', 'PT2H', '--justification', 'second']);
+    const second = await alice.json<Outcome>([
+      'request',
+      'prod-admin',
+      '--duration',
+      'PT2H',
+      '--justification',
+      'second',
+    ]);
     expect(second.overlaps).toContain(first.grant.id);
     const approved = await carol.json<Outcome>(['approve', second.grant.id]);
     const later = Date.parse(approved.grant.endsAt ?? '');
@@ -156,7 +213,11 @@ describe('a grant through its whole life, over HTTP between separate processes',
     await server.advance('PT31M');
     await server.reconcile();
     expect((await alice.json<GrantJson>(['show', first.grant.id])).status).toBe('expired');
-    expect(held()).toContainEqual({ kind: 'group-membership', group: 'JIT-prod-admin', user: 'alice@example.com' });
+    expect(held()).toContainEqual({
+      kind: 'group-membership',
+      group: 'JIT-prod-admin',
+      user: 'alice@example.com',
+    });
     await server.setClock(new Date(later + 60_000).toISOString());
     await server.reconcile();
     expect(held()).toEqual([]);
@@ -165,19 +226,39 @@ describe('a grant through its whole life, over HTTP between separate processes',
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { action: string; grantId?: string })
-      .filter((e) => e.action === 'target.revoked' && (e.grantId === first.grant.id || e.grantId === second.grant.id));
+      .filter(
+        (e) =>
+          e.action === 'target.revoked' &&
+          (e.grantId === first.grant.id || e.grantId === second.grant.id),
+      );
     expect(removals.map((e) => e.grantId)).toEqual([second.grant.id]);
   });
 
   it('extends an active grant after approval, without a gap', async () => {
-    const { grant } = await alice.json<Outcome>(['request', 'prod-admin', '--duration', 'PT1H', '--justification', 'work']);
+    const { grant } = await alice.json<Outcome>([
+      'request',
+      'prod-admin',
+      '--duration',
+      'PT1H',
+      '--justification',
+      'work',
+    ]);
     await bob.json<Outcome>(['approve', grant.id]);
     await server.reconcile();
-    const asked = await alice.json<Outcome>(['extend', grant.id, '--by', 'PT1H', '--justification', 'more work']);
+    const asked = await alice.json<Outcome>([
+      'extend',
+      grant.id,
+      '--by',
+      'PT1H',
+      '--justification',
+      'more work',
+    ]);
     expect(asked.action).toBe('grant.extension_requested');
     const extended = await carol.json<Outcome>(['approve', grant.id]);
     expect(extended.action).toBe('grant.extended');
-    expect(Date.parse(extended.grant.endsAt ?? '')).toBe(Date.parse(asked.grant.endsAt ?? '') + 3_600_000);
+    expect(Date.parse(extended.grant.endsAt ?? '')).toBe(
+      Date.parse(asked.grant.endsAt ?? '') + 3_600_000,
+    );
     await server.advance('PT1H30M');
     await server.reconcile();
     expect(held()).toHaveLength(1);

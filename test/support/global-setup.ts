@@ -9,7 +9,8 @@ function newest(dir: string): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) latest = Math.max(latest, newest(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) latest = Math.max(latest, statSync(path).mtimeMs);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+      latest = Math.max(latest, statSync(path).mtimeMs);
   }
   return latest;
 }
@@ -18,7 +19,15 @@ export default function setup(): void {
   const root = join(import.meta.dirname, '..', '..');
   const built = join(root, 'dist', 'src', 'cli', 'main.js');
   if (existsSync(built) && statSync(built).mtimeMs >= newest(join(root, 'src'))) return;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(root, 'tsconfig.build.json'),
+    ],
+    {
+      stdio: 'inherit',
+    },
+  );
 }

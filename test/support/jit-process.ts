@@ -62,26 +62,36 @@ export class JitServer {
 
   /** Starts `jit serve --test-hooks` on a free port and waits until it listens. */
   static async start(ws: Workspace, options: ServerOptions = {}): Promise<JitServer> {
-    const child = spawn(process.execPath, [JIT, 'serve', '--config', ws.configPath, '--port', '0', '--test-hooks'], {
-      cwd: ws.dir,
-      env: {
-        ...process.env,
-        NO_COLOR: '1',
-        JIT_LOG_LEVEL: 'warn',
-        JIT_SANDBOX_TARGET: ws.targetPath,
-        ...(options.clock ? { JIT_TEST_CLOCK: options.clock } : {}),
-        ...options.env,
+    const child = spawn(
+      process.execPath,
+      [JIT, 'serve', '--config', ws.configPath, '--port', '0', '--test-hooks'],
+      {
+        cwd: ws.dir,
+        env: {
+          ...process.env,
+          NO_COLOR: '1',
+          JIT_LOG_LEVEL: 'warn',
+          JIT_SANDBOX_TARGET: ws.targetPath,
+          ...(options.clock ? { JIT_TEST_CLOCK: options.clock } : {}),
+          ...options.env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+    const exit = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        resolve(code);
+      }),
+    );
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`jit serve did not start in 20 s:\n${stdout}\n${stderr}`)); }, 20_000);
+      const timer = setTimeout(() => {
+        reject(new Error(`jit serve did not start in 20 s:\n${stdout}\n${stderr}`));
+      }, 20_000);
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
         const match = /listening on (http:\/\/[\d.:]+)/.exec(stdout);
@@ -92,7 +102,11 @@ export class JitServer {
       });
       void exit.then((code) => {
         clearTimeout(timer);
-        reject(new Error(`jit serve exited with ${String(code)} before listening:\n${stdout}\n${stderr}`));
+        reject(
+          new Error(
+            `jit serve exited with ${String(code)} before listening:\n${stdout}\n${stderr}`,
+          ),
+        );
       });
     });
     const server = new JitServer(child, url, exit);
@@ -112,7 +126,8 @@ export class JitServer {
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill(signal);
+    if (this.process.exitCode === null && this.process.signalCode === null)
+      this.process.kill(signal);
     await this.#exit;
   }
 
@@ -120,17 +135,26 @@ export class JitServer {
     await this.kill('SIGTERM');
   }
 
-  async post<T = unknown>(path: string, body: unknown = {}, token?: string): Promise<{ status: number; body: T }> {
+  async post<T = unknown>(
+    path: string,
+    body: unknown = {},
+    token?: string,
+  ): Promise<{ status: number; body: T }> {
     const response = await fetch(new URL(path, this.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as T };
   }
 
   async get<T = unknown>(path: string, token?: string): Promise<{ status: number; body: T }> {
-    const response = await fetch(new URL(path, this.url), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const response = await fetch(new URL(path, this.url), {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
     return { status: response.status, body: (await response.json()) as T };
   }
 
@@ -150,12 +174,17 @@ export class JitServer {
 
   /** Runs one controller pass and returns its result. */
   async reconcile(): Promise<{ transitions: number; outcomes: unknown[] }> {
-    return (await this.post<{ transitions: number; outcomes: unknown[] }>('/v1/sandbox/reconcile')).body;
+    return (await this.post<{ transitions: number; outcomes: unknown[] }>('/v1/sandbox/reconcile'))
+      .body;
   }
 }
 
 /** Runs `jit <args>` as a separate process. */
-export function runJit(args: readonly string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CliResult> {
+export function runJit(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  cwd = ROOT,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [JIT, ...args], {
       cwd,
@@ -167,7 +196,9 @@ export function runJit(args: readonly string[], env: Record<string, string> = {}
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => { resolve({ code: code ?? -1, stdout, stderr }); });
+    child.on('exit', (code) => {
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 
@@ -193,7 +224,8 @@ export class CliUser {
   /** Runs with --json and parses standard output; throws with stderr on failure. */
   async json<T>(args: readonly string[]): Promise<T> {
     const result = await this.run(['--json', ...args]);
-    if (result.code !== 0) throw new Error(`jit ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+    if (result.code !== 0)
+      throw new Error(`jit ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
     return JSON.parse(result.stdout) as T;
   }
 }

@@ -1,0 +1,99 @@
+// Acceptance: `jit audit verify` (a separate process) detects an edited entry, a deleted
+// last entry and two swapped entries in the real SQLite store, naming the entry.
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JitServer, Workspace, runJit } from '../support/jit-process.js';
+import { acceptanceConfig } from '../support/test-config.js';
+
+let ws: Workspace;
+
+beforeAll(async () => {
+  ws = await Workspace.create(acceptanceConfig);
+  const server = await JitServer.start(ws);
+  const alice = await server.token('alice');
+  const bob = await server.token('bob');
+  const { body } = await server.post<{ grant: { id: string } }>(
+    '/v1/requests',
+    { role: 'prod-admin', justification: 'INC-9' },
+    alice,
+  );
+  await server.post(`/v1/grants/${body.grant.id}/approve`, {}, bob);
+  await server.reconcile();
+  await server.post(`/v1/grants/${body.grant.id}/revoke`, { reason: 'done' }, alice);
+  await server.reconcile();
+  await server.stop();
+});
+
+afterAll(async () => {
+  await ws.dispose();
+});
+
+/** Copies the store, tampers with the copy, and runs `jit audit verify` on it. */
+async function verifyTampered(name: string, tamper: (db: Database.Database) => void) {
+  const copy = join(ws.dir, `${name}.db`);
+  await copyFile(ws.dbPath, copy);
+  const db = new Database(copy);
+  tamper(db);
+  db.close();
+  const config = join(ws.dir, `${name}.yaml`);
+  await writeFile(config, (await readFile(ws.configPath, 'utf8')).replace(ws.dbPath, copy));
+  return runJit(['audit', 'verify', '--config', config], {}, ws.dir);
+}
+
+describe('jit audit verify', () => {
+  it('passes on the untouched chain', async () => {
+    const result = await runJit(['audit', 'verify', '--config', ws.configPath], {}, ws.dir);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/audit chain intact: \d+ entries/);
+  });
+
+  it('names an edited entry', async () => {
+    const result = await verifyTampered('edited', (db) => {
+      db.prepare(
+        `UPDATE audit_entries SET entry = replace(entry, 'INC-9', 'INC-0') WHERE seq = 1`,
+      ).run();
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('entry 1');
+  });
+
+  it('names a deleted last entry', async () => {
+    let last = 0;
+    const result = await verifyTampered('deleted', (db) => {
+      last = (db.prepare('SELECT max(seq) AS seq FROM audit_entries').get() as { seq: number }).seq;
+      db.prepare('DELETE FROM audit_entries WHERE seq = ?').run(last);
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`entry ${last}`);
+  });
+
+  it('names the first of two swapped entries', async () => {
+    const result = await verifyTampered('swapped', (db) => {
+      const rows = db
+        .prepare('SELECT * FROM audit_entries WHERE seq IN (2, 3) ORDER BY seq')
+        .all() as Record<string, unknown>[];
+      const [two, three] = rows as [Record<string, unknown>, Record<string, unknown>];
+      const update = db.prepare(
+        'UPDATE audit_entries SET at = ?, actor = ?, action = ?, grant_id = ?, severity = ?, entry = ?, prev_hash = ?, hash = ? WHERE seq = ?',
+      );
+      const columns = (r: Record<string, unknown>) => [
+        r['at'],
+        r['actor'],
+        r['action'],
+        r['grant_id'],
+        r['severity'],
+        r['entry'],
+        r['prev_hash'],
+        r['hash'],
+      ];
+      db.transaction(() => {
+        update.run(...columns(three), 2);
+        update.run(...columns(two), 3);
+      })();
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('entry 2');
+  });
+});
