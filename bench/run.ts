@@ -1,0 +1,22 @@
+// `npm run bench`: runs every benchmark and prints one JSON document (also written to
+// .bench/results.json). Set BENCH_ONLY=api|controller|audit to run one.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { apiBench } from './api-bench.js';
+import { auditBench } from './audit-bench.js';
+import { controllerBench } from './controller-bench.js';
+
+const only = process.env['BENCH_ONLY'];
+const results: Record<string, unknown>[] = [];
+const started = new Date().toISOString();
+
+if (!only || only === 'api') results.push(await apiBench());
+if (!only || only === 'controller') results.push(await controllerBench());
+if (!only || only === 'audit') {
+  const postgresUrl = process.env['BENCH_DATABASE_URL'];
+  results.push(await auditBench(postgresUrl ? { postgresUrl } : {}));
+}
+
+const report = { started, node: process.version, platform: `${process.platform}/${process.arch}`, cpus: (await import('node:os')).cpus().length, results };
+mkdirSync('.bench', { recursive: true });
+writeFileSync('.bench/results.json', `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
