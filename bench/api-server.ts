@@ -32,3 +32,4 @@ const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 const login = await tokens.login('alice');
 if (!login.ok) throw new Error(login.refusal.message);
 process.stdout.write(`${JSON.stringify({ appUrl, bareUrl, token: login.value.token })}\n`);
+process.on('SIGINT', () => process.exit(0));

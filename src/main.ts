@@ -107,6 +107,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       sweepIntervalMs: config.server.controller.sweepInterval,
       leaseTtlMs: 15_000,
       holder: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      isHolderAlive,
     },
   });
   const workflow = new WorkflowService({
@@ -161,6 +162,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       logger.flush();
     },
   };
+}
+
+/** A holder named `host:pid:…` on this host is alive while its process exists. Holders on
+ *  other hosts cannot be checked and count as alive (their lease expires on its own). */
+function isHolderAlive(holder: string): boolean {
+  const [host, pid] = holder.split(':');
+  if (host !== hostname() || pid === undefined || !/^\d+$/.test(pid)) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Kills the process at the named point: lets tests prove that a crash converges. */

@@ -274,7 +274,9 @@ export function buildProgram(ctx: CliContext): Command {
     const out = output();
     const { verifyAudit } = await import('../audit/verify-audit.js');
     await withStore(ctx, opts.config, async (store) => {
-      const result = await verifyAudit(store.auditEntries(1000), await store.auditHead());
+      // The head first: entries appended while verifying are not part of what is checked.
+      const head = await store.auditHead();
+      const result = await verifyAudit(store.auditEntries(1000, head.seq), head);
       if (out.json) out.data(result);
       if (!result.ok) {
         throw new CliError(`audit chain BROKEN at entry ${result.broken.seq}: ${result.broken.problem}`);

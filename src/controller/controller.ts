@@ -16,6 +16,9 @@ export interface ControllerOptions {
   readonly leaseTtlMs: number;
   /** This process's name in the lease table. */
   readonly holder: string;
+  /** Whether the process named by another holder still runs; false lets this process take
+   *  over at once after a crash instead of waiting for the lease to expire. */
+  readonly isHolderAlive?: (holder: string) => boolean;
 }
 
 export interface ControllerDeps {
@@ -135,7 +138,16 @@ export class Controller {
   async #renewLease(): Promise<boolean> {
     const { store, wallClock, options, logger } = this.#deps;
     try {
-      const held = await store.acquireLease(LEASE, options.holder, wallClock.now(), options.leaseTtlMs);
+      let held = await store.acquireLease(LEASE, options.holder, wallClock.now(), options.leaseTtlMs);
+      if (!held && options.isHolderAlive) {
+        const current = await store.leaseHolder(LEASE);
+        if (current && !options.isHolderAlive(current.holder)) {
+          logger.warn({ previous: current.holder }, 'the controller lease holder is gone; taking over');
+          held = await store.acquireLease(LEASE, options.holder, wallClock.now(), options.leaseTtlMs, {
+            takeOverFrom: current.holder,
+          });
+        }
+      }
       if (held !== this.#leader) {
         logger.info({ holder: options.holder }, held ? 'this process now leads the controller' : 'another process leads the controller');
       }

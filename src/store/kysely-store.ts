@@ -231,7 +231,14 @@ export class KyselyStore implements Store {
     return readAuditHead(this.#db, false);
   }
 
-  async acquireLease(name: string, holder: string, now: Instant, ttlMs: number): Promise<boolean> {
+  async acquireLease(
+    name: string,
+    holder: string,
+    now: Instant,
+    ttlMs: number,
+    options: { takeOverFrom?: string } = {},
+  ): Promise<boolean> {
+    const takeOverFrom = options.takeOverFrom;
     const result = await this.#write((db) =>
       db
         .insertInto('leases')
@@ -247,12 +254,25 @@ export class KyselyStore implements Store {
             // Taken over only when expired, renewed only by its holder: one statement, so two
             // processes racing for it cannot both win.
             .where((eb) =>
-              eb.or([eb('leases.holder', '=', holder), eb('leases.expires_at', '<=', now)]),
+              eb.or([
+                eb('leases.holder', '=', holder),
+                eb('leases.expires_at', '<=', now),
+                ...(takeOverFrom === undefined ? [] : [eb('leases.holder', '=', takeOverFrom)]),
+              ]),
             ),
         )
         .executeTakeFirst(),
     );
     return result.numInsertedOrUpdatedRows === 1n;
+  }
+
+  async leaseHolder(name: string): Promise<{ holder: string; expiresAt: Instant } | undefined> {
+    const row = await this.#db
+      .selectFrom('leases')
+      .select(['holder', 'expires_at'])
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row ? { holder: row.holder, expiresAt: toInstant(row.expires_at) } : undefined;
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {

@@ -86,8 +86,17 @@ export interface Store {
   auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
 
   /** Takes or renews a named lease for `holder` until `now + ttl`; true when held. A lease is
-   *  taken over only once expired (`expires_at <= now`); a holder may always renew its own. */
-  acquireLease(name: string, holder: string, now: Instant, ttlMs: number): Promise<boolean>;
+   *  taken over only once expired (`expires_at <= now`), or from `takeOverFrom` (a holder
+   *  known to be dead); a holder may always renew its own. */
+  acquireLease(
+    name: string,
+    holder: string,
+    now: Instant,
+    ttlMs: number,
+    options?: { takeOverFrom?: string },
+  ): Promise<boolean>;
+  /** Who holds a lease and until when. */
+  leaseHolder(name: string): Promise<{ readonly holder: string; readonly expiresAt: Instant } | undefined>;
   /** Gives up the lease if `holder` holds it; otherwise does nothing. */
   releaseLease(name: string, holder: string): Promise<void>;
 
