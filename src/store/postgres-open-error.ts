@@ -40,7 +40,7 @@ export function postgresOpenError(
     case '28P01':
     case '28000':
       return fail(
-        `cannot sign in to ${where}: authentication failed. Check the user name and password in DATABASE_URL (the password is not shown here).`,
+        `cannot sign in to ${where}: ${mask(describe(error), secrets)}. Check the user name and password in DATABASE_URL (the password is not shown here).`,
       );
     case '42501':
       return fail(

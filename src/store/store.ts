@@ -96,7 +96,9 @@ export interface Store {
     options?: { takeOverFrom?: string },
   ): Promise<boolean>;
   /** Who holds a lease and until when. */
-  leaseHolder(name: string): Promise<{ readonly holder: string; readonly expiresAt: Instant } | undefined>;
+  leaseHolder(
+    name: string,
+  ): Promise<{ readonly holder: string; readonly expiresAt: Instant } | undefined>;
   /** Gives up the lease if `holder` holds it; otherwise does nothing. */
   releaseLease(name: string, holder: string): Promise<void>;
 
