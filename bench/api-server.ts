@@ -21,9 +21,32 @@ const config = loaded.config;
 const clock = { now: () => Date.now() };
 const store = await openStore({ sqlitePath: config.store.sqlitePath });
 const directory = new ConfigDirectory(config.directory);
-const tokens = new SandboxTokens({ secret: new Uint8Array(32).fill(7), directory, admins: config.admins, clock });
-const workflow = new WorkflowService({ store, roles: config.roles, admins: config.admins, clock, ids: new SequentialIds(), logger: silentLogger, mfaMaxAge: config.server.mfaMaxAge });
-const app = await createApp({ mode: 'sandbox', workflow, store, directory, authenticator: tokens, sandboxLogin: tokens, clock, version: 'bench', rateLimit: false });
+const tokens = new SandboxTokens({
+  secret: new Uint8Array(32).fill(7),
+  directory,
+  admins: config.admins,
+  clock,
+});
+const workflow = new WorkflowService({
+  store,
+  roles: config.roles,
+  admins: config.admins,
+  clock,
+  ids: new SequentialIds(),
+  logger: silentLogger,
+  mfaMaxAge: config.server.mfaMaxAge,
+});
+const app = await createApp({
+  mode: 'sandbox',
+  workflow,
+  store,
+  directory,
+  authenticator: tokens,
+  sandboxLogin: tokens,
+  clock,
+  version: 'bench',
+  rateLimit: false,
+});
 const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 const bare = Fastify();
 bare.get('/bare', () => ({ ok: true }));

@@ -11,12 +11,23 @@ import { createTestDatabase } from '../test/support/postgres.js';
 async function appendRate(store: Store, count: number): Promise<number> {
   const started = performance.now();
   for (let i = 0; i < count; i += 1) {
-    await store.transaction((tx) => tx.appendAudit({ at: 1_795_000_000_000 + i, actor: 'bench@example.com', action: 'grant.approved', grantId: `g_${i}`, reason: 'benchmark', data: { role: 'ops', i } }));
+    await store.transaction((tx) =>
+      tx.appendAudit({
+        at: 1_795_000_000_000 + i,
+        actor: 'bench@example.com',
+        action: 'grant.approved',
+        grantId: `g_${i}`,
+        reason: 'benchmark',
+        data: { role: 'ops', i },
+      }),
+    );
   }
   return Math.round(count / ((performance.now() - started) / 1000));
 }
 
-export async function auditBench(options: { postgresUrl?: string; entries?: number } = {}): Promise<Record<string, unknown>> {
+export async function auditBench(
+  options: { postgresUrl?: string; entries?: number } = {},
+): Promise<Record<string, unknown>> {
   const entries = options.entries ?? 100_000;
   const dir = mkdtempSync(join(tmpdir(), 'jit-bench-audit-'));
   try {
@@ -26,11 +37,19 @@ export async function auditBench(options: { postgresUrl?: string; entries?: numb
     for (let done = 5_000; done < entries; done += 1_000) {
       await store.transaction(async (tx) => {
         for (let i = done; i < Math.min(entries, done + 1_000); i += 1) {
-          await tx.appendAudit({ at: 1_795_000_000_000 + i, actor: 'bench@example.com', action: 'grant.approved', grantId: `g_${i}`, data: { i } });
+          await tx.appendAudit({
+            at: 1_795_000_000_000 + i,
+            actor: 'bench@example.com',
+            action: 'grant.approved',
+            grantId: `g_${i}`,
+            data: { i },
+          });
         }
       });
     }
-    const batchedAppendsPerSecond = Math.round((entries - 5_000) / ((performance.now() - fillStarted) / 1000));
+    const batchedAppendsPerSecond = Math.round(
+      (entries - 5_000) / ((performance.now() - fillStarted) / 1000),
+    );
     const verifyStarted = performance.now();
     const result = await verifyAudit(store.auditEntries(1_000), await store.auditHead());
     const verifyMs = Math.round(performance.now() - verifyStarted);
@@ -52,7 +71,12 @@ export async function auditBench(options: { postgresUrl?: string; entries?: numb
       sqliteAppendsPerSecond,
       sqliteBatchedAppendsPerSecond: batchedAppendsPerSecond,
       ...(postgresAppendsPerSecond === undefined ? {} : { postgresAppendsPerSecond }),
-      verify: { entries: result.entries, ok: result.ok, ms: verifyMs, entriesPerSecond: Math.round(result.entries / (verifyMs / 1000)) },
+      verify: {
+        entries: result.entries,
+        ok: result.ok,
+        ms: verifyMs,
+        entriesPerSecond: Math.round(result.entries / (verifyMs / 1000)),
+      },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -30,9 +30,20 @@ export async function controllerBench(grants = 10_000): Promise<Record<string, u
       await store.transaction(async (tx) => {
         for (let i = batch; i < Math.min(grants, batch + 1000); i += 1) {
           const grant: ActiveGrant = {
-            status: 'active', id: `g_${i}`, role: role.name, principal: `user${i}@example.com`, accounts: role.accounts,
-            duration: HOUR, requestedAt: t0, policy, approvals: [], startsAt: t0, endsAt: t0 + HOUR + (i % 600) * 1000,
-            authorizedAt: t0, activatedAt: t0, extensions: 0,
+            status: 'active',
+            id: `g_${i}`,
+            role: role.name,
+            principal: `user${i}@example.com`,
+            accounts: role.accounts,
+            duration: HOUR,
+            requestedAt: t0,
+            policy,
+            approvals: [],
+            startsAt: t0,
+            endsAt: t0 + HOUR + (i % 600) * 1000,
+            authorizedAt: t0,
+            activatedAt: t0,
+            extensions: 0,
           };
           await tx.insertGrant(grant);
         }
@@ -40,8 +51,15 @@ export async function controllerBench(grants = 10_000): Promise<Record<string, u
     }
     const target = new InMemoryAccessTarget({ clock });
     const reconciler = new Reconciler({
-      store, target, revoker: new NoopSessionRevoker(), roles: loaded.config.roles, clock,
-      random: () => 0.5, sleep: () => Promise.resolve(), logger: silentLogger, options: { maxConcurrency: 16 },
+      store,
+      target,
+      revoker: new NoopSessionRevoker(),
+      roles: loaded.config.roles,
+      clock,
+      random: () => 0.5,
+      sleep: () => Promise.resolve(),
+      logger: silentLogger,
+      options: { maxConcurrency: 16 },
     });
     const measure = async (name: string) => {
       global.gc?.();
@@ -64,7 +82,14 @@ export async function controllerBench(grants = 10_000): Promise<Record<string, u
     clock.advance(2 * HOUR);
     const expiry = await measure('expire all');
     await store.close();
-    return { benchmark: 'controller-pass', activeGrants: grants, target: 'in-memory', store: 'sqlite', held: target.snapshot().length, passes: [first, steady, expiry] };
+    return {
+      benchmark: 'controller-pass',
+      activeGrants: grants,
+      target: 'in-memory',
+      store: 'sqlite',
+      held: target.snapshot().length,
+      passes: [first, steady, expiry],
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -40,7 +40,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           method: options.method,
           headers: {
             ...options.headers,
-            ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+            ...(body === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
           },
         },
         (res) => {
@@ -67,7 +69,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   agent.destroy();
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const pick = (q: number): number => Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(2));
+  const pick = (q: number): number =>
+    Number(
+      (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(2),
+    );
   return {
     requests: latencies.length,
     errors,

@@ -16,7 +16,13 @@ if (!only || only === 'audit') {
   results.push(await auditBench(postgresUrl ? { postgresUrl } : {}));
 }
 
-const report = { started, node: process.version, platform: `${process.platform}/${process.arch}`, cpus: (await import('node:os')).cpus().length, results };
+const report = {
+  started,
+  node: process.version,
+  platform: `${process.platform}/${process.arch}`,
+  cpus: (await import('node:os')).cpus().length,
+  results,
+};
 mkdirSync('.bench', { recursive: true });
 writeFileSync('.bench/results.json', `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

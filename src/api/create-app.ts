@@ -4,7 +4,12 @@
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -77,7 +82,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { code: 'ERR_NOT_FOUND', message: `no route ${request.method} ${request.url}; see /openapi.json` }),
+    sendProblem(reply, {
+      code: 'ERR_NOT_FOUND',
+      message: `no route ${request.method} ${request.url}; see /openapi.json`,
+    }),
   );
 
   await app.register(helmet, { global: true });
@@ -93,7 +101,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       info: {
         title: 'JIT Access API',
         version: deps.version,
-        description: 'Just-in-time privileged access to AWS: requests, approvals, grants and the audit log.',
+        description:
+          'Just-in-time privileged access to AWS: requests, approvals, grants and the audit log.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

@@ -67,9 +67,17 @@ export function sendProblem(reply: FastifyReply, refusal: Refusal): FastifyReply
 }
 
 /** The app's one error handler. */
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function handleError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   if (error instanceof JitError) {
-    return sendProblem(reply, { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) });
+    return sendProblem(reply, {
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    });
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request';
@@ -77,17 +85,31 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
       const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
       return `${where}${path ? `.${path}` : ''}: ${issue.message}`;
     });
-    return sendProblem(reply, { code: 'ERR_INVALID_INPUT', message: lines.join('; '), details: { issues: lines } });
+    return sendProblem(reply, {
+      code: 'ERR_INVALID_INPUT',
+      message: lines.join('; '),
+      details: { issues: lines },
+    });
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // Fastify's own client errors (bad JSON, wrong content type, too large, rate limited).
-    const code = status === 401 ? 'ERR_UNAUTHENTICATED' : status === 403 ? 'ERR_FORBIDDEN' : status === 404 ? 'ERR_NOT_FOUND' : 'ERR_INVALID_INPUT';
+    const code =
+      status === 401
+        ? 'ERR_UNAUTHENTICATED'
+        : status === 403
+          ? 'ERR_FORBIDDEN'
+          : status === 404
+            ? 'ERR_NOT_FOUND'
+            : 'ERR_INVALID_INPUT';
     const problem = { ...problemFor({ code, message: clientMessage(error) }), status };
     return reply.code(status).type('application/problem+json').send(problem);
   }
   request.log.error({ err: { message: error.message, code: error.code } }, 'unhandled error');
-  return sendProblem(reply, { code: 'ERR_INTERNAL', message: 'internal error; the server log has the details' });
+  return sendProblem(reply, {
+    code: 'ERR_INTERNAL',
+    message: 'internal error; the server log has the details',
+  });
 }
 
 function clientMessage(error: FastifyError): string {
@@ -99,7 +121,8 @@ function clientMessage(error: FastifyError): string {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'the body is too large';
     default:
-      if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return `the body is not valid JSON: ${error.message}`;
+      if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+        return `the body is not valid JSON: ${error.message}`;
       return error.message;
   }
 }

@@ -5,16 +5,29 @@ import { parseDuration } from '../core/duration.js';
 const isoDuration = z
   .string()
   .max(32)
-  .refine((text) => parseDuration(text).ok, { message: 'not an ISO 8601 duration; write it like PT30M, PT2H' })
+  .refine((text) => parseDuration(text).ok, {
+    error: 'not an ISO 8601 duration; write it like PT30M, PT2H',
+  })
   .describe('ISO 8601 duration, e.g. PT2H');
 
-const isoTime = z.iso.datetime({ offset: true }).describe('ISO 8601 time, e.g. 2026-11-28T10:00:00Z');
+const isoTime = z.iso
+  .datetime({ offset: true })
+  .describe('ISO 8601 time, e.g. 2026-11-28T10:00:00Z');
 
-export const grantIdParams = z.object({ id: z.string().min(1).max(64).regex(/^[\w-]+$/, 'a grant id, like g_01J...') });
+export const grantIdParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\w-]+$/, 'a grant id, like g_01J...'),
+});
 
 export const requestBody = z.strictObject({
   role: z.string().min(1).max(64),
-  accounts: z.array(z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id')).max(100).optional(),
+  accounts: z
+    .array(z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'))
+    .max(100)
+    .optional(),
   duration: isoDuration.optional(),
   justification: z.string().max(2000).optional(),
   ticket: z.string().max(200).optional(),
@@ -31,7 +44,9 @@ export const extendBody = z
     justification: z.string().max(2000).optional(),
     ticket: z.string().max(200).optional(),
   })
-  .refine((b) => (b.by === undefined) !== (b.until === undefined), { message: 'give exactly one of `by` or `until`' });
+  .refine((b) => (b.by === undefined) !== (b.until === undefined), {
+    error: 'give exactly one of `by` or `until`',
+  });
 
 const statuses = [
   'requested',
@@ -50,7 +65,7 @@ export const grantsQuery = z.strictObject({
     .string()
     .regex(/^[a-z_]+(,[a-z_]+)*$/)
     .refine((s) => s.split(',').every((v) => (statuses as readonly string[]).includes(v)), {
-      message: `one or more of ${statuses.join(', ')}, comma-separated`,
+      error: `one or more of ${statuses.join(', ')}, comma-separated`,
     })
     .optional(),
   role: z.string().max(64).optional(),
@@ -73,7 +88,9 @@ export const loginBody = z.strictObject({ user: z.string().min(1).max(256) });
 
 export const clockBody = z
   .strictObject({ now: isoTime.optional(), advance: isoDuration.optional() })
-  .refine((b) => (b.now === undefined) !== (b.advance === undefined), { message: 'give exactly one of `now` or `advance`' });
+  .refine((b) => (b.now === undefined) !== (b.advance === undefined), {
+    error: 'give exactly one of `now` or `advance`',
+  });
 
 const approvalView = z.object({
   approver: z.string(),
@@ -99,7 +116,12 @@ export const grantView = z.object({
   approvalsNeeded: z.number(),
   breakGlass: z.boolean(),
   extension: z
-    .object({ endsAt: z.string(), requestedAt: z.string(), approvals: z.array(approvalView), justification: z.string().optional() })
+    .object({
+      endsAt: z.string(),
+      requestedAt: z.string(),
+      approvals: z.array(approvalView),
+      justification: z.string().optional(),
+    })
     .optional(),
   endedAt: z.string().optional(),
   endedBy: z.string().optional(),

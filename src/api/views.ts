@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import { formatDuration } from '../core/duration.js';
-import type { Approval, Grant } from '../core/grant.js';
+import { grantWindow, type Approval, type Grant } from '../core/grant.js';
 import type { Role } from '../core/role.js';
 import type { StoredGrant } from '../store/store.js';
 import type { auditEntryView, grantView, roleView } from './schemas.js';
@@ -19,7 +19,7 @@ function approval(a: Approval): z.infer<typeof grantView>['approvals'][number] {
 }
 
 export function toGrantView(grant: Grant, version: number): z.infer<typeof grantView> {
-  const window = 'startsAt' in grant && grant.startsAt !== undefined && grant.endsAt !== undefined;
+  const window = grantWindow(grant);
   return {
     id: grant.id,
     role: grant.role,
@@ -31,7 +31,7 @@ export function toGrantView(grant: Grant, version: number): z.infer<typeof grant
     ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
     requestedAt: iso(grant.requestedAt),
     ...(grant.requestedStart === undefined ? {} : { requestedStart: iso(grant.requestedStart) }),
-    ...(window ? { startsAt: iso(grant.startsAt), endsAt: iso(grant.endsAt) } : {}),
+    ...(window ? { startsAt: iso(window.startsAt), endsAt: iso(window.endsAt) } : {}),
     approvals: grant.approvals.map(approval),
     approvalsNeeded: grant.policy.approvalRequired ? grant.policy.quorum : 0,
     breakGlass: grant.policy.breakGlass,
@@ -41,11 +41,15 @@ export function toGrantView(grant: Grant, version: number): z.infer<typeof grant
             endsAt: iso(grant.extension.endsAt),
             requestedAt: iso(grant.extension.requestedAt),
             approvals: grant.extension.approvals.map(approval),
-            ...(grant.extension.justification === undefined ? {} : { justification: grant.extension.justification }),
+            ...(grant.extension.justification === undefined
+              ? {}
+              : { justification: grant.extension.justification }),
           },
         }
       : {}),
-    ...('endedAt' in grant ? { endedAt: iso(grant.endedAt), endedBy: grant.endedBy, endReason: grant.endReason } : {}),
+    ...('endedAt' in grant
+      ? { endedAt: iso(grant.endedAt), endedBy: grant.endedBy, endReason: grant.endReason }
+      : {}),
     version,
   };
 }

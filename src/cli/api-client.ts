@@ -25,9 +25,13 @@ export class ApiClient {
     return this.#options.server;
   }
 
-  get<T>(path: string, query: Record<string, string | number | boolean | undefined> = {}): Promise<T> {
+  get<T>(
+    path: string,
+    query: Record<string, string | number | boolean | undefined> = {},
+  ): Promise<T> {
     const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined) params.set(key, String(value));
     const suffix = params.size > 0 ? `?${params.toString()}` : '';
     return this.#send<T>('GET', `${path}${suffix}`);
   }
@@ -49,7 +53,8 @@ export class ApiClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      const cause =
+        error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
       throw new CliError(
         `cannot reach the JIT Access server at ${this.#options.server}${cause}; start it with \`npm start\` (or \`jit serve\`), or point --server / JIT_SERVER at it`,
       );
@@ -59,12 +64,18 @@ export class ApiClient {
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
     } catch {
-      throw new CliError(`the server at ${this.#options.server} answered ${response.status} with something that is not JSON; is that a JIT Access server?`);
+      throw new CliError(
+        `the server at ${this.#options.server} answered ${response.status} with something that is not JSON; is that a JIT Access server?`,
+      );
     }
     if (!response.ok) {
       const problem = (parsed ?? {}) as ProblemBody;
       const detail = problem.detail ?? `HTTP ${response.status}`;
-      throw new CliError(detail, response.status === 400 ? 2 : 1, problem.code ? [problem.code] : []);
+      throw new CliError(
+        detail,
+        response.status === 400 ? 2 : 1,
+        problem.code ? [problem.code] : [],
+      );
     }
     return parsed as T;
   }

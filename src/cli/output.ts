@@ -16,7 +16,11 @@ export interface Output {
   data(value: unknown): void;
 }
 
-export function createOutput(json: boolean, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Output {
+export function createOutput(
+  json: boolean,
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+): Output {
   return {
     json,
     line: (text = '') => stdout.write(`${text}\n`),
@@ -50,7 +54,10 @@ function when(iso: string | undefined, now: number): string {
 }
 
 export function grantsTable(grants: readonly GrantView[], now: number): string {
-  const table = new Table({ head: ['ID', 'ROLE', 'USER', 'STATUS', 'ACCOUNTS', 'ENDS', 'APPROVALS'], style: { head: ['bold'] } });
+  const table = new Table({
+    head: ['ID', 'ROLE', 'USER', 'STATUS', 'ACCOUNTS', 'ENDS', 'APPROVALS'],
+    style: { head: ['bold'] },
+  });
   for (const g of grants) {
     table.push([
       g.id,
@@ -58,7 +65,9 @@ export function grantsTable(grants: readonly GrantView[], now: number): string {
       g.principal,
       status(g.status),
       g.accounts.join(', '),
-      g.status === 'active' || g.status === 'scheduled' ? when(g.endsAt, now) : (g.endedAt ?? '').slice(0, 19).replace('T', ' '),
+      g.status === 'active' || g.status === 'scheduled'
+        ? when(g.endsAt, now)
+        : (g.endedAt ?? '').slice(0, 19).replace('T', ' '),
       g.approvalsNeeded === 0 ? 'not needed' : `${g.approvals.length}/${g.approvalsNeeded}`,
     ]);
   }
@@ -78,7 +87,12 @@ export function grantDetails(g: GrantView, now: number): string {
   if (g.endsAt) rows.push(['ends', when(g.endsAt, now)]);
   if (g.justification) rows.push(['justification', g.justification]);
   if (g.ticket) rows.push(['ticket', g.ticket]);
-  rows.push(['approvals', g.approvalsNeeded === 0 ? 'not needed' : `${g.approvals.length} of ${g.approvalsNeeded}${g.approvals.length ? `: ${g.approvals.map((a) => a.approver).join(', ')}` : ''}`]);
+  rows.push([
+    'approvals',
+    g.approvalsNeeded === 0
+      ? 'not needed'
+      : `${g.approvals.length} of ${g.approvalsNeeded}${g.approvals.length ? `: ${g.approvals.map((a) => a.approver).join(', ')}` : ''}`,
+  ]);
   if (g.extension) rows.push(['extension', `to ${g.extension.endsAt}, waiting for approval`]);
   if (g.breakGlass) rows.push(['break-glass', pc.red('yes')]);
   if (g.endReason) rows.push(['ended', `${g.endedAt ?? ''} by ${g.endedBy ?? ''}: ${g.endReason}`]);
@@ -87,7 +101,10 @@ export function grantDetails(g: GrantView, now: number): string {
 }
 
 export function rolesTable(roles: readonly RoleView[]): string {
-  const table = new Table({ head: ['ROLE', 'PERMISSION SET', 'ACCOUNTS', 'MAX', 'APPROVAL', 'MFA', 'NOTES'], style: { head: ['bold'] } });
+  const table = new Table({
+    head: ['ROLE', 'PERMISSION SET', 'ACCOUNTS', 'MAX', 'APPROVAL', 'MFA', 'NOTES'],
+    style: { head: ['bold'] },
+  });
   for (const r of roles) {
     const notes = [
       r.eligible ? '' : pc.dim('not eligible'),
@@ -110,10 +127,27 @@ export function rolesTable(roles: readonly RoleView[]): string {
 }
 
 export function auditTable(entries: readonly AuditEntryView[]): string {
-  const table = new Table({ head: ['SEQ', 'AT', 'ACTOR', 'ACTION', 'GRANT', 'REASON'], style: { head: ['bold'] }, colWidths: [7, 22, 24, 28, 30, 50], wordWrap: true });
+  const table = new Table({
+    head: ['SEQ', 'AT', 'ACTOR', 'ACTION', 'GRANT', 'REASON'],
+    style: { head: ['bold'] },
+    colWidths: [7, 22, 24, 28, 30, 50],
+    wordWrap: true,
+  });
   for (const e of entries) {
-    const action = e.severity === 'alert' ? pc.red(e.action) : e.severity === 'warning' ? pc.yellow(e.action) : e.action;
-    table.push([String(e.seq), e.at.slice(0, 19).replace('T', ' '), e.actor, action, e.grantId ?? '', e.reason ?? '']);
+    const action =
+      e.severity === 'alert'
+        ? pc.red(e.action)
+        : e.severity === 'warning'
+          ? pc.yellow(e.action)
+          : e.action;
+    table.push([
+      String(e.seq),
+      e.at.slice(0, 19).replace('T', ' '),
+      e.actor,
+      action,
+      e.grantId ?? '',
+      e.reason ?? '',
+    ]);
   }
   return table.toString();
 }

@@ -52,7 +52,10 @@ export function buildProgram(ctx: CliContext): Command {
     .description('JIT Access: just-in-time privileged access to AWS')
     .version(ctx.version)
     .option('--json', 'print JSON for scripts')
-    .option('--server <url>', `the JIT Access server (default: JIT_SERVER, the signed-in server, or ${DEFAULT_SERVER})`)
+    .option(
+      '--server <url>',
+      `the JIT Access server (default: JIT_SERVER, the signed-in server, or ${DEFAULT_SERVER})`,
+    )
     .showHelpAfterError('(run `jit --help` for usage)')
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
@@ -76,7 +79,10 @@ export function buildProgram(ctx: CliContext): Command {
   }
 
   const printOutcome = (out: Output, outcome: GrantOutcome, verb: string): void => {
-    if (out.json) return out.data(outcome);
+    if (out.json) {
+      out.data(outcome);
+      return;
+    }
     const g = outcome.grant;
     const headline: Record<string, string> = {
       'grant.activated': `${colour.green('active')} until ${g.endsAt ?? ''}`,
@@ -87,9 +93,15 @@ export function buildProgram(ctx: CliContext): Command {
       'grant.extension_requested': `extension to ${g.extension?.endsAt ?? ''} ${colour.yellow('waiting for approval')}`,
       'grant.extended': `extended: now ends ${g.endsAt ?? ''}`,
     };
-    out.line(`${verb} ${colour.bold(g.id)}: ${headline[outcome.action] ?? g.status.replace('_', ' ')}`);
+    out.line(
+      `${verb} ${colour.bold(g.id)}: ${headline[outcome.action] ?? g.status.replace('_', ' ')}`,
+    );
     if (outcome.overlaps?.length) {
-      out.line(colour.dim(`overlaps your open grant ${outcome.overlaps.join(', ')}: access stays continuous and ends at the later end`));
+      out.line(
+        colour.dim(
+          `overlaps your open grant ${outcome.overlaps.join(', ')}: access stays continuous and ends at the later end`,
+        ),
+      );
     }
   };
 
@@ -101,11 +113,19 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--port <port>', 'listen port (default: server.port)', parsePort)
     .option('--test-hooks', 'sandbox only: let tests set the clock and arm crash points')
     .option('--walkthrough', 'print the sandbox users and a short walk-through')
-    .action(async (opts: { config: string; host?: string; port?: number; testHooks?: boolean; walkthrough?: boolean }) => {
-      // Loaded on demand: the server's dependencies would slow every other command.
-      const { runServe } = await import('./serve-command.js');
-      await runServe(ctx, opts);
-    });
+    .action(
+      async (opts: {
+        config: string;
+        host?: string;
+        port?: number;
+        testHooks?: boolean;
+        walkthrough?: boolean;
+      }) => {
+        // Loaded on demand: the server's dependencies would slow every other command.
+        const { runServe } = await import('./serve-command.js');
+        await runServe(ctx, opts);
+      },
+    );
 
   program
     .command('login')
@@ -114,14 +134,29 @@ export function buildProgram(ctx: CliContext): Command {
     .action(async (opts: { as: string }) => {
       const out = output();
       const api = await client(false);
-      const result = await api.post<{ token: string; expiresAt: string; principal: { id: string; mfa: boolean; isAdmin: boolean; groups: string[] } }>(
-        '/v1/auth/sandbox-login',
-        { user: opts.as },
-      );
-      await credentials.write({ server: api.server, token: result.token, user: result.principal.id, expiresAt: result.expiresAt });
-      if (out.json) return out.data({ server: api.server, principal: result.principal, expiresAt: result.expiresAt });
+      const result = await api.post<{
+        token: string;
+        expiresAt: string;
+        principal: { id: string; mfa: boolean; isAdmin: boolean; groups: string[] };
+      }>('/v1/auth/sandbox-login', { user: opts.as });
+      await credentials.write({
+        server: api.server,
+        token: result.token,
+        user: result.principal.id,
+        expiresAt: result.expiresAt,
+      });
+      if (out.json) {
+        out.data({
+          server: api.server,
+          principal: result.principal,
+          expiresAt: result.expiresAt,
+        });
+        return;
+      }
       const p = result.principal;
-      out.line(`signed in to ${api.server} as ${colour.bold(p.id)}${p.mfa ? ' (with MFA)' : colour.yellow(' (without MFA)')}${p.isAdmin ? ', administrator' : ''}`);
+      out.line(
+        `signed in to ${api.server} as ${colour.bold(p.id)}${p.mfa ? ' (with MFA)' : colour.yellow(' (without MFA)')}${p.isAdmin ? ', administrator' : ''}`,
+      );
       out.line(colour.dim('sandbox sign-in: for trying JIT Access locally, never for real AWS'));
     });
 
@@ -138,9 +173,18 @@ export function buildProgram(ctx: CliContext): Command {
     .description('show who you are signed in as')
     .action(async () => {
       const out = output();
-      const me = await (await client()).get<{ id: string; groups: string[]; isAdmin: boolean; mfa: boolean; authTime: string }>('/v1/me');
-      if (out.json) return out.data(me);
-      out.line(`${me.id}${me.mfa ? ' (MFA)' : ''}${me.isAdmin ? ', administrator' : ''}; groups: ${me.groups.join(', ') || 'none'}`);
+      const me = await (
+        await client()
+      ).get<{ id: string; groups: string[]; isAdmin: boolean; mfa: boolean; authTime: string }>(
+        '/v1/me',
+      );
+      if (out.json) {
+        out.data(me);
+        return;
+      }
+      out.line(
+        `${me.id}${me.mfa ? ' (MFA)' : ''}${me.isAdmin ? ', administrator' : ''}; groups: ${me.groups.join(', ') || 'none'}`,
+      );
     });
 
   program
@@ -149,9 +193,17 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--all', 'every role, marked whether you are eligible')
     .action(async (opts: { all?: boolean }) => {
       const out = output();
-      const { roles } = await (await client()).get<{ roles: RoleView[] }>('/v1/roles', { all: opts.all ? 'true' : undefined });
-      if (out.json) return out.data(roles);
-      if (roles.length === 0) return out.line('you are not eligible for any role; `jit roles --all` lists them all');
+      const { roles } = await (
+        await client()
+      ).get<{ roles: RoleView[] }>('/v1/roles', { all: opts.all ? 'true' : undefined });
+      if (out.json) {
+        out.data(roles);
+        return;
+      }
+      if (roles.length === 0) {
+        out.line('you are not eligible for any role; `jit roles --all` lists them all');
+        return;
+      }
       out.line(rolesTable(roles));
     });
 
@@ -163,18 +215,33 @@ export function buildProgram(ctx: CliContext): Command {
     .option('-t, --ticket <ref>', 'ticket reference')
     .option('-a, --account <id...>', 'account ids (account-assignment roles only)')
     .option('--start <time>', 'start later, ISO 8601 time')
-    .action(async (role: string, opts: { duration?: string; justification?: string; ticket?: string; account?: string[]; start?: string }) => {
-      const out = output();
-      const body = {
-        role,
-        ...(opts.duration ? { duration: checkDuration('--duration', opts.duration) } : {}),
-        ...(opts.justification ? { justification: opts.justification } : {}),
-        ...(opts.ticket ? { ticket: opts.ticket } : {}),
-        ...(opts.account ? { accounts: opts.account.map(checkAccount) } : {}),
-        ...(opts.start ? { start: checkTime('--start', opts.start) } : {}),
-      };
-      printOutcome(out, await (await client()).post<GrantOutcome>('/v1/requests', body), 'requested');
-    });
+    .action(
+      async (
+        role: string,
+        opts: {
+          duration?: string;
+          justification?: string;
+          ticket?: string;
+          account?: string[];
+          start?: string;
+        },
+      ) => {
+        const out = output();
+        const body = {
+          role,
+          ...(opts.duration ? { duration: checkDuration('--duration', opts.duration) } : {}),
+          ...(opts.justification ? { justification: opts.justification } : {}),
+          ...(opts.ticket ? { ticket: opts.ticket } : {}),
+          ...(opts.account ? { accounts: opts.account.map(checkAccount) } : {}),
+          ...(opts.start ? { start: checkTime('--start', opts.start) } : {}),
+        };
+        printOutcome(
+          out,
+          await (await client()).post<GrantOutcome>('/v1/requests', body),
+          'requested',
+        );
+      },
+    );
 
   const decide = (name: 'approve' | 'deny', description: string): void => {
     program
@@ -182,7 +249,12 @@ export function buildProgram(ctx: CliContext): Command {
       .description(description)
       .option('-m, --comment <text>', 'a comment (break-glass self-approval: the reason)')
       .action(async (id: string, opts: { comment?: string }) => {
-        const outcome = await (await client()).post<GrantOutcome>(`/v1/grants/${encodeURIComponent(id)}/${name}`, opts.comment ? { comment: opts.comment } : {});
+        const outcome = await (
+          await client()
+        ).post<GrantOutcome>(
+          `/v1/grants/${encodeURIComponent(id)}/${name}`,
+          opts.comment ? { comment: opts.comment } : {},
+        );
         printOutcome(output(), outcome, name === 'approve' ? 'approved' : 'denied');
       });
   };
@@ -194,7 +266,12 @@ export function buildProgram(ctx: CliContext): Command {
     .description('withdraw a request that is not active yet')
     .option('-r, --reason <text>', 'why')
     .action(async (id: string, opts: { reason?: string }) => {
-      const outcome = await (await client()).post<GrantOutcome>(`/v1/grants/${encodeURIComponent(id)}/cancel`, opts.reason ? { reason: opts.reason } : {});
+      const outcome = await (
+        await client()
+      ).post<GrantOutcome>(
+        `/v1/grants/${encodeURIComponent(id)}/cancel`,
+        opts.reason ? { reason: opts.reason } : {},
+      );
       printOutcome(output(), outcome, 'cancelled');
     });
 
@@ -203,7 +280,12 @@ export function buildProgram(ctx: CliContext): Command {
     .description('end an active grant now ("I am done", or an approver/administrator)')
     .option('-r, --reason <text>', 'why')
     .action(async (id: string, opts: { reason?: string }) => {
-      const outcome = await (await client()).post<GrantOutcome>(`/v1/grants/${encodeURIComponent(id)}/revoke`, opts.reason ? { reason: opts.reason } : {});
+      const outcome = await (
+        await client()
+      ).post<GrantOutcome>(
+        `/v1/grants/${encodeURIComponent(id)}/revoke`,
+        opts.reason ? { reason: opts.reason } : {},
+      );
       printOutcome(output(), outcome, 'revoked');
     });
 
@@ -214,16 +296,28 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--until <time>', 'new end, ISO 8601 time')
     .option('-j, --justification <text>', 'why')
     .option('-t, --ticket <ref>', 'ticket reference')
-    .action(async (id: string, opts: { by?: string; until?: string; justification?: string; ticket?: string }) => {
-      if ((opts.by === undefined) === (opts.until === undefined)) throw invalidInput('give exactly one of --by PT1H or --until <time>');
-      const body = {
-        ...(opts.by ? { by: checkDuration('--by', opts.by) } : {}),
-        ...(opts.until ? { until: checkTime('--until', opts.until) } : {}),
-        ...(opts.justification ? { justification: opts.justification } : {}),
-        ...(opts.ticket ? { ticket: opts.ticket } : {}),
-      };
-      printOutcome(output(), await (await client()).post<GrantOutcome>(`/v1/grants/${encodeURIComponent(id)}/extend`, body), 'extension of');
-    });
+    .action(
+      async (
+        id: string,
+        opts: { by?: string; until?: string; justification?: string; ticket?: string },
+      ) => {
+        if ((opts.by === undefined) === (opts.until === undefined))
+          throw invalidInput('give exactly one of --by PT1H or --until <time>');
+        const body = {
+          ...(opts.by ? { by: checkDuration('--by', opts.by) } : {}),
+          ...(opts.until ? { until: checkTime('--until', opts.until) } : {}),
+          ...(opts.justification ? { justification: opts.justification } : {}),
+          ...(opts.ticket ? { ticket: opts.ticket } : {}),
+        };
+        printOutcome(
+          output(),
+          await (
+            await client()
+          ).post<GrantOutcome>(`/v1/grants/${encodeURIComponent(id)}/extend`, body),
+          'extension of',
+        );
+      },
+    );
 
   program
     .command('grants')
@@ -234,14 +328,22 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--limit <n>', 'at most this many', parsePositive)
     .action(async (opts: { status?: string; role?: string; all?: boolean; limit?: number }) => {
       const out = output();
-      const { grants } = await (await client()).get<{ grants: GrantView[] }>('/v1/grants', {
+      const { grants } = await (
+        await client()
+      ).get<{ grants: GrantView[] }>('/v1/grants', {
         status: opts.status,
         role: opts.role,
         all: opts.all ? 'true' : undefined,
         limit: opts.limit,
       });
-      if (out.json) return out.data(grants);
-      if (grants.length === 0) return out.line('no grants');
+      if (out.json) {
+        out.data(grants);
+        return;
+      }
+      if (grants.length === 0) {
+        out.line('no grants');
+        return;
+      }
       out.line(grantsTable(grants, ctx.now()));
     });
 
@@ -251,7 +353,10 @@ export function buildProgram(ctx: CliContext): Command {
     .action(async (id: string) => {
       const out = output();
       const grant = await (await client()).get<GrantView>(`/v1/grants/${encodeURIComponent(id)}`);
-      if (out.json) return out.data(grant);
+      if (out.json) {
+        out.data(grant);
+        return;
+      }
       out.line(grantDetails(grant, ctx.now()));
     });
 
@@ -261,16 +366,28 @@ export function buildProgram(ctx: CliContext): Command {
     .action(async () => {
       const out = output();
       const { grants } = await (await client()).get<{ grants: GrantView[] }>('/v1/approvals');
-      if (out.json) return out.data(grants);
-      if (grants.length === 0) return out.line('nothing waits for your approval');
+      if (out.json) {
+        out.data(grants);
+        return;
+      }
+      if (grants.length === 0) {
+        out.line('nothing waits for your approval');
+        return;
+      }
       out.line(grantsTable(grants, ctx.now()));
     });
 
   const audit = program.command('audit').description('the hash-chained audit log');
   const storeOption = (cmd: Command): Command =>
-    cmd.option('-c, --config <file>', 'config file naming the store (DATABASE_URL wins)', ctx.env['JIT_CONFIG'] ?? 'jit.config.yaml');
+    cmd.option(
+      '-c, --config <file>',
+      'config file naming the store (DATABASE_URL wins)',
+      ctx.env['JIT_CONFIG'] ?? 'jit.config.yaml',
+    );
 
-  storeOption(audit.command('verify').description('check the chain; names the first broken entry')).action(async (opts: { config: string }) => {
+  storeOption(
+    audit.command('verify').description('check the chain; names the first broken entry'),
+  ).action(async (opts: { config: string }) => {
     const out = output();
     const { verifyAudit } = await import('../audit/verify-audit.js');
     await withStore(ctx, opts.config, async (store) => {
@@ -279,9 +396,14 @@ export function buildProgram(ctx: CliContext): Command {
       const result = await verifyAudit(store.auditEntries(1000, head.seq), head);
       if (out.json) out.data(result);
       if (!result.ok) {
-        throw new CliError(`audit chain BROKEN at entry ${result.broken.seq}: ${result.broken.problem}`);
+        throw new CliError(
+          `audit chain BROKEN at entry ${result.broken.seq}: ${result.broken.problem}`,
+        );
       }
-      if (!out.json) out.line(`${colour.green('audit chain intact')}: ${result.entries} entries, head ${result.headHash.slice(0, 16)}…`);
+      if (!out.json)
+        out.line(
+          `${colour.green('audit chain intact')}: ${result.entries} entries, head ${result.headHash.slice(0, 16)}…`,
+        );
     });
   });
 
@@ -289,7 +411,11 @@ export function buildProgram(ctx: CliContext): Command {
     audit
       .command('export')
       .description('write the whole chain as JSON Lines or CSV')
-      .addOption(new Option('-f, --format <format>', 'jsonl or csv').choices(['jsonl', 'csv']).default('jsonl'))
+      .addOption(
+        new Option('-f, --format <format>', 'jsonl or csv')
+          .choices(['jsonl', 'csv'])
+          .default('jsonl'),
+      )
       .option('-o, --output <file>', 'write to a file instead of standard output'),
   ).action(async (opts: { config: string; format: AuditExportFormat; output?: string }) => {
     const { exportAudit } = await import('../audit/export-audit.js');
@@ -300,7 +426,10 @@ export function buildProgram(ctx: CliContext): Command {
       });
       if (opts.output) {
         await new Promise<void>((resolve, reject) => {
-          (sink as ReturnType<typeof createWriteStream>).end((error?: Error | null) => { if (error) reject(error); else resolve(); });
+          (sink as ReturnType<typeof createWriteStream>).end((error?: Error | null) => {
+            if (error) reject(error);
+            else resolve();
+          });
         });
       }
     });
@@ -313,8 +442,13 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--limit <n>', 'at most this many', parsePositive)
     .action(async (opts: { grant?: string; limit?: number }) => {
       const out = output();
-      const { entries } = await (await client()).get<{ entries: AuditEntryView[] }>('/v1/audit', { grantId: opts.grant, limit: opts.limit });
-      if (out.json) return out.data(entries);
+      const { entries } = await (
+        await client()
+      ).get<{ entries: AuditEntryView[] }>('/v1/audit', { grantId: opts.grant, limit: opts.limit });
+      if (out.json) {
+        out.data(entries);
+        return;
+      }
       out.line(auditTable(entries));
     });
 
@@ -328,17 +462,33 @@ export function buildProgram(ctx: CliContext): Command {
       const result = await loadConfigFile(file);
       if (!result.ok) {
         if (out.json) out.data({ ok: false, errors: result.errors });
-        throw invalidInput(`${file} is not valid (${result.errors.length} problem${result.errors.length > 1 ? 's' : ''})`, result.errors);
+        throw invalidInput(
+          `${file} is not valid (${result.errors.length} problem${result.errors.length > 1 ? 's' : ''})`,
+          result.errors,
+        );
       }
-      if (out.json) return out.data({ ok: true, warnings: result.warnings, roles: [...result.config.roles.keys()] });
+      if (out.json) {
+        out.data({
+          ok: true,
+          warnings: result.warnings,
+          roles: [...result.config.roles.keys()],
+        });
+        return;
+      }
       for (const warning of result.warnings) out.error(`${colour.yellow('warning')} ${warning}`);
-      out.line(`${colour.green('ok')}: ${file}: ${result.config.roles.size} roles, ${result.config.permissionSets.size} permission sets, mode ${result.config.mode}`);
+      out.line(
+        `${colour.green('ok')}: ${file}: ${result.config.roles.size} roles, ${result.config.permissionSets.size} permission sets, mode ${result.config.mode}`,
+      );
     });
 
   return program;
 }
 
-async function withStore(ctx: CliContext, configPath: string, work: (store: Store) => Promise<void>): Promise<void> {
+async function withStore(
+  ctx: CliContext,
+  configPath: string,
+  work: (store: Store) => Promise<void>,
+): Promise<void> {
   const databaseUrl = ctx.env['DATABASE_URL'];
   let sqlitePath: string | undefined;
   if (!databaseUrl) {
@@ -346,7 +496,9 @@ async function withStore(ctx: CliContext, configPath: string, work: (store: Stor
     sqlitePath = loaded.store.sqlitePath;
   }
   const { openStore } = await import('../store/open-store.js');
-  const store = await openStore(databaseUrl ? { databaseUrl } : { sqlitePath: sqlitePath ?? '.jit/jit.db' });
+  const store = await openStore(
+    databaseUrl ? { databaseUrl } : { sqlitePath: sqlitePath ?? '.jit/jit.db' },
+  );
   try {
     await work(store);
   } finally {
@@ -375,23 +527,29 @@ export function durationMillis(text: string): Millis {
 
 function checkTime(flag: string, text: string): string {
   const at = Date.parse(text);
-  if (Number.isNaN(at) || !/^\d{4}-\d{2}-\d{2}T/.test(text)) throw invalidInput(`${flag}: ${JSON.stringify(text)} is not an ISO 8601 time; write it like 2026-11-28T18:00:00Z`);
+  if (Number.isNaN(at) || !/^\d{4}-\d{2}-\d{2}T/.test(text))
+    throw invalidInput(
+      `${flag}: ${JSON.stringify(text)} is not an ISO 8601 time; write it like 2026-11-28T18:00:00Z`,
+    );
   return new Date(at).toISOString();
 }
 
 function checkAccount(id: string): string {
-  if (!/^\d{12}$/.test(id)) throw invalidInput(`--account: ${JSON.stringify(id)} is not a 12-digit AWS account id`);
+  if (!/^\d{12}$/.test(id))
+    throw invalidInput(`--account: ${JSON.stringify(id)} is not a 12-digit AWS account id`);
   return id;
 }
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidInput(`--port: ${JSON.stringify(text)} is not a port number (0-65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw invalidInput(`--port: ${JSON.stringify(text)} is not a port number (0-65535)`);
   return port;
 }
 
 function parsePositive(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw invalidInput(`${JSON.stringify(text)} is not a positive whole number`);
+  if (!Number.isInteger(n) || n < 1)
+    throw invalidInput(`${JSON.stringify(text)} is not a positive whole number`);
   return n;
 }

@@ -27,22 +27,33 @@ export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Prom
       ...(opts.testHooks ? { testHooks: true } : {}),
     });
   } catch (error) {
-    if (error instanceof JitError) throw new CliError(error.message, error.code === 'ERR_INVALID_CONFIG' ? 2 : 1);
+    if (error instanceof JitError)
+      throw new CliError(error.message, error.code === 'ERR_INVALID_CONFIG' ? 2 : 1);
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
-      throw new CliError(`port ${opts.port ?? config.server.port} is in use; stop the other process or pass --port`);
+      throw new CliError(
+        `port ${opts.port ?? config.server.port} is in use; stop the other process or pass --port`,
+      );
     }
     throw error;
   }
   const write = (text = ''): void => {
     ctx.stdout.write(`${text}\n`);
   };
-  write(`${colour.bold('JIT Access')} ${ctx.version} (${config.mode}) is listening on ${colour.cyan(server.url)}  (API: ${server.url}/openapi.json)`);
-  write(colour.yellow('sandbox sign-in is ON: anyone can sign in as any directory user. Never use it against real AWS.'));
+  write(
+    `${colour.bold('JIT Access')} ${ctx.version} (${config.mode}) is listening on ${colour.cyan(server.url)}  (API: ${server.url}/openapi.json)`,
+  );
+  write(
+    colour.yellow(
+      'sandbox sign-in is ON: anyone can sign in as any directory user. Never use it against real AWS.',
+    ),
+  );
   if (opts.walkthrough && config.directory) {
     write();
     write(colour.bold('Sandbox users'));
     for (const user of config.directory.users) {
-      write(`  ${user.name.padEnd(8)} ${user.id.padEnd(24)} ${user.mfa ? 'MFA   ' : colour.yellow('no MFA')} groups: ${user.groups.join(', ') || '-'}`);
+      write(
+        `  ${user.name.padEnd(8)} ${user.id.padEnd(24)} ${user.mfa ? 'MFA   ' : colour.yellow('no MFA')} groups: ${user.groups.join(', ') || '-'}`,
+      );
     }
     const roles = [...config.roles.values()];
     const approvalRole = roles.find((r) => r.activation.approval.required && r.source === 'native');
@@ -53,7 +64,9 @@ export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Prom
     write('  jit login --as alice                 # sign in as a developer');
     write('  jit roles                            # what alice may request');
     if (approvalRole) {
-      write(`  jit request ${approvalRole.name} --duration PT1H --justification "INC-1234: fix the deploy"`);
+      write(
+        `  jit request ${approvalRole.name} --duration PT1H --justification "INC-1234: fix the deploy"`,
+      );
       write('  jit login --as bob && jit approvals  # an approver sees it waiting');
       write('  jit approve <grant id>               # active within one controller pass');
     }

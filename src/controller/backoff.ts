@@ -6,7 +6,11 @@ export interface BackoffOptions {
 }
 
 /** The delay before retry number `attempt` (1 = first retry): uniform in [0, min(max, base·2^(attempt-1))]. */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number,
+): number {
   const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(random() * ceiling);
 }

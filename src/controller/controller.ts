@@ -63,9 +63,12 @@ export class Controller {
   /** Starts the loop and resolves after the first pass (when this process leads). */
   async start(): Promise<void> {
     this.#stopped = false;
-    this.#renewTimer = setInterval(() => {
-      void this.#renewLease();
-    }, Math.max(1_000, Math.floor(this.#deps.options.leaseTtlMs / 3)));
+    this.#renewTimer = setInterval(
+      () => {
+        void this.#renewLease();
+      },
+      Math.max(1_000, Math.floor(this.#deps.options.leaseTtlMs / 3)),
+    );
     this.#renewTimer.unref();
     this.kick();
     await this.#running;
@@ -109,7 +112,12 @@ export class Controller {
       if (!(await this.#renewLease())) return;
       const result = await this.#pass();
       if (result?.again) this.#againAt = this.#deps.clock.now() + AGAIN_MS;
-    } while (this.#again && !this.#stopped);
+    } while (this.#takeAgain() && !this.#stopped);
+  }
+
+  /** Whether a kick arrived during the pass just run. */
+  #takeAgain(): boolean {
+    return this.#again;
   }
 
   #againAt: Instant | undefined;
@@ -122,7 +130,13 @@ export class Controller {
       const changed = result.outcomes.filter((o) => o.result !== 'known').length;
       if (result.transitions > 0 || changed > 0) {
         this.#deps.logger.info(
-          { transitions: result.transitions, desired: result.desired, actual: result.actual, outcomes: changed, ms: result.finishedAt - result.startedAt },
+          {
+            transitions: result.transitions,
+            desired: result.desired,
+            actual: result.actual,
+            outcomes: changed,
+            ms: result.finishedAt - result.startedAt,
+          },
           'reconcile pass',
         );
       }
@@ -138,18 +152,35 @@ export class Controller {
   async #renewLease(): Promise<boolean> {
     const { store, wallClock, options, logger } = this.#deps;
     try {
-      let held = await store.acquireLease(LEASE, options.holder, wallClock.now(), options.leaseTtlMs);
+      let held = await store.acquireLease(
+        LEASE,
+        options.holder,
+        wallClock.now(),
+        options.leaseTtlMs,
+      );
       if (!held && options.isHolderAlive) {
         const current = await store.leaseHolder(LEASE);
         if (current && !options.isHolderAlive(current.holder)) {
-          logger.warn({ previous: current.holder }, 'the controller lease holder is gone; taking over');
-          held = await store.acquireLease(LEASE, options.holder, wallClock.now(), options.leaseTtlMs, {
-            takeOverFrom: current.holder,
-          });
+          logger.warn(
+            { previous: current.holder },
+            'the controller lease holder is gone; taking over',
+          );
+          held = await store.acquireLease(
+            LEASE,
+            options.holder,
+            wallClock.now(),
+            options.leaseTtlMs,
+            {
+              takeOverFrom: current.holder,
+            },
+          );
         }
       }
       if (held !== this.#leader) {
-        logger.info({ holder: options.holder }, held ? 'this process now leads the controller' : 'another process leads the controller');
+        logger.info(
+          { holder: options.holder },
+          held ? 'this process now leads the controller' : 'another process leads the controller',
+        );
       }
       this.#leader = held;
     } catch (error) {
@@ -180,9 +211,12 @@ export class Controller {
     const wait = Math.max(0, Math.min(...candidates) - now);
     this.#clearTimer();
     // Capped so that a clock moved by the sandbox test hook is noticed promptly.
-    this.#timer = setTimeout(() => {
-      this.kick();
-    }, Math.min(wait, options.sweepIntervalMs));
+    this.#timer = setTimeout(
+      () => {
+        this.kick();
+      },
+      Math.min(wait, options.sweepIntervalMs),
+    );
     this.#timer.unref();
   }
 

@@ -12,7 +12,10 @@ describe('KeyedMutex', () => {
       mutex.run(key, async () => {
         running.set(key, (running.get(key) ?? 0) + 1);
         maxSameKey = Math.max(maxSameKey, running.get(key) ?? 0);
-        maxOverall = Math.max(maxOverall, [...running.values()].reduce((a, b) => a + b, 0));
+        maxOverall = Math.max(
+          maxOverall,
+          [...running.values()].reduce((a, b) => a + b, 0),
+        );
         await new Promise((resolve) => setImmediate(resolve));
         running.set(key, (running.get(key) ?? 1) - 1);
       });

@@ -3,7 +3,13 @@
 // difference. Every item's outcome is returned; a pass never throws for an item.
 import type { AuditInput } from '../audit/audit-entry.js';
 import { errorMessage } from '../core/error-message.js';
-import { entitlementKey, grantEntitlements, type Entitlement, type Grant, type Instant } from '../core/grant.js';
+import {
+  entitlementKey,
+  grantEntitlements,
+  type Entitlement,
+  type Grant,
+  type Instant,
+} from '../core/grant.js';
 import type { Role } from '../core/role.js';
 import type { AccessTarget, TargetOperation, TargetScope } from '../ports/access-target.js';
 import type { Clock } from '../ports/clock.js';
@@ -65,7 +71,12 @@ export type ItemOutcome =
       readonly message: string;
     }
   | { readonly key: string; readonly action: 'drift'; readonly result: 'reported' | 'known' }
-  | { readonly key: string; readonly action: 'list'; readonly result: 'failed'; readonly message: string };
+  | {
+      readonly key: string;
+      readonly action: 'list';
+      readonly result: 'failed';
+      readonly message: string;
+    };
 
 export interface ReconcileResult {
   readonly startedAt: Instant;
@@ -85,7 +96,12 @@ interface Desired {
 }
 
 type Action =
-  | { readonly kind: 'grant'; readonly key: string; readonly entitlement: Entitlement; readonly grants: readonly StoredGrant[] }
+  | {
+      readonly kind: 'grant';
+      readonly key: string;
+      readonly entitlement: Entitlement;
+      readonly grants: readonly StoredGrant[];
+    }
   | {
       readonly kind: 'revoke';
       readonly key: string;
@@ -140,7 +156,10 @@ export class Reconciler {
       actualList = await target.list(this.#scope([...desired.values()].map((d) => d.entitlement)));
     } catch (error) {
       const message = errorMessage(error);
-      this.#deps.logger.error({ target: target.name, err: message }, 'could not list the target; will retry');
+      this.#deps.logger.error(
+        { target: target.name, err: message },
+        'could not list the target; will retry',
+      );
       return {
         startedAt,
         finishedAt: clock.now(),
@@ -155,7 +174,8 @@ export class Reconciler {
 
     const actions: Action[] = [];
     for (const [key, want] of desired) {
-      if (!actual.has(key)) actions.push({ kind: 'grant', key, entitlement: want.entitlement, grants: want.grants });
+      if (!actual.has(key))
+        actions.push({ kind: 'grant', key, entitlement: want.entitlement, grants: want.grants });
     }
     const extra = [...actual].filter(([key]) => !desired.has(key));
     const outcomes: ItemOutcome[] = [];
@@ -213,7 +233,9 @@ export class Reconciler {
     for (const stored of await this.#deps.store.dueGrants(now)) {
       const grant = stored.grant;
       const event =
-        grant.status === 'scheduled' && now < grant.endsAt ? ({ type: 'start' } as const) : ({ type: 'expire' } as const);
+        grant.status === 'scheduled' && now < grant.endsAt
+          ? ({ type: 'start' } as const)
+          : ({ type: 'expire' } as const);
       const result = await applyGrantEvent(this.#deps.store, grant.id, event, now);
       if (result.ok) moved += 1;
     }
@@ -264,7 +286,8 @@ export class Reconciler {
   #roleFor(entitlement: Entitlement): Role | undefined {
     for (const role of this.#deps.roles.values()) {
       if (entitlement.kind === 'group-membership') {
-        if (role.enforcement === 'group-membership' && role.group === entitlement.group) return role;
+        if (role.enforcement === 'group-membership' && role.group === entitlement.group)
+          return role;
       } else if (
         role.enforcement === 'account-assignment' &&
         role.permissionSet === entitlement.permissionSet &&
@@ -276,7 +299,12 @@ export class Reconciler {
     return undefined;
   }
 
-  async #reportDrift(key: string, entitlement: Entitlement, role: Role | undefined, now: Instant): Promise<ItemOutcome> {
+  async #reportDrift(
+    key: string,
+    entitlement: Entitlement,
+    role: Role | undefined,
+    now: Instant,
+  ): Promise<ItemOutcome> {
     if (this.#reportedDrift.has(key)) return { key, action: 'drift', result: 'known' };
     this.#reportedDrift.add(key);
     await this.#audit({
@@ -287,7 +315,10 @@ export class Reconciler {
       severity: 'warning',
       data: { entitlement, ...(role ? { role: role.name } : {}) },
     });
-    this.#deps.logger.warn({ entitlement, role: role?.name }, 'drift: access not backed by any grant');
+    this.#deps.logger.warn(
+      { entitlement, role: role?.name },
+      'drift: access not backed by any grant',
+    );
     return { key, action: 'drift', result: 'reported' };
   }
 
@@ -303,7 +334,12 @@ export class Reconciler {
           actor: 'system:controller',
           action: 'target.granted',
           reason: `grant ${action.grants.map((g) => g.grant.id).join(', ')} is active`,
-          data: { entitlement: action.entitlement, grants: action.grants.map((g) => g.grant.id), target: this.#deps.target.name, attempts: execution.attempts },
+          data: {
+            entitlement: action.entitlement,
+            grants: action.grants.map((g) => g.grant.id),
+            target: this.#deps.target.name,
+            attempts: execution.attempts,
+          },
           ...(action.grants[0] ? { grantId: action.grants[0].grant.id } : {}),
         });
       } else {
@@ -314,12 +350,26 @@ export class Reconciler {
           action: action.drift ? 'drift.removed' : 'target.revoked',
           reason: action.reason,
           severity: action.drift ? 'warning' : 'info',
-          data: { entitlement: action.entitlement, grants: action.grantIds, target: this.#deps.target.name, confirmedAt: new Date(execution.confirmedAt).toISOString(), attempts: execution.attempts },
+          data: {
+            entitlement: action.entitlement,
+            grants: action.grantIds,
+            target: this.#deps.target.name,
+            confirmedAt: new Date(execution.confirmedAt).toISOString(),
+            attempts: execution.attempts,
+          },
           ...(action.grantIds[0] ? { grantId: action.grantIds[0] } : {}),
         });
         await this.#revokeSessions(action, execution.confirmedAt);
       }
-      return { outcome: { key: action.key, action: action.kind, result: 'done', attempts: execution.attempts }, again: false };
+      return {
+        outcome: {
+          key: action.key,
+          action: action.kind,
+          result: 'done',
+          attempts: execution.attempts,
+        },
+        again: false,
+      };
     }
 
     const failure = {
@@ -331,14 +381,22 @@ export class Reconciler {
       code: execution.code,
       message: execution.message,
     };
-    logger.error({ key: action.key, action: action.kind, code: execution.code, err: execution.message }, 'target action failed');
+    logger.error(
+      { key: action.key, action: action.kind, code: execution.code, err: execution.message },
+      'target action failed',
+    );
     if (action.kind === 'grant' && !execution.retryable) {
       // The grant cannot be carried out: fail it (alert) so no partial access remains.
       for (const stored of action.grants) {
-        await applyGrantEvent(this.#deps.store, stored.grant.id, {
-          type: 'fail',
-          reason: `${this.#deps.target.name} refused ${describe(action.entitlement)}: ${execution.code}: ${execution.message}`,
-        }, clock.now());
+        await applyGrantEvent(
+          this.#deps.store,
+          stored.grant.id,
+          {
+            type: 'fail',
+            reason: `${this.#deps.target.name} refused ${describe(action.entitlement)}: ${execution.code}: ${execution.message}`,
+          },
+          clock.now(),
+        );
       }
       return { outcome: failure, again: true };
     }
@@ -354,26 +412,45 @@ export class Reconciler {
       action: action.kind === 'grant' ? 'target.grant_failed' : 'target.revoke_failed',
       reason: `${execution.code}: ${execution.message}; will retry`,
       severity: action.kind === 'revoke' ? 'alert' : 'warning',
-      data: { entitlement: action.entitlement, attempts: execution.attempts, retryable: execution.retryable },
+      data: {
+        entitlement: action.entitlement,
+        attempts: execution.attempts,
+        retryable: execution.retryable,
+      },
     });
     return { outcome: failure, again: true };
   }
 
-  async #revokeSessions(action: Extract<Action, { kind: 'revoke' }>, confirmedAt: Instant): Promise<void> {
+  async #revokeSessions(
+    action: Extract<Action, { kind: 'revoke' }>,
+    confirmedAt: Instant,
+  ): Promise<void> {
     const { revoker, clock } = this.#deps;
     let outcome;
     try {
-      outcome = await revoker.revokeSessions({ entitlement: action.entitlement, cutoff: confirmedAt });
+      outcome = await revoker.revokeSessions({
+        entitlement: action.entitlement,
+        cutoff: confirmedAt,
+      });
     } catch (error) {
       outcome = { state: 'failed' as const, retryable: true, message: errorMessage(error) };
     }
     await this.#audit({
       at: clock.now(),
       actor: 'system:controller',
-      action: outcome.state === 'done' ? 'sessions.revoked' : outcome.state === 'skipped' ? 'sessions.not_revoked' : 'sessions.revoke_failed',
+      action:
+        outcome.state === 'done'
+          ? 'sessions.revoked'
+          : outcome.state === 'skipped'
+            ? 'sessions.not_revoked'
+            : 'sessions.revoke_failed',
       reason: outcome.state === 'failed' ? outcome.message : outcome.detail,
       severity: outcome.state === 'failed' ? 'alert' : 'info',
-      data: { entitlement: action.entitlement, cutoff: new Date(confirmedAt).toISOString(), revoker: revoker.name },
+      data: {
+        entitlement: action.entitlement,
+        cutoff: new Date(confirmedAt).toISOString(),
+        revoker: revoker.name,
+      },
       ...(action.grantIds[0] ? { grantId: action.grantIds[0] } : {}),
     });
   }
@@ -386,20 +463,37 @@ export class Reconciler {
     | { state: 'failed'; retryable: boolean; code: string; message: string; attempts: number }
   > {
     const { target, sleep, random } = this.#deps;
-    let last: Extract<TargetOperation, { state: 'failed' }> = { state: 'failed', retryable: true, code: 'NotTried', message: 'not tried' };
+    let last: Extract<TargetOperation, { state: 'failed' }> = {
+      state: 'failed',
+      retryable: true,
+      code: 'NotTried',
+      message: 'not tried',
+    };
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt += 1) {
       let operation = await guard(() =>
-        action.kind === 'grant' ? target.grant(action.entitlement) : target.revoke(action.entitlement),
+        action.kind === 'grant'
+          ? target.grant(action.entitlement)
+          : target.revoke(action.entitlement),
       );
-      for (let polls = 0; operation.state === 'pending' && polls < this.#options.maxPolls; polls += 1) {
+      for (
+        let polls = 0;
+        operation.state === 'pending' && polls < this.#options.maxPolls;
+        polls += 1
+      ) {
         await sleep(this.#options.pollIntervalMs);
         const id = operation.operationId;
         operation = await guard(() => target.poll(id));
       }
-      if (operation.state === 'done') return { state: 'done', confirmedAt: operation.confirmedAt, attempts: attempt };
+      if (operation.state === 'done')
+        return { state: 'done', confirmedAt: operation.confirmedAt, attempts: attempt };
       last =
         operation.state === 'pending'
-          ? { state: 'failed', retryable: true, code: 'StillPending', message: `operation ${operation.operationId} still pending after ${this.#options.maxPolls} polls` }
+          ? {
+              state: 'failed',
+              retryable: true,
+              code: 'StillPending',
+              message: `operation ${operation.operationId} still pending after ${this.#options.maxPolls} polls`,
+            }
           : operation;
       if (!last.retryable) return { ...last, attempts: attempt };
       if (attempt < this.#options.maxAttempts) {
@@ -410,7 +504,9 @@ export class Reconciler {
           reason: `${action.kind} ${action.key}: ${last.code}: ${last.message}`,
           data: { entitlement: action.entitlement, attempt, code: last.code },
         });
-        await sleep(Math.max(backoffDelay(attempt, this.#options.backoff, random), last.retryAfterMs ?? 0));
+        await sleep(
+          Math.max(backoffDelay(attempt, this.#options.backoff, random), last.retryAfterMs ?? 0),
+        );
       }
     }
     return { ...last, attempts: this.#options.maxAttempts };
@@ -440,7 +536,11 @@ function describe(entitlement: Entitlement): string {
 }
 
 /** Maps with at most `limit` promises in flight, keeping order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -3,5 +3,6 @@
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
-  return JSON.stringify(error) ?? String(error);
+  const json = JSON.stringify(error) as string | undefined;
+  return json ?? String(error);
 }

@@ -138,6 +138,28 @@ export type Entitlement =
       readonly user: string;
     };
 
+/** The access window of a grant, when it has one (scheduled, active, or ended after one). */
+export function grantWindow(grant: Grant): { startsAt: Instant; endsAt: Instant } | undefined {
+  switch (grant.status) {
+    case 'scheduled':
+    case 'active':
+      return { startsAt: grant.startsAt, endsAt: grant.endsAt };
+    case 'requested':
+    case 'pending_approval':
+      return undefined;
+    case 'expired':
+    case 'revoked':
+    case 'cancelled':
+    case 'denied':
+    case 'failed':
+      return grant.startsAt !== undefined && grant.endsAt !== undefined
+        ? { startsAt: grant.startsAt, endsAt: grant.endsAt }
+        : undefined;
+    default:
+      return assertNever(grant);
+  }
+}
+
 /** The entitlements a grant stands for: its group, or its permission set in each account. */
 export function grantEntitlements(grant: Grant): readonly Entitlement[] {
   if (grant.policy.enforcement === 'group-membership') {

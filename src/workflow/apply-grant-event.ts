@@ -2,7 +2,7 @@
 // and audit, all in one transaction. Lost races are retried from a fresh read, so two
 // approvers clicking at once yield one activation and one clear refusal.
 import { refuse, type Result } from '../core/errors.js';
-import type { Grant, Instant } from '../core/grant.js';
+import { grantWindow, type Grant, type Instant } from '../core/grant.js';
 import { transition, type GrantEvent, type Transition } from '../core/transition.js';
 import type { AuditInput } from '../audit/audit-entry.js';
 import { VersionConflictError, type Store, type StoreTransaction } from '../store/store.js';
@@ -25,7 +25,8 @@ export async function applyGrantEvent(
     try {
       return await store.transaction(async (tx) => {
         const stored = await tx.getGrant(grantId);
-        if (!stored) return refuse('ERR_NOT_FOUND', `no grant ${grantId}; list grants with \`jit grants\``);
+        if (!stored)
+          return refuse('ERR_NOT_FOUND', `no grant ${grantId}; list grants with \`jit grants\``);
         const result = transition(stored.grant, event, now);
         if (!result.ok) return result;
         const written = await tx.updateGrant(result.value.grant, stored.version);
@@ -57,7 +58,8 @@ export async function insertGrant(
       data: grantFacts(requested),
     });
     const submitted = transition(requested, { type: 'submit' }, now);
-    if (!submitted.ok) throw new Error(`a fresh grant refused submit: ${submitted.refusal.message}`);
+    if (!submitted.ok)
+      throw new Error(`a fresh grant refused submit: ${submitted.refusal.message}`);
     const written = await tx.updateGrant(submitted.value.grant, inserted.version);
     await tx.appendAudit(auditForTransition(submitted.value, now));
     await write(tx);
@@ -73,21 +75,28 @@ export function auditForTransition(t: Transition, now: Instant): AuditInput {
     grantId: t.grant.id,
     ...(t.reason === undefined ? {} : { reason: t.reason }),
     severity: t.alert !== undefined ? 'alert' : t.grant.policy.breakGlass ? 'warning' : 'info',
-    data: { from: t.from, to: t.grant.status, ...grantFacts(t.grant), ...(t.alert ? { alert: t.alert } : {}) },
+    data: {
+      from: t.from,
+      to: t.grant.status,
+      ...grantFacts(t.grant),
+      ...(t.alert ? { alert: t.alert } : {}),
+    },
   };
 }
 
 function grantFacts(grant: Grant): Record<string, unknown> {
-  const window =
-    'startsAt' in grant && grant.startsAt !== undefined && grant.endsAt !== undefined
-      ? { startsAt: new Date(grant.startsAt).toISOString(), endsAt: new Date(grant.endsAt).toISOString() }
-      : {};
+  const window = grantWindow(grant);
   return {
     role: grant.role,
     principal: grant.principal,
     accounts: grant.accounts,
     ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
     ...(grant.policy.breakGlass ? { breakGlass: true } : {}),
-    ...window,
+    ...(window
+      ? {
+          startsAt: new Date(window.startsAt).toISOString(),
+          endsAt: new Date(window.endsAt).toISOString(),
+        }
+      : {}),
   };
 }

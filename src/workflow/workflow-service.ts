@@ -73,7 +73,10 @@ export class WorkflowService {
     const { store, clock, ids } = this.#deps;
     const role = this.#deps.roles.get(input.role);
     if (!role) {
-      return refuse('ERR_UNKNOWN_ROLE', `no role ${JSON.stringify(input.role)}; list the roles you may request with \`jit roles\``);
+      return refuse(
+        'ERR_UNKNOWN_ROLE',
+        `no role ${JSON.stringify(input.role)}; list the roles you may request with \`jit roles\``,
+      );
     }
     const now = clock.now();
     const evaluated = evaluateRequest(
@@ -91,7 +94,12 @@ export class WorkflowService {
       { mfaMaxAge: this.#deps.mfaMaxAge },
     );
     if (!evaluated.ok) return evaluated;
-    const open = await store.listGrants({ principal: principal.id, role: role.name, statuses: OPEN_STATUSES, limit: 20 });
+    const open = await store.listGrants({
+      principal: principal.id,
+      role: role.name,
+      statuses: OPEN_STATUSES,
+      limit: 20,
+    });
     const inserted = await insertGrant(store, evaluated.value, now);
     if (!inserted.ok) return inserted;
     this.#changed(inserted.value.transition.alert);
@@ -105,32 +113,55 @@ export class WorkflowService {
   }
 
   approve(actor: Actor, grantId: string, comment?: string): Promise<Result<GrantOutcome>> {
-    return this.#apply(grantId, { type: 'approve', actor, ...(comment === undefined ? {} : { comment }) });
+    return this.#apply(grantId, {
+      type: 'approve',
+      actor,
+      ...(comment === undefined ? {} : { comment }),
+    });
   }
 
   deny(actor: Actor, grantId: string, comment?: string): Promise<Result<GrantOutcome>> {
-    return this.#apply(grantId, { type: 'deny', actor, ...(comment === undefined ? {} : { comment }) });
+    return this.#apply(grantId, {
+      type: 'deny',
+      actor,
+      ...(comment === undefined ? {} : { comment }),
+    });
   }
 
   cancel(actor: Actor, grantId: string, reason?: string): Promise<Result<GrantOutcome>> {
-    return this.#apply(grantId, { type: 'cancel', actor, ...(reason === undefined ? {} : { reason }) });
+    return this.#apply(grantId, {
+      type: 'cancel',
+      actor,
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
 
   revoke(actor: Actor, grantId: string, reason?: string): Promise<Result<GrantOutcome>> {
-    const why = reason?.trim() ? reason.trim() : actor.id === '' ? 'revoked' : `revoked early by ${actor.id}`;
+    const why = reason?.trim()
+      ? reason.trim()
+      : actor.id === ''
+        ? 'revoked'
+        : `revoked early by ${actor.id}`;
     return this.#apply(grantId, { type: 'revoke', actor, reason: why });
   }
 
   async extend(actor: Actor, grantId: string, input: ExtendInput): Promise<Result<GrantOutcome>> {
     const stored = await this.#deps.store.getGrant(grantId);
-    if (!stored) return refuse('ERR_NOT_FOUND', `no grant ${grantId}; list grants with \`jit grants\``);
+    if (!stored)
+      return refuse('ERR_NOT_FOUND', `no grant ${grantId}; list grants with \`jit grants\``);
     const grant = stored.grant;
     if (grant.status !== 'active') {
-      return refuse('ERR_ILLEGAL_TRANSITION', `grant ${grantId} is ${grant.status.replace('_', ' ')}; only an active grant can be extended (request a new one instead)`);
+      return refuse(
+        'ERR_ILLEGAL_TRANSITION',
+        `grant ${grantId} is ${grant.status.replace('_', ' ')}; only an active grant can be extended (request a new one instead)`,
+      );
     }
     const until = input.until ?? (input.by === undefined ? undefined : grant.endsAt + input.by);
     if (until === undefined) {
-      return refuse('ERR_INVALID_INPUT', 'say how long to extend by (e.g. --by PT1H) or until when (--until 2026-11-28T18:00:00Z)');
+      return refuse(
+        'ERR_INVALID_INPUT',
+        'say how long to extend by (e.g. --by PT1H) or until when (--until 2026-11-28T18:00:00Z)',
+      );
     }
     return this.#apply(grantId, {
       type: 'extend',
@@ -145,20 +176,33 @@ export class WorkflowService {
   async getGrant(actor: Actor, grantId: string): Promise<Result<StoredGrant>> {
     const stored = await this.#deps.store.getGrant(grantId);
     if (!stored || !this.#maySee(actor, stored.grant)) {
-      return refuse('ERR_NOT_FOUND', `no grant ${grantId} that you may see; list grants with \`jit grants\``);
+      return refuse(
+        'ERR_NOT_FOUND',
+        `no grant ${grantId} that you may see; list grants with \`jit grants\``,
+      );
     }
     return ok(stored);
   }
 
   async listGrants(
     actor: Actor,
-    query: { statuses?: readonly GrantStatus[]; role?: string; principal?: string; all?: boolean; limit?: number },
+    query: {
+      statuses?: readonly GrantStatus[];
+      role?: string;
+      principal?: string;
+      all?: boolean;
+      limit?: number;
+    },
   ): Promise<readonly StoredGrant[]> {
     const mineOnly = !query.all && query.principal === undefined;
     const rows = await this.#deps.store.listGrants({
       ...(query.statuses ? { statuses: query.statuses } : {}),
       ...(query.role ? { role: query.role } : {}),
-      ...(mineOnly ? { principal: actor.id } : query.principal ? { principal: query.principal } : {}),
+      ...(mineOnly
+        ? { principal: actor.id }
+        : query.principal
+          ? { principal: query.principal }
+          : {}),
       limit: query.limit ?? 100,
     });
     return rows.filter((row) => this.#maySee(actor, row.grant));
@@ -166,11 +210,17 @@ export class WorkflowService {
 
   /** Requests and extensions waiting for this actor's approval. */
   async pendingApprovals(actor: Actor): Promise<readonly StoredGrant[]> {
-    const rows = await this.#deps.store.listGrants({ statuses: ['pending_approval', 'active'], limit: 1000 });
+    const rows = await this.#deps.store.listGrants({
+      statuses: ['pending_approval', 'active'],
+      limit: 1000,
+    });
     return rows.filter(({ grant }) => {
-      const waiting = grant.status === 'pending_approval' || (grant.status === 'active' && grant.extension !== undefined);
+      const waiting =
+        grant.status === 'pending_approval' ||
+        (grant.status === 'active' && grant.extension !== undefined);
       if (!waiting) return false;
-      const approvals = grant.status === 'active' ? (grant.extension?.approvals ?? []) : grant.approvals;
+      const approvals =
+        grant.status === 'active' ? (grant.extension?.approvals ?? []) : grant.approvals;
       if (approvals.some((a) => a.approver === actor.id)) return false;
       if (actor.id === grant.principal) return grant.policy.allowSelfApproval;
       return inPrincipalSet(grant.policy.approvers, actor);
@@ -178,23 +228,34 @@ export class WorkflowService {
   }
 
   /** The roles this principal may request (eligible first), with their policies. */
-  roles(principal: { id: string; groups: readonly string[] }, includeAll = false): readonly RoleView[] {
+  roles(
+    principal: { id: string; groups: readonly string[] },
+    includeAll = false,
+  ): readonly RoleView[] {
     const views = [...this.#deps.roles.values()].map((role) => ({
       role,
       eligible: inPrincipalSet(role.eligibility.members, principal),
     }));
-    return views.filter((v) => includeAll || v.eligible).sort((a, b) => a.role.name.localeCompare(b.role.name));
+    return views
+      .filter((v) => includeAll || v.eligible)
+      .sort((a, b) => a.role.name.localeCompare(b.role.name));
   }
 
   async #apply(grantId: string, event: GrantEvent): Promise<Result<GrantOutcome>> {
     const result = await applyGrantEvent(this.#deps.store, grantId, event, this.#deps.clock.now());
     if (!result.ok) return result;
     this.#changed(result.value.transition.alert);
-    return ok({ grant: result.value.transition.grant, version: result.value.version, action: result.value.transition.action });
+    return ok({
+      grant: result.value.transition.grant,
+      version: result.value.version,
+      action: result.value.transition.action,
+    });
   }
 
   #maySee(actor: Actor, grant: Grant): boolean {
-    return actor.id === grant.principal || actor.isAdmin || inPrincipalSet(grant.policy.approvers, actor);
+    return (
+      actor.id === grant.principal || actor.isAdmin || inPrincipalSet(grant.policy.approvers, actor)
+    );
   }
 
   #changed(alert: string | undefined): void {
@@ -202,4 +263,3 @@ export class WorkflowService {
     this.#deps.onChange?.();
   }
 }
-

@@ -17,7 +17,7 @@ async function raceApprovals(env: Record<string, string>): Promise<void> {
   const ws = await Workspace.create(acceptanceConfig);
   const servers = await Promise.all([JitServer.start(ws, { env }), JitServer.start(ws, { env })]);
   try {
-    const [a, b] = servers as [JitServer, JitServer];
+    const [a, b] = servers;
     const alice = await a.token('alice');
     const bobOnA = await a.token('bob');
     const bobOnB = await b.token('bob');

@@ -28,8 +28,16 @@ const defaults = {
 export function runAccessTargetContract(name: string, options: AccessTargetContractOptions): void {
   const f = options.fixtures ?? defaults;
   const maxPolls = options.maxPolls ?? 50;
-  const membership: Entitlement = { kind: 'group-membership', group: f.groups[0], user: f.users[0] };
-  const otherMembership: Entitlement = { kind: 'group-membership', group: f.groups[1], user: f.users[1] };
+  const membership: Entitlement = {
+    kind: 'group-membership',
+    group: f.groups[0],
+    user: f.users[0],
+  };
+  const otherMembership: Entitlement = {
+    kind: 'group-membership',
+    group: f.groups[1],
+    user: f.users[1],
+  };
   const assignment: Entitlement = {
     kind: 'account-assignment',
     permissionSet: f.permissionSets[0],
@@ -41,7 +49,10 @@ export function runAccessTargetContract(name: string, options: AccessTargetContr
     assignments: [{ permissionSet: f.permissionSets[0], accounts: [f.accounts[0]] }],
   };
 
-  async function settle(target: AccessTarget, operation: TargetOperation): Promise<TargetOperation> {
+  async function settle(
+    target: AccessTarget,
+    operation: TargetOperation,
+  ): Promise<TargetOperation> {
     let current = operation;
     for (let i = 0; i < maxPolls && current.state === 'pending'; i += 1) {
       current = await target.poll(current.operationId);

@@ -33,7 +33,8 @@ export class InMemoryAccessTarget implements AccessTarget {
   constructor(options: InMemoryAccessTargetOptions) {
     this.#clock = options.clock;
     this.#pendingPolls = options.pendingPolls ?? 0;
-    for (const entitlement of options.initial ?? []) this.#held.set(entitlementKey(entitlement), entitlement);
+    for (const entitlement of options.initial ?? [])
+      this.#held.set(entitlementKey(entitlement), entitlement);
   }
 
   grant(entitlement: Entitlement): Promise<TargetOperation> {
@@ -71,7 +72,9 @@ export class InMemoryAccessTarget implements AccessTarget {
     this.refresh();
     const groups = new Set(scope.groups);
     const assignments = new Set(
-      scope.assignments.flatMap((a) => a.accounts.map((account) => `${a.permissionSet}:${account}`)),
+      scope.assignments.flatMap((a) =>
+        a.accounts.map((account) => `${a.permissionSet}:${account}`),
+      ),
     );
     return Promise.resolve(
       [...this.#held.values()].filter((e) =>
@@ -90,7 +93,8 @@ export class InMemoryAccessTarget implements AccessTarget {
   /** Replaces the holdings (a subclass reloading them from elsewhere). */
   protected replaceHoldings(entitlements: readonly Entitlement[]): void {
     this.#held.clear();
-    for (const entitlement of entitlements) this.#held.set(entitlementKey(entitlement), entitlement);
+    for (const entitlement of entitlements)
+      this.#held.set(entitlementKey(entitlement), entitlement);
   }
 
   /** Called before every operation; subclasses reload shared holdings here. */

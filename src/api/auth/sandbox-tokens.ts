@@ -29,11 +29,16 @@ export class SandboxTokens implements Authenticator {
   }
 
   /** Signs in as a directory user (by handle, e-mail or id). */
-  async login(user: string): Promise<Result<{ token: string; principal: Principal; expiresAt: number }>> {
+  async login(
+    user: string,
+  ): Promise<Result<{ token: string; principal: Principal; expiresAt: number }>> {
     const found = await this.#options.directory.findUser(user);
     if (!found) {
       const known = (await this.#options.directory.listUsers()).map((u) => u.name).join(', ');
-      return refuse('ERR_NOT_FOUND', `no sandbox user ${JSON.stringify(user)}; the directory has: ${known}`);
+      return refuse(
+        'ERR_NOT_FOUND',
+        `no sandbox user ${JSON.stringify(user)}; the directory has: ${known}`,
+      );
     }
     const now = Math.floor(this.#options.clock.now() / 1000);
     const amr = found.mfa ? ['pwd', 'mfa'] : ['pwd'];
@@ -52,7 +57,10 @@ export class SandboxTokens implements Authenticator {
   async authenticate(authorization: string | undefined): Promise<Result<Principal>> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!match?.[1]) {
-      return refuse('ERR_UNAUTHENTICATED', 'sign in first: `jit login --as <user>` (sandbox), then retry');
+      return refuse(
+        'ERR_UNAUTHENTICATED',
+        'sign in first: `jit login --as <user>` (sandbox), then retry',
+      );
     }
     try {
       const { payload } = await jwtVerify(match[1], this.#options.secret, {
@@ -61,18 +69,39 @@ export class SandboxTokens implements Authenticator {
         currentDate: new Date(this.#options.clock.now()),
         algorithms: ['HS256'],
       });
-      const user = payload.sub === undefined ? undefined : await this.#options.directory.findUser(payload.sub);
-      if (!user) return refuse('ERR_UNAUTHENTICATED', 'the signed-in user is no longer in the directory; sign in again');
-      const amr = Array.isArray(payload['amr']) ? payload['amr'].filter((v): v is string => typeof v === 'string') : [];
+      const user =
+        payload.sub === undefined ? undefined : await this.#options.directory.findUser(payload.sub);
+      if (!user)
+        return refuse(
+          'ERR_UNAUTHENTICATED',
+          'the signed-in user is no longer in the directory; sign in again',
+        );
+      const amr = Array.isArray(payload['amr'])
+        ? payload['amr'].filter((v): v is string => typeof v === 'string')
+        : [];
       const authTime = typeof payload['auth_time'] === 'number' ? payload['auth_time'] * 1000 : 0;
       return ok(this.#principal(user.id, user.groups, amr, authTime));
     } catch (error) {
-      const why = error instanceof joseErrors.JWTExpired ? 'your sign-in has expired' : 'the token is not valid for this server';
+      const why =
+        error instanceof joseErrors.JWTExpired
+          ? 'your sign-in has expired'
+          : 'the token is not valid for this server';
       return refuse('ERR_UNAUTHENTICATED', `${why}; sign in again with \`jit login --as <user>\``);
     }
   }
 
-  #principal(id: string, groups: readonly string[], amr: readonly string[], authTime: number): Principal {
-    return { id, groups, isAdmin: inPrincipalSet(this.#options.admins, { id, groups }), amr, authTime };
+  #principal(
+    id: string,
+    groups: readonly string[],
+    amr: readonly string[],
+    authTime: number,
+  ): Principal {
+    return {
+      id,
+      groups,
+      isAdmin: inPrincipalSet(this.#options.admins, { id, groups }),
+      amr,
+      authTime,
+    };
   }
 }

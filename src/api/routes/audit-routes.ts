@@ -7,16 +7,29 @@ import { auditEntryView, auditQuery, problemView } from '../schemas.js';
 import { toAuditView } from '../views.js';
 import { sendProblem } from '../problem.js';
 
-export function registerAuditRoutes(instance: FastifyInstance, deps: AppDeps, authenticate: Authenticate): void {
+export function registerAuditRoutes(
+  instance: FastifyInstance,
+  deps: AppDeps,
+  authenticate: Authenticate,
+): void {
   const app = instance.withTypeProvider<ZodTypeProvider>();
   app.get(
     '/v1/audit',
     {
       preHandler: authenticate,
       schema: {
-        summary: 'Query the audit log (administrators: everything; others: the entries of grants they may see)',
+        summary:
+          'Query the audit log (administrators: everything; others: the entries of grants they may see)',
         querystring: auditQuery,
-        response: { 200: z.object({ entries: z.array(auditEntryView), head: z.object({ seq: z.number(), hash: z.string() }) }), 400: problemView, 401: problemView, 403: problemView },
+        response: {
+          200: z.object({
+            entries: z.array(auditEntryView),
+            head: z.object({ seq: z.number(), hash: z.string() }),
+          }),
+          400: problemView,
+          401: problemView,
+          403: problemView,
+        },
       },
     },
     async (request, reply) => {
@@ -25,7 +38,11 @@ export function registerAuditRoutes(instance: FastifyInstance, deps: AppDeps, au
       const q = request.query;
       if (!principal.isAdmin) {
         if (q.grantId === undefined) {
-          return sendProblem(reply, { code: 'ERR_FORBIDDEN', message: 'only administrators may read the whole audit log; ask for one grant with grantId=' });
+          return sendProblem(reply, {
+            code: 'ERR_FORBIDDEN',
+            message:
+              'only administrators may read the whole audit log; ask for one grant with grantId=',
+          });
         }
         const visible = await deps.workflow.getGrant(principal, q.grantId);
         if (!visible.ok) return sendProblem(reply, visible.refusal);

@@ -23,7 +23,13 @@ import {
 } from '../schemas.js';
 import { toGrantView, toRoleView, toStoredGrantView } from '../views.js';
 
-const errors = { 400: problemView, 401: problemView, 403: problemView, 404: problemView, 409: problemView };
+const errors = {
+  400: problemView,
+  401: problemView,
+  403: problemView,
+  404: problemView,
+  409: problemView,
+};
 
 function millis(text: string | undefined): Millis | undefined {
   if (text === undefined) return undefined;
@@ -45,7 +51,11 @@ function reply(reply: FastifyReply, result: Result<GrantOutcome>, status = 200):
   });
 }
 
-export function registerGrantRoutes(instance: FastifyInstance, deps: AppDeps, authenticate: Authenticate): void {
+export function registerGrantRoutes(
+  instance: FastifyInstance,
+  deps: AppDeps,
+  authenticate: Authenticate,
+): void {
   const app = instance.withTypeProvider<ZodTypeProvider>();
   const { workflow } = deps;
 
@@ -53,7 +63,11 @@ export function registerGrantRoutes(instance: FastifyInstance, deps: AppDeps, au
     '/v1/requests',
     {
       preHandler: authenticate,
-      schema: { summary: 'Request a role', body: requestBody, response: { 201: grantOutcomeView, ...errors } },
+      schema: {
+        summary: 'Request a role',
+        body: requestBody,
+        response: { 201: grantOutcomeView, ...errors },
+      },
     },
     async (request, res) => {
       const body = request.body;
@@ -70,17 +84,23 @@ export function registerGrantRoutes(instance: FastifyInstance, deps: AppDeps, au
     },
   );
 
-  const action = (
-    name: 'approve' | 'deny',
-    summary: string,
-  ): void => {
+  const action = (name: 'approve' | 'deny', summary: string): void => {
     app.post(
       `/v1/grants/:id/${name}`,
       {
         preHandler: authenticate,
-        schema: { summary, params: grantIdParams, body: commentBody, response: { 200: grantOutcomeView, ...errors } },
+        schema: {
+          summary,
+          params: grantIdParams,
+          body: commentBody,
+          response: { 200: grantOutcomeView, ...errors },
+        },
       },
-      async (request, res) => reply(res, await workflow[name](me(request.principal), request.params.id, request.body?.comment)),
+      async (request, res) =>
+        reply(
+          res,
+          await workflow[name](me(request.principal), request.params.id, request.body?.comment),
+        ),
     );
   };
   action('approve', 'Approve a request or an extension (counts toward the quorum)');
@@ -88,19 +108,51 @@ export function registerGrantRoutes(instance: FastifyInstance, deps: AppDeps, au
 
   app.post(
     '/v1/grants/:id/cancel',
-    { preHandler: authenticate, schema: { summary: 'Cancel a request not yet active', params: grantIdParams, body: reasonBody, response: { 200: grantOutcomeView, ...errors } } },
-    async (request, res) => reply(res, await workflow.cancel(me(request.principal), request.params.id, request.body?.reason)),
+    {
+      preHandler: authenticate,
+      schema: {
+        summary: 'Cancel a request not yet active',
+        params: grantIdParams,
+        body: reasonBody,
+        response: { 200: grantOutcomeView, ...errors },
+      },
+    },
+    async (request, res) =>
+      reply(
+        res,
+        await workflow.cancel(me(request.principal), request.params.id, request.body?.reason),
+      ),
   );
 
   app.post(
     '/v1/grants/:id/revoke',
-    { preHandler: authenticate, schema: { summary: 'End an active grant early', params: grantIdParams, body: reasonBody, response: { 200: grantOutcomeView, ...errors } } },
-    async (request, res) => reply(res, await workflow.revoke(me(request.principal), request.params.id, request.body?.reason)),
+    {
+      preHandler: authenticate,
+      schema: {
+        summary: 'End an active grant early',
+        params: grantIdParams,
+        body: reasonBody,
+        response: { 200: grantOutcomeView, ...errors },
+      },
+    },
+    async (request, res) =>
+      reply(
+        res,
+        await workflow.revoke(me(request.principal), request.params.id, request.body?.reason),
+      ),
   );
 
   app.post(
     '/v1/grants/:id/extend',
-    { preHandler: authenticate, schema: { summary: 'Extend an active grant (goes through the policy again)', params: grantIdParams, body: extendBody, response: { 200: grantOutcomeView, ...errors } } },
+    {
+      preHandler: authenticate,
+      schema: {
+        summary: 'Extend an active grant (goes through the policy again)',
+        params: grantIdParams,
+        body: extendBody,
+        response: { 200: grantOutcomeView, ...errors },
+      },
+    },
     async (request, res) => {
       const body = request.body;
       const by = millis(body.by);
@@ -118,7 +170,14 @@ export function registerGrantRoutes(instance: FastifyInstance, deps: AppDeps, au
 
   app.get(
     '/v1/grants',
-    { preHandler: authenticate, schema: { summary: 'List grants (yours; with all=true, every grant you may see)', querystring: grantsQuery, response: { 200: z.object({ grants: z.array(grantView) }), ...errors } } },
+    {
+      preHandler: authenticate,
+      schema: {
+        summary: 'List grants (yours; with all=true, every grant you may see)',
+        querystring: grantsQuery,
+        response: { 200: z.object({ grants: z.array(grantView) }), ...errors },
+      },
+    },
     async (request) => {
       const q = request.query;
       const rows = await workflow.listGrants(me(request.principal), {
@@ -134,7 +193,14 @@ export function registerGrantRoutes(instance: FastifyInstance, deps: AppDeps, au
 
   app.get(
     '/v1/grants/:id',
-    { preHandler: authenticate, schema: { summary: 'One grant', params: grantIdParams, response: { 200: grantView, ...errors } } },
+    {
+      preHandler: authenticate,
+      schema: {
+        summary: 'One grant',
+        params: grantIdParams,
+        response: { 200: grantView, ...errors },
+      },
+    },
     async (request, res) => {
       const result = await workflow.getGrant(me(request.principal), request.params.id);
       if (!result.ok) return sendProblem(res, result.refusal);
@@ -144,7 +210,14 @@ export function registerGrantRoutes(instance: FastifyInstance, deps: AppDeps, au
 
   app.get(
     '/v1/roles',
-    { preHandler: authenticate, schema: { summary: 'Roles you may request (all=true: every role, marked eligible or not)', querystring: z.strictObject({ all: z.enum(['true', 'false']).optional() }), response: { 200: z.object({ roles: z.array(roleView) }), ...errors } } },
+    {
+      preHandler: authenticate,
+      schema: {
+        summary: 'Roles you may request (all=true: every role, marked eligible or not)',
+        querystring: z.strictObject({ all: z.enum(['true', 'false']).optional() }),
+        response: { 200: z.object({ roles: z.array(roleView) }), ...errors },
+      },
+    },
     (request) => {
       const views = workflow.roles(me(request.principal), request.query.all === 'true');
       return { roles: views.map((v) => toRoleView(v.role, v.eligible)) };
@@ -153,16 +226,45 @@ export function registerGrantRoutes(instance: FastifyInstance, deps: AppDeps, au
 
   app.get(
     '/v1/approvals',
-    { preHandler: authenticate, schema: { summary: 'Requests and extensions waiting for your approval', response: { 200: z.object({ grants: z.array(grantView) }), ...errors } } },
-    async (request) => ({ grants: (await workflow.pendingApprovals(me(request.principal))).map(toStoredGrantView) }),
+    {
+      preHandler: authenticate,
+      schema: {
+        summary: 'Requests and extensions waiting for your approval',
+        response: { 200: z.object({ grants: z.array(grantView) }), ...errors },
+      },
+    },
+    async (request) => ({
+      grants: (await workflow.pendingApprovals(me(request.principal))).map(toStoredGrantView),
+    }),
   );
 
   app.get(
     '/v1/me',
-    { preHandler: authenticate, schema: { summary: 'Who you are signed in as', response: { 200: z.object({ id: z.string(), groups: z.array(z.string()), isAdmin: z.boolean(), mfa: z.boolean(), authTime: z.string() }), ...errors } } },
+    {
+      preHandler: authenticate,
+      schema: {
+        summary: 'Who you are signed in as',
+        response: {
+          200: z.object({
+            id: z.string(),
+            groups: z.array(z.string()),
+            isAdmin: z.boolean(),
+            mfa: z.boolean(),
+            authTime: z.string(),
+          }),
+          ...errors,
+        },
+      },
+    },
     (request) => {
       const p = me(request.principal);
-      return { id: p.id, groups: [...p.groups], isAdmin: p.isAdmin, mfa: p.amr.includes('mfa'), authTime: new Date(p.authTime).toISOString() };
+      return {
+        id: p.id,
+        groups: [...p.groups],
+        isAdmin: p.isAdmin,
+        mfa: p.amr.includes('mfa'),
+        authTime: new Date(p.authTime).toISOString(),
+      };
     },
   );
 }

@@ -7,51 +7,86 @@ import type { AppDeps, Authenticate } from '../create-app.js';
 import { sendProblem } from '../problem.js';
 import { clockBody, loginBody } from '../schemas.js';
 
-export function registerSandboxRoutes(instance: FastifyInstance, deps: AppDeps, authenticate: Authenticate): void {
+export function registerSandboxRoutes(
+  instance: FastifyInstance,
+  deps: AppDeps,
+  authenticate: Authenticate,
+): void {
   const app = instance.withTypeProvider<ZodTypeProvider>();
-  const sandboxOnly = { code: 'ERR_SANDBOX_ONLY' as const, message: 'sandbox sign-in is off: this server runs in live mode; sign in with OIDC' };
+  const sandboxOnly = {
+    code: 'ERR_SANDBOX_ONLY' as const,
+    message: 'sandbox sign-in is off: this server runs in live mode; sign in with OIDC',
+  };
 
-  app.post('/v1/auth/sandbox-login', { schema: { summary: 'Sandbox only: sign in as a directory user', body: loginBody } }, async (request, reply) => {
-    if (!deps.sandboxLogin) return sendProblem(reply, sandboxOnly);
-    const result = await deps.sandboxLogin.login(request.body.user);
-    if (!result.ok) return sendProblem(reply, result.refusal);
-    const p = result.value.principal;
-    return {
-      token: result.value.token,
-      expiresAt: new Date(result.value.expiresAt).toISOString(),
-      principal: { id: p.id, groups: p.groups, isAdmin: p.isAdmin, mfa: p.amr.includes('mfa') },
-      warning: 'sandbox sign-in: anyone can sign in as anyone; never use it against real AWS',
-    };
-  });
+  app.post(
+    '/v1/auth/sandbox-login',
+    { schema: { summary: 'Sandbox only: sign in as a directory user', body: loginBody } },
+    async (request, reply) => {
+      if (!deps.sandboxLogin) return sendProblem(reply, sandboxOnly);
+      const result = await deps.sandboxLogin.login(request.body.user);
+      if (!result.ok) return sendProblem(reply, result.refusal);
+      const p = result.value.principal;
+      return {
+        token: result.value.token,
+        expiresAt: new Date(result.value.expiresAt).toISOString(),
+        principal: { id: p.id, groups: p.groups, isAdmin: p.isAdmin, mfa: p.amr.includes('mfa') },
+        warning: 'sandbox sign-in: anyone can sign in as anyone; never use it against real AWS',
+      };
+    },
+  );
 
-  app.get('/v1/sandbox/target', { preHandler: authenticate, schema: { summary: 'Sandbox only: what the emulated target holds' } }, async (_request, reply) => {
-    if (!deps.sandboxTarget) return sendProblem(reply, { code: 'ERR_SANDBOX_ONLY', message: 'there is no emulated target in live mode' });
-    return { held: deps.sandboxTarget.snapshot() };
-  });
+  app.get(
+    '/v1/sandbox/target',
+    {
+      preHandler: authenticate,
+      schema: { summary: 'Sandbox only: what the emulated target holds' },
+    },
+    async (_request, reply) => {
+      if (!deps.sandboxTarget)
+        return sendProblem(reply, {
+          code: 'ERR_SANDBOX_ONLY',
+          message: 'there is no emulated target in live mode',
+        });
+      return { held: deps.sandboxTarget.snapshot() };
+    },
+  );
 
-  app.get('/v1/controller', { preHandler: authenticate, schema: { summary: 'Controller status: leader and last pass' } }, () => {
-    const status = deps.controllerStatus?.();
-    return status ? { leader: status.leader, ...(status.lastPass ? { lastPass: status.lastPass } : {}) } : { leader: false };
-  });
+  app.get(
+    '/v1/controller',
+    { preHandler: authenticate, schema: { summary: 'Controller status: leader and last pass' } },
+    () => {
+      const status = deps.controllerStatus?.();
+      return status
+        ? { leader: status.leader, ...(status.lastPass ? { lastPass: status.lastPass } : {}) }
+        : { leader: false };
+    },
+  );
 
-  const hooksOff = { code: 'ERR_SANDBOX_ONLY' as const, message: 'test hooks are off; start `jit serve` in sandbox mode with --test-hooks' };
+  const hooksOff = {
+    code: 'ERR_SANDBOX_ONLY' as const,
+    message: 'test hooks are off; start `jit serve` in sandbox mode with --test-hooks',
+  };
 
   app.get('/v1/sandbox/clock', { schema: { hide: true } }, async (_request, reply) => {
     if (!deps.testHooks) return sendProblem(reply, hooksOff);
     return { now: new Date(deps.testHooks.clock.now()).toISOString() };
   });
 
-  app.post('/v1/sandbox/clock', { schema: { hide: true, body: clockBody } }, async (request, reply) => {
-    const hooks = deps.testHooks;
-    if (!hooks) return sendProblem(reply, hooksOff);
-    const body = request.body;
-    if (body.now !== undefined) hooks.clock.set(Date.parse(body.now));
-    else if (body.advance !== undefined) {
-      const by = parseDuration(body.advance);
-      if (by.ok) hooks.clock.advance(by.millis);
-    }
-    return { now: new Date(hooks.clock.now()).toISOString() };
-  });
+  app.post(
+    '/v1/sandbox/clock',
+    { schema: { hide: true, body: clockBody } },
+    async (request, reply) => {
+      const hooks = deps.testHooks;
+      if (!hooks) return sendProblem(reply, hooksOff);
+      const body = request.body;
+      if (body.now !== undefined) hooks.clock.set(Date.parse(body.now));
+      else if (body.advance !== undefined) {
+        const by = parseDuration(body.advance);
+        if (by.ok) hooks.clock.advance(by.millis);
+      }
+      return { now: new Date(hooks.clock.now()).toISOString() };
+    },
+  );
 
   app.post('/v1/sandbox/reconcile', { schema: { hide: true } }, async (_request, reply) => {
     if (!deps.testHooks) return sendProblem(reply, hooksOff);
