@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import { runStoreSuite } from './store-suite.js';
 
@@ -30,4 +31,30 @@ runStoreSuite('SQLite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe('SQLite file setup', () => {
+  it('creates the directory and puts the file in WAL mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jit-store-'));
+    try {
+      const sqlitePath = join(dir, 'a', 'b', 'jit.db');
+      const store = await openStore({ sqlitePath });
+      const raw = new SqliteDatabase(sqlitePath, { readonly: true });
+      try {
+        expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+        const tables = raw
+          .prepare("select name from sqlite_master where type = 'table' order by name")
+          .pluck()
+          .all();
+        expect(tables).toEqual(
+          expect.arrayContaining(['audit_entries', 'audit_head', 'grants', 'leases', 'settings']),
+        );
+      } finally {
+        raw.close();
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
