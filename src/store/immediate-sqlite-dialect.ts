@@ -13,6 +13,7 @@ import {
   type Driver,
   type SqliteDialectConfig,
 } from 'kysely';
+import { JitError } from '../core/errors.js';
 
 export interface ImmediateSqliteDialectConfig extends SqliteDialectConfig {
   /** How long to keep retrying `BEGIN IMMEDIATE` while another connection writes. */
@@ -67,7 +68,15 @@ class ImmediateSqliteDriver extends SqliteDriver {
           await connection.executeQuery(CompiledQuery.raw('begin immediate'));
           return;
         } catch (error) {
-          if (!isBusy(error) || waited >= this.#lockTimeoutMs) throw error;
+          if (!isBusy(error)) throw error;
+          if (waited >= this.#lockTimeoutMs) {
+            throw new JitError(
+              'ERR_STORE',
+              `the SQLite database stayed locked by another writer for ${this.#lockTimeoutMs} ms; ` +
+                'another process may be stuck in a transaction. Try again, or stop the other process.',
+              { cause: error },
+            );
+          }
         }
         const delay = Math.min(2 ** attempt, 50);
         await sleep(delay);

@@ -49,6 +49,8 @@ export class VersionConflictError extends Error {
  *  commit together or not at all. Valid only until the transaction ends. */
 export interface StoreTransaction {
   getGrant(id: string): Promise<StoredGrant | undefined>;
+  /** Inserts at version 1. An id already taken throws JitError ERR_CONFLICT; let it end the
+   *  transaction (on PostgreSQL the transaction cannot go on after a failed statement). */
   insertGrant(grant: Grant): Promise<StoredGrant>;
   /** Writes `grant` if the row is still at `expectedVersion`; else VersionConflictError
    *  (JitError ERR_NOT_FOUND when there is no such grant). Returns the new version. */

@@ -58,3 +58,26 @@ describe('SQLite file setup', () => {
     }
   });
 });
+
+describe('SQLite write lock', () => {
+  it('gives up with ERR_STORE when another connection keeps the write lock too long', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jit-store-'));
+    const sqlitePath = join(dir, 'jit.db');
+    const store = await openStore({ sqlitePath, busyTimeoutMs: 200 });
+    const other = new SqliteDatabase(sqlitePath);
+    try {
+      other.exec('begin immediate');
+      await expect(store.setSetting('k', 'v')).rejects.toMatchObject({
+        code: 'ERR_STORE',
+        message: expect.stringContaining('stayed locked by another writer') as string,
+      });
+      other.exec('rollback');
+      await store.setSetting('k', 'v');
+      expect(await store.getSetting('k')).toBe('v');
+    } finally {
+      other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
