@@ -599,6 +599,30 @@ export function runStoreSuite(name: string, create: () => Promise<StoreFixture>)
         expect(await store.acquireLease('controller', 'p2', T0 + 2, 10_000)).toBe(true);
       });
 
+      it('tells who holds a lease and until when', async () => {
+        expect(await store.leaseHolder('controller')).toBeUndefined();
+        await store.acquireLease('controller', 'p1', T0, 10_000);
+        expect(await store.leaseHolder('controller')).toEqual({
+          holder: 'p1',
+          expiresAt: T0 + 10_000,
+        });
+      });
+
+      it('takes a running lease over only from the holder named as dead', async () => {
+        await store.acquireLease('controller', 'p1', T0, 10_000);
+        expect(
+          await store.acquireLease('controller', 'p2', T0 + 1, 10_000, { takeOverFrom: 'p3' }),
+        ).toBe(false);
+        expect(
+          await store.acquireLease('controller', 'p2', T0 + 1, 10_000, { takeOverFrom: 'p1' }),
+        ).toBe(true);
+        expect(await store.leaseHolder('controller')).toEqual({
+          holder: 'p2',
+          expiresAt: T0 + 10_001,
+        });
+        expect(await store.acquireLease('controller', 'p1', T0 + 2, 10_000)).toBe(false);
+      });
+
       it('gives a contested lease to exactly one of many concurrent askers on two stores', async () => {
         const second = await another();
         for (const round of [0, 1]) {
