@@ -92,9 +92,42 @@ const initial: Migration = {
   },
 };
 
+/** Indexes for the API's hot queries: a person's grants newest first, and the open grants
+ *  of one person and role (overlap detection at every request). */
+const personIndexes: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    await db.schema
+      .createIndex('grants_principal_requested_at')
+      .on('grants')
+      .columns(['principal', 'requested_at', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('grants_principal_role_status')
+      .on('grants')
+      .columns(['principal', 'role', 'status'])
+      .execute();
+    await db.schema
+      .createIndex('grants_status_requested_at')
+      .on('grants')
+      .columns(['status', 'requested_at', 'id'])
+      .execute();
+  },
+
+  async down(db: AnyDb): Promise<void> {
+    for (const index of [
+      'grants_status_requested_at',
+      'grants_principal_role_status',
+      'grants_principal_requested_at',
+    ]) {
+      await db.schema.dropIndex(index).execute();
+    }
+  },
+};
+
 /** The store's migrations, by name; names sort in the order they run. */
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
+  '0002_person_indexes': personIndexes,
 });
 
 /** A Kysely `MigrationProvider` over `STORE_MIGRATIONS`. */
