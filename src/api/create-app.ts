@@ -1,14 +1,15 @@
 // The HTTP API: `createApp(deps)` returns a ready-to-listen Fastify instance. Routes
 // validate with zod, OpenAPI comes from the same schemas, and every error leaves through
 // the one handler in problem.ts.
+import { createHash } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, {
+  type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type FastifyServerOptions,
 } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -52,7 +53,9 @@ export interface AppDeps {
   };
   readonly sandboxTarget?: { snapshot(): readonly Entitlement[] };
   readonly controllerStatus?: () => ControllerStatus;
-  readonly logger?: FastifyServerOptions['logger'];
+  /** A pino logger (or any Fastify-compatible one) for requests and unexpected errors;
+   *  left out or false, the app logs nothing. */
+  readonly logger?: FastifyBaseLogger | false;
   /** Per-client request limit per minute; false turns it off (benchmarks). */
   readonly rateLimit?: false | { readonly max: number };
 }
@@ -73,9 +76,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     throw new Error('test hooks are only available in sandbox mode');
   }
   const app = Fastify({
-    logger: deps.logger ?? false,
+    // Fastify 5 takes a ready logger as `loggerInstance`; `logger` would refuse it. Its
+    // request serializer logs method and URL, never headers or bodies (tokens, reasons).
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: 64 * 1024,
-    // Never echo request bodies (tokens, justifications) into logs.
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -84,16 +88,26 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, {
       code: 'ERR_NOT_FOUND',
-      message: `no route ${request.method} ${request.url}; see /openapi.json`,
+      // The path only: a query string may carry anything, a token included.
+      message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}; see /openapi.json`,
     }),
   );
+  // JSON only: without this, a text/plain body reaches validation as a string and the
+  // answer ("expected object, received string") hides that the content type is wrong.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(helmet, { global: true });
   if (deps.rateLimit !== false) {
     await app.register(rateLimit, {
       max: deps.rateLimit?.max ?? 1200,
       timeWindow: '1 minute',
-      keyGenerator: (request) => request.headers.authorization ?? request.ip,
+      // Per token (hashed: the limiter's memory holds no credentials), else per address.
+      keyGenerator: (request) => {
+        const authorization = request.headers.authorization;
+        return authorization
+          ? `t:${createHash('sha256').update(authorization).digest('base64url')}`
+          : `a:${request.ip}`;
+      },
     });
   }
   await app.register(swagger, {
@@ -140,7 +154,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     };
   });
 
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, () => openApiDocument(app));
 
   registerGrantRoutes(app, deps, authenticate);
   registerAuditRoutes(app, deps, authenticate);
@@ -148,6 +162,27 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   await app.ready();
   return app;
+}
+
+/** The generated document, with bodies that may be left out (approve, deny, cancel,
+ *  revoke: nullable schemas) marked optional; @fastify/swagger marks every body required. */
+function openApiDocument(app: FastifyInstance): unknown {
+  const doc = app.swagger() as {
+    paths?: Record<string, Record<string, { requestBody?: OpenApiBody }>>;
+  };
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      const body = operation.requestBody;
+      const nullable = Object.values(body?.content ?? {}).every((c) => c.schema?.nullable);
+      if (body && nullable) body.required = false;
+    }
+  }
+  return doc;
+}
+
+interface OpenApiBody {
+  required?: boolean;
+  content?: Record<string, { schema?: { nullable?: boolean } }>;
 }
 
 export type Authenticate = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;

@@ -36,12 +36,16 @@ const STATUS: Record<JitErrorCode, number> = {
   ERR_INTERNAL: 500,
 };
 
+/** The codes a problem may carry: the domain's, and the API's own for too many requests
+ *  (nothing below the API refuses for that reason). */
+export type ProblemCode = JitErrorCode | 'ERR_RATE_LIMITED';
+
 export interface Problem {
   readonly type: string;
   readonly title: string;
   readonly status: number;
   readonly detail: string;
-  readonly code: JitErrorCode;
+  readonly code: ProblemCode;
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
@@ -50,20 +54,31 @@ export function statusFor(code: JitErrorCode): number {
 }
 
 export function problemFor(refusal: Refusal): Problem {
-  const status = STATUS[refusal.code];
+  return problemOf(refusal.code, STATUS[refusal.code], refusal.message, refusal.details);
+}
+
+function problemOf(
+  code: ProblemCode,
+  status: number,
+  detail: string,
+  details?: Readonly<Record<string, unknown>>,
+): Problem {
   return {
-    type: `urn:jit-access:problem:${refusal.code.slice(4).toLowerCase().replaceAll('_', '-')}`,
-    title: refusal.code.slice(4).toLowerCase().replaceAll('_', ' '),
+    type: `urn:jit-access:problem:${code.slice(4).toLowerCase().replaceAll('_', '-')}`,
+    title: code.slice(4).toLowerCase().replaceAll('_', ' '),
     status,
-    detail: refusal.message,
-    code: refusal.code,
-    ...(refusal.details ? { details: refusal.details } : {}),
+    detail,
+    code,
+    ...(details ? { details } : {}),
   };
 }
 
-export function sendProblem(reply: FastifyReply, refusal: Refusal): FastifyReply {
-  const problem = problemFor(refusal);
+function sendProblemOf(reply: FastifyReply, problem: Problem): FastifyReply {
   return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+export function sendProblem(reply: FastifyReply, refusal: Refusal): FastifyReply {
+  return sendProblemOf(reply, problemFor(refusal));
 }
 
 /** The app's one error handler. */
@@ -73,6 +88,10 @@ export function handleError(
   reply: FastifyReply,
 ): FastifyReply {
   if (error instanceof JitError) {
+    // Infrastructure failures (store, target, audit chain) reach the log as well: the
+    // client learns what failed, the operator needs to see it too.
+    if (STATUS[error.code] >= 500)
+      request.log.error({ err: { message: error.message, code: error.code } }, 'request failed');
     return sendProblem(reply, {
       code: error.code,
       message: error.message,
@@ -92,8 +111,18 @@ export function handleError(
     });
   }
   const status = error.statusCode ?? 500;
+  if (status === 429) {
+    return sendProblemOf(
+      reply,
+      problemOf(
+        'ERR_RATE_LIMITED',
+        429,
+        'too many requests from this client; wait for the time in the retry-after header, then retry',
+      ),
+    );
+  }
   if (status >= 400 && status < 500) {
-    // Fastify's own client errors (bad JSON, wrong content type, too large, rate limited).
+    // Fastify's own client errors (bad JSON, wrong content type, too large).
     const code =
       status === 401
         ? 'ERR_UNAUTHENTICATED'
@@ -102,8 +131,7 @@ export function handleError(
           : status === 404
             ? 'ERR_NOT_FOUND'
             : 'ERR_INVALID_INPUT';
-    const problem = { ...problemFor({ code, message: clientMessage(error) }), status };
-    return reply.code(status).type('application/problem+json').send(problem);
+    return sendProblemOf(reply, problemOf(code, status, clientMessage(error)));
   }
   request.log.error({ err: { message: error.message, code: error.code } }, 'unhandled error');
   return sendProblem(reply, {
@@ -119,10 +147,12 @@ function clientMessage(error: FastifyError): string {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'send the body as application/json';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'the body is too large';
+      return 'the body is too large; the limit is 64 KiB';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      // Neither Fastify's text nor the parser's (which quotes the body) helps the caller.
+      return 'the body is not valid JSON; send a JSON object';
     default:
-      if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
-        return `the body is not valid JSON: ${error.message}`;
+      if (error instanceof SyntaxError) return 'the body is not valid JSON; send a JSON object';
       return error.message;
   }
 }

@@ -34,8 +34,10 @@ export const requestBody = z.strictObject({
   start: isoTime.optional(),
 });
 
-export const commentBody = z.strictObject({ comment: z.string().max(2000).optional() }).optional();
-export const reasonBody = z.strictObject({ reason: z.string().max(2000).optional() }).optional();
+// The body of approve, deny, cancel and revoke may be left out altogether (Fastify then
+// passes null), so these accept null as well as undefined.
+export const commentBody = z.strictObject({ comment: z.string().max(2000).optional() }).nullish();
+export const reasonBody = z.strictObject({ reason: z.string().max(2000).optional() }).nullish();
 
 export const extendBody = z
   .strictObject({
