@@ -4,6 +4,7 @@
 import type { AuditInput } from '../audit/audit-entry.js';
 import { errorMessage } from '../core/error-message.js';
 import {
+  ENDED_STATUSES,
   entitlementKey,
   grantEntitlements,
   type Entitlement,
@@ -118,8 +119,15 @@ export class Reconciler {
   readonly #mutex = new KeyedMutex();
   /** Keys whose actions failed repeatedly: not retried before `notBefore`. */
   readonly #cooldown = new Map<string, { attempts: number; notBefore: Instant }>();
-  /** Drift already reported by this process. */
+  /** Drift already reported by this process, while it stays in place. */
   readonly #reportedDrift = new Set<string>();
+  /** Groups and assignments outside the configured roles that grants pointed at (a role that
+   *  left the config), by scope key: listed until no active grant wants anything there and
+   *  nothing of ours is left to remove, so that access such a grant had is removed when it
+   *  ends, even after a restart. */
+  readonly #orphanScope = new Map<string, Entitlement>();
+  /** Whether the ended grants in the store were searched for orphaned scope (first pass). */
+  #orphansLoaded = false;
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -151,9 +159,11 @@ export class Reconciler {
       }
     }
 
+    const wanted = [...desired.values()].map((d) => d.entitlement);
+    await this.#rememberOrphanScope(wanted);
     let actualList: readonly Entitlement[];
     try {
-      actualList = await target.list(this.#scope([...desired.values()].map((d) => d.entitlement)));
+      actualList = await target.list(this.#scope(wanted));
     } catch (error) {
       const message = errorMessage(error);
       this.#deps.logger.error(
@@ -179,6 +189,7 @@ export class Reconciler {
     }
     const extra = [...actual].filter(([key]) => !desired.has(key));
     const outcomes: ItemOutcome[] = [];
+    const driftSeen = new Set<string>();
     if (extra.length > 0) {
       const owners = await this.#lastEndedGrants(extra.map(([, e]) => e.user));
       for (const [key, entitlement] of extra) {
@@ -195,6 +206,7 @@ export class Reconciler {
           continue;
         }
         const role = this.#roleFor(entitlement);
+        driftSeen.add(key);
         if (role?.drift === 'enforce') {
           actions.push({
             kind: 'revoke',
@@ -209,6 +221,14 @@ export class Reconciler {
         }
       }
     }
+
+    // Drift that went away is reported afresh if it comes back.
+    for (const key of this.#reportedDrift) if (!driftSeen.has(key)) this.#reportedDrift.delete(key);
+    // A key in cooldown that no longer needs any action (its grant ended before the retry)
+    // is forgotten: left behind, its past retry time would keep the controller busy.
+    const needed = new Set(actions.map((a) => a.key));
+    for (const key of this.#cooldown.keys()) if (!needed.has(key)) this.#cooldown.delete(key);
+    this.#forgetSettledOrphanScope(wanted, actions);
 
     const now = clock.now();
     const runnable = actions.filter((a) => (this.#cooldown.get(a.key)?.notBefore ?? 0) <= now);
@@ -242,8 +262,35 @@ export class Reconciler {
     return moved;
   }
 
+  /** Remembers where active grants (and, on the first pass, recently ended grants that had
+   *  access) point outside the configured roles. */
+  async #rememberOrphanScope(wanted: readonly Entitlement[]): Promise<void> {
+    const held: Entitlement[] = [...wanted];
+    if (!this.#orphansLoaded) {
+      const ended = await this.#deps.store.listGrants({
+        statuses: ENDED_STATUSES,
+        limit: ORPHAN_SCAN_LIMIT,
+      });
+      for (const { grant } of ended) {
+        if ('hadAccess' in grant && grant.hadAccess) held.push(...grantEntitlements(grant));
+      }
+      this.#orphansLoaded = true;
+    }
+    for (const entitlement of held) {
+      if (this.#roleFor(entitlement) === undefined)
+        this.#orphanScope.set(scopeKey(entitlement), entitlement);
+    }
+  }
+
+  /** Drops orphaned scope where no active grant wants anything and nothing of ours is left
+   *  to remove. */
+  #forgetSettledOrphanScope(wanted: readonly Entitlement[], actions: readonly Action[]): void {
+    const busy = new Set([...wanted, ...actions.map((a) => a.entitlement)].map(scopeKey));
+    for (const key of this.#orphanScope.keys()) if (!busy.has(key)) this.#orphanScope.delete(key);
+  }
+
   /** What the controller manages: the configured roles' groups and permission sets, plus
-   *  whatever active grants point at (a role may have left the config). */
+   *  whatever grants point at (a role may have left the config). */
   #scope(wanted: readonly Entitlement[]): TargetScope {
     const groups = new Set<string>();
     const assignments = new Map<string, Set<string>>();
@@ -256,7 +303,7 @@ export class Reconciler {
       if (role.enforcement === 'group-membership') groups.add(role.group);
       else for (const account of role.accounts) addAssignment(role.permissionSet, account);
     }
-    for (const e of wanted) {
+    for (const e of [...wanted, ...this.#orphanScope.values()]) {
       if (e.kind === 'group-membership') groups.add(e.group);
       else addAssignment(e.permissionSet, e.account);
     }
@@ -523,6 +570,17 @@ async function guard(call: () => Promise<TargetOperation>): Promise<TargetOperat
   } catch (error) {
     return { state: 'failed', retryable: true, code: 'Exception', message: errorMessage(error) };
   }
+}
+
+/** Ended grants searched for orphaned scope when a reconciler starts: the newest ones. */
+const ORPHAN_SCAN_LIMIT = 1000;
+
+/** Where an entitlement lives, as far as listing is concerned: its group, or its permission
+ *  set in its account. */
+function scopeKey(entitlement: Entitlement): string {
+  return entitlement.kind === 'group-membership'
+    ? `group:${entitlement.group}`
+    : `assignment:${entitlement.permissionSet}:${entitlement.account}`;
 }
 
 function endedAt(grant: Grant): Instant {
