@@ -1,5 +1,5 @@
 // The CLI's HTTP client: plain fetch to the JIT Access API, problem+json turned into
-// CliErrors (400 → exit 2, other failures → exit 1). Never prints the token.
+// CliErrors (invalid input → exit 2, other failures → exit 1). Never prints the token.
 import { CliError } from './cli-error.js';
 
 export interface ApiClientOptions {
@@ -12,6 +12,17 @@ interface ProblemBody {
   readonly detail?: string;
   readonly code?: string;
   readonly status?: number;
+}
+
+const TIMEOUT_MS = 30_000;
+
+/** `: connect ECONNREFUSED 127.0.0.1:8400`, or the code when the message is empty (an
+ *  AggregateError from trying IPv6 and IPv4 has none). */
+function causeOf(cause: unknown): string {
+  if (!(cause instanceof Error)) return '';
+  const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : '';
+  const text = cause.message || code;
+  return text ? `: ${text}` : '';
 }
 
 export class ApiClient {
@@ -50,11 +61,16 @@ export class ApiClient {
       response = await doFetch(new URL(path, this.#options.server), {
         method,
         headers,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      const cause =
-        error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        throw new CliError(
+          `the JIT Access server at ${this.#options.server} did not answer within ${TIMEOUT_MS / 1000} s; check that it is running and not stuck, then retry`,
+        );
+      }
+      const cause = error instanceof Error ? causeOf(error.cause) : '';
       throw new CliError(
         `cannot reach the JIT Access server at ${this.#options.server}${cause}; start it with \`npm start\` (or \`jit serve\`), or point --server / JIT_SERVER at it`,
       );
@@ -71,11 +87,9 @@ export class ApiClient {
     if (!response.ok) {
       const problem = (parsed ?? {}) as ProblemBody;
       const detail = problem.detail ?? `HTTP ${response.status}`;
-      throw new CliError(
-        detail,
-        response.status === 400 ? 2 : 1,
-        problem.code ? [problem.code] : [],
-      );
+      // Invalid input is exit 2 whichever 4xx carried it (400, 413 too large, 415 not JSON).
+      const invalid = response.status === 400 || problem.code === 'ERR_INVALID_INPUT';
+      throw new CliError(detail, invalid ? 2 : 1, problem.code ? [problem.code] : []);
     }
     return parsed as T;
   }

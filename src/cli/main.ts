@@ -36,11 +36,11 @@ async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof CliError) {
-      process.stderr.write(`${colour.red('error')} ${error.message}\n`);
+      process.stderr.write(`${colour.red('error:')} ${error.message}\n`);
       for (const line of error.details) process.stderr.write(`  ${line}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`${colour.red('error')} ${errorMessage(error)}\n`);
+    process.stderr.write(`${colour.red('error:')} ${errorMessage(error)}\n`);
     return 1;
   }
 }

@@ -2,9 +2,10 @@
 // HTTP, except `serve`, `config validate` and `audit`, which work on the config and the
 // store directly. Exit codes: 0 ok, 1 failure, 2 invalid input.
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { AuditExportFormat } from '../audit/export-audit.js';
 import type { JitConfig } from '../config/index.js';
@@ -69,11 +70,21 @@ export function buildProgram(ctx: CliContext): Command {
 
   async function client(requireLogin = true): Promise<ApiClient> {
     const saved = await credentials.read();
-    const explicit = globals().server ?? ctx.env['JIT_SERVER'];
-    const server = explicit ?? saved?.server ?? DEFAULT_SERVER;
-    const token = saved && saved.server === server ? saved.token : undefined;
+    const flag = globals().server;
+    const fromEnv = ctx.env['JIT_SERVER'];
+    const server =
+      flag !== undefined
+        ? serverUrl('--server', flag)
+        : fromEnv
+          ? serverUrl('JIT_SERVER', fromEnv)
+          : (saved?.server ?? DEFAULT_SERVER);
+    const sameServer = saved !== undefined && saved.server.replace(/\/+$/, '') === server;
+    const token = sameServer ? saved.token : undefined;
     if (requireLogin && !token) {
-      throw new CliError(`not signed in to ${server}; sign in with \`jit login --as <user>\``);
+      const elsewhere = saved && !sameServer ? ` (you are signed in to ${saved.server})` : '';
+      throw new CliError(
+        `not signed in to ${server}${elsewhere}; sign in with \`jit login --as <user>\``,
+      );
     }
     return new ApiClient({ server, ...(token ? { token } : {}) });
   }
@@ -325,7 +336,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option('-s, --status <list>', 'comma-separated statuses, e.g. active,pending_approval')
     .option('--role <role>', 'only this role')
     .option('--all', 'every grant you may see, not only yours')
-    .option('--limit <n>', 'at most this many', parsePositive)
+    .option('--limit <n>', 'at most this many', positive('--limit'))
     .action(async (opts: { status?: string; role?: string; all?: boolean; limit?: number }) => {
       const out = output();
       const { grants } = await (
@@ -420,18 +431,17 @@ export function buildProgram(ctx: CliContext): Command {
   ).action(async (opts: { config: string; format: AuditExportFormat; output?: string }) => {
     const { exportAudit } = await import('../audit/export-audit.js');
     await withStore(ctx, opts.config, async (store) => {
-      const sink = opts.output ? createWriteStream(opts.output) : ctx.stdout;
-      await exportAudit(store.auditEntries(1000), opts.format, async (chunk) => {
-        if (!sink.write(chunk)) await once(sink, 'drain');
-      });
-      if (opts.output) {
-        await new Promise<void>((resolve, reject) => {
-          (sink as ReturnType<typeof createWriteStream>).end((error?: Error | null) => {
-            if (error) reject(error);
-            else resolve();
-          });
+      const entries = store.auditEntries(1000);
+      if (!opts.output) {
+        const sink = ctx.stdout;
+        await exportAudit(entries, opts.format, async (chunk) => {
+          if (!sink.write(chunk)) await once(sink, 'drain');
         });
+        return;
       }
+      // Written through a file handle: a bad path or a full disk is a rejected promise
+      // (a message and exit 1), never an unhandled 'error' event with a stack trace.
+      await writeToFile(opts.output, (write) => exportAudit(entries, opts.format, write));
     });
   });
 
@@ -439,7 +449,7 @@ export function buildProgram(ctx: CliContext): Command {
     .command('audit-log', { hidden: true })
     .description('recent audit entries from the server')
     .option('--grant <id>', 'entries of one grant')
-    .option('--limit <n>', 'at most this many', parsePositive)
+    .option('--limit <n>', 'at most this many', positive('--limit'))
     .action(async (opts: { grant?: string; limit?: number }) => {
       const out = output();
       const { entries } = await (
@@ -494,6 +504,12 @@ async function withStore(
   if (!databaseUrl) {
     const loaded = await loadConfig(configPath);
     sqlitePath = loaded.store.sqlitePath;
+    // Opening a missing file would create an empty store, whose chain then "verifies".
+    if (sqlitePath !== ':memory:' && !existsSync(sqlitePath)) {
+      throw new CliError(
+        `there is no store at ${resolve(sqlitePath)} (store.sqlite of ${configPath}, relative to the current folder); run this where \`jit serve\` runs, or set DATABASE_URL`,
+      );
+    }
   }
   const { openStore } = await import('../store/open-store.js');
   const store = await openStore(
@@ -511,6 +527,73 @@ export async function loadConfig(path: string): Promise<JitConfig> {
   const result = await loadConfigFile(path);
   if (!result.ok) throw invalidInput(`${path} is not valid`, result.errors);
   return result.config;
+}
+
+/** Writes to a new file in 64 KiB chunks, closing it whatever happens. */
+async function writeToFile(
+  path: string,
+  work: (write: (chunk: string) => Promise<void>) => Promise<unknown>,
+): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'w');
+  } catch (error) {
+    throw new CliError(`cannot write ${path}: ${fileProblem(error)}`);
+  }
+  let pending = '';
+  const flush = async (): Promise<void> => {
+    if (pending === '') return;
+    const chunk = pending;
+    pending = '';
+    try {
+      await handle.write(chunk);
+    } catch (error) {
+      throw new CliError(`cannot write ${path}: ${fileProblem(error)}`);
+    }
+  };
+  try {
+    await work(async (chunk) => {
+      pending += chunk;
+      if (pending.length >= 64 * 1024) await flush();
+    });
+    await flush();
+  } finally {
+    await handle.close();
+  }
+}
+
+function fileProblem(error: unknown): string {
+  const code =
+    error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : '';
+  switch (code) {
+    case 'ENOENT':
+      return 'its folder does not exist; create it or choose another path';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied; choose a path you may write to';
+    case 'EISDIR':
+      return 'it is a folder; give a file name';
+    case 'ENOSPC':
+      return 'the disk is full';
+    default:
+      return `${code || 'unknown error'}; check the path`;
+  }
+}
+
+/** A server URL from --server or JIT_SERVER: http(s), without a trailing slash, so that it
+ *  matches the server saved at sign-in. */
+function serverUrl(source: string, text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw invalidInput(
+      `${source}: ${JSON.stringify(text)} is not an http(s) URL; write it like ${DEFAULT_SERVER}`,
+    );
+  return url.href.replace(/\/+$/, '');
 }
 
 function checkDuration(flag: string, text: string): string {
@@ -547,9 +630,12 @@ function parsePort(text: string): number {
   return port;
 }
 
-function parsePositive(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1)
-    throw invalidInput(`${JSON.stringify(text)} is not a positive whole number`);
-  return n;
+/** A commander argument parser for a whole number of at least 1, naming `flag` when not. */
+function positive(flag: string): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1)
+      throw invalidInput(`${flag}: ${JSON.stringify(text)} is not a whole number of 1 or more`);
+    return n;
+  };
 }

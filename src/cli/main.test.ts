@@ -1,0 +1,95 @@
+// The built entry, dist/src/cli/main.js, as a user runs it: exit codes 0, 1 and 2, messages
+// on stderr, and never a stack trace. (test/support/global-setup.ts builds dist first.)
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptanceConfig } from '../../test/support/test-config.js';
+import { openStore } from '../store/open-store.js';
+
+const ENTRY = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const STACK = /^\s*at \S|node_modules|\.ts:\d|\.js:\d/m;
+
+let home: string;
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'jit-main-'));
+});
+
+afterAll(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+function run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [ENTRY, ...args],
+      {
+        cwd: home,
+        env: { PATH: process.env['PATH'] ?? '', HOME: home, JIT_HOME: home, NO_COLOR: '1' },
+        timeout: 20_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('the jit binary', () => {
+  it('exits 2 for a bad --duration, saying what is wrong, without a stack trace', async () => {
+    const result = await run(['request', 'x', '--duration', 'nope']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: --duration: /);
+    expect(result.stderr).not.toMatch(STACK);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 0 for --help and --version', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: jit/);
+    const version = await run(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('exits 2 for an unknown command or option, pointing at --help', async () => {
+    for (const args of [['frobnicate'], ['grants', '--colour']]) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/error: unknown (command|option)/);
+      expect(result.stderr).toMatch(/jit --help/);
+      expect(result.stderr).not.toMatch(STACK);
+    }
+  });
+
+  it('exits 1 when not signed in, and when the server cannot be reached', async () => {
+    const signedOut = await run(['roles']);
+    expect(signedOut.code).toBe(1);
+    expect(signedOut.stderr).toMatch(/not signed in/);
+    const unreachable = await run(['--server', 'http://127.0.0.1:1', 'login', '--as', 'alice']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/cannot reach the JIT Access server .*npm start/);
+    expect(unreachable.stderr).not.toMatch(STACK);
+  });
+
+  it('exits 1 without a stack trace when an export file cannot be written', async () => {
+    const config = join(home, 'jit.config.yaml');
+    await writeFile(config, acceptanceConfig(home));
+    await (await openStore({ sqlitePath: join(home, 'jit.db') })).close();
+    const result = await run(['audit', 'export', '-c', config, '-o', join(home, 'no', 'x.jsonl')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot write .*x\.jsonl: its folder does not exist/);
+    expect(result.stderr).not.toMatch(STACK);
+  });
+
+  it('exits 2 naming the file for a config that does not validate', async () => {
+    const result = await run(['config', 'validate', join(home, 'missing.yaml')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/missing\.yaml: no such file/);
+  });
+});
