@@ -154,7 +154,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     sandboxTarget: target,
     clock: businessClock,
     version: options.version,
-    logger: false,
+    // Warnings and errors only: Fastify's per-request lines would record full URLs.
+    logger: logger.child(
+      { component: 'api' },
+      { level: logger.levelVal > 40 ? logger.level : 'warn' },
+    ),
     controllerStatus: () => ({
       leader: controller.isLeader,
       ...(controller.lastResult ? { lastPass: controller.lastResult } : {}),

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Store } from '../store/store.js';
-import { createTestApp, type TestApp } from './test-app.js';
+import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 
 /** A pino logger at trace level whose lines collect in `lines`. */
 function bufferLogger(): { logger: pino.Logger; lines: string[] } {

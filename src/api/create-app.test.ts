@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createApp } from './create-app.js';
-import { createTestApp, TEST_START, type TestApp } from './test-app.js';
+import { createTestApp, TEST_START, type TestApp } from '../../test/support/test-app.js';
 
 interface GrantJson {
   id: string;

@@ -30,15 +30,15 @@ const STATUS: Record<JitErrorCode, number> = {
   ERR_EXTENSION_PENDING: 409,
   ERR_CONFLICT: 409,
   ERR_SANDBOX_ONLY: 403,
+  ERR_RATE_LIMITED: 429,
   ERR_TARGET: 502,
   ERR_STORE: 503,
   ERR_AUDIT_BROKEN: 500,
   ERR_INTERNAL: 500,
 };
 
-/** The codes a problem may carry: the domain's, and the API's own for too many requests
- *  (nothing below the API refuses for that reason). */
-export type ProblemCode = JitErrorCode | 'ERR_RATE_LIMITED';
+/** The codes a problem may carry. */
+export type ProblemCode = JitErrorCode;
 
 export interface Problem {
   readonly type: string;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, TEST_START, type TestApp } from '../api/test-app.js';
+import { createTestApp, TEST_START, type TestApp } from '../../test/support/test-app.js';
 import { CliError } from './cli-error.js';
 import { buildProgram } from './program.js';
 

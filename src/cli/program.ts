@@ -407,9 +407,7 @@ export function buildProgram(ctx: CliContext): Command {
       const result = await verifyAudit(store.auditEntries(1000, head.seq), head);
       if (out.json) out.data(result);
       if (!result.ok) {
-        throw new CliError(
-          `audit chain BROKEN at entry ${result.broken.seq}: ${result.broken.problem}`,
-        );
+        throw new CliError(`audit chain BROKEN: ${result.broken.problem}`);
       }
       if (!out.json)
         out.line(
@@ -614,7 +612,12 @@ function checkTime(flag: string, text: string): string {
     throw invalidInput(
       `${flag}: ${JSON.stringify(text)} is not an ISO 8601 time; write it like 2026-11-28T18:00:00Z`,
     );
-  return new Date(at).toISOString();
+  const iso = new Date(at).toISOString();
+  // Date.parse rolls impossible dates over (February 30 becomes March 2): refuse them.
+  if (!iso.startsWith(text.slice(0, 10)) && !/[+-]\d{2}:?\d{2}$/.test(text)) {
+    throw invalidInput(`${flag}: ${JSON.stringify(text)} is not a real date`);
+  }
+  return iso;
 }
 
 function checkAccount(id: string): string {

@@ -27,6 +27,7 @@ export type JitErrorCode =
   | 'ERR_EXTENSION_PENDING'
   | 'ERR_CONFLICT'
   | 'ERR_SANDBOX_ONLY'
+  | 'ERR_RATE_LIMITED'
   | 'ERR_TARGET'
   | 'ERR_STORE'
   | 'ERR_AUDIT_BROKEN'

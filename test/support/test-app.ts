@@ -3,17 +3,17 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acceptanceConfig } from '../../test/support/test-config.js';
-import { ConfigDirectory } from '../adapters/local/config-directory.js';
-import { parseConfig, type JitConfig } from '../config/index.js';
-import { SettableClock } from '../ports/clock.js';
-import { SequentialIds } from '../ports/ids.js';
-import { silentLogger } from '../ports/logger.js';
-import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
-import { WorkflowService } from '../workflow/workflow-service.js';
-import { SandboxTokens } from './auth/sandbox-tokens.js';
-import { createApp, type App, type AppDeps } from './create-app.js';
+import { acceptanceConfig } from './test-config.js';
+import { ConfigDirectory } from '../../src/adapters/local/config-directory.js';
+import { parseConfig, type JitConfig } from '../../src/config/index.js';
+import { SettableClock } from '../../src/ports/clock.js';
+import { SequentialIds } from '../../src/ports/ids.js';
+import { silentLogger } from '../../src/ports/logger.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
+import { WorkflowService } from '../../src/workflow/workflow-service.js';
+import { SandboxTokens } from '../../src/api/auth/sandbox-tokens.js';
+import { createApp, type App, type AppDeps } from '../../src/api/create-app.js';
 
 /** 2026-11-28T10:00:00Z: the tests' fixed start. */
 export const TEST_START = Date.parse('2026-11-28T10:00:00Z');
