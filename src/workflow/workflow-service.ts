@@ -11,7 +11,7 @@ import type { GrantEvent } from '../core/transition.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { Logger } from '../ports/logger.js';
-import type { Store, StoredGrant } from '../store/store.js';
+import type { GrantQuery, Store, StoredGrant } from '../store/store.js';
 import { applyGrantEvent, insertGrant } from './apply-grant-event.js';
 
 export interface WorkflowDeps {
@@ -194,31 +194,58 @@ export class WorkflowService {
       limit?: number;
     },
   ): Promise<readonly StoredGrant[]> {
-    const mineOnly = !query.all && query.principal === undefined;
-    const rows = await this.#deps.store.listGrants({
+    const { store, roles } = this.#deps;
+    const limit = query.limit ?? 100;
+    const filters: GrantQuery = {
       ...(query.statuses ? { statuses: query.statuses } : {}),
       ...(query.role ? { role: query.role } : {}),
-      ...(mineOnly
-        ? { principal: actor.id }
-        : query.principal
-          ? { principal: query.principal }
-          : {}),
-      limit: query.limit ?? 100,
-    });
+      limit,
+    };
+    const mineOnly = !query.all && query.principal === undefined;
+    let rows: readonly StoredGrant[];
+    if (mineOnly) {
+      rows = await store.listGrants({ ...filters, principal: actor.id });
+    } else if (actor.isAdmin) {
+      rows = await store.listGrants({
+        ...filters,
+        ...(query.principal ? { principal: query.principal } : {}),
+      });
+    } else {
+      // Ask only for what this actor may see (their own grants, and those of the roles they
+      // approve), so that the page is not filled with rows filtered out afterwards.
+      const approved = [...roles.values()]
+        .filter((role) => inPrincipalSet(role.activation.approval.approvers, actor))
+        .map((role) => role.name);
+      const parts: Promise<readonly StoredGrant[]>[] = [];
+      if (query.principal === undefined || query.principal === actor.id)
+        parts.push(store.listGrants({ ...filters, principal: actor.id }));
+      if (approved.length > 0) {
+        parts.push(
+          store.listGrants({
+            ...filters,
+            roles: approved,
+            ...(query.principal ? { principal: query.principal } : {}),
+          }),
+        );
+      }
+      const byId = new Map<string, StoredGrant>();
+      for (const part of await Promise.all(parts))
+        for (const row of part) byId.set(row.grant.id, row);
+      rows = [...byId.values()].sort(newestFirst).slice(0, limit);
+    }
     return rows.filter((row) => this.#maySee(actor, row.grant));
   }
 
   /** Requests and extensions waiting for this actor's approval. */
   async pendingApprovals(actor: Actor): Promise<readonly StoredGrant[]> {
-    const rows = await this.#deps.store.listGrants({
-      statuses: ['pending_approval', 'active'],
-      limit: 1000,
-    });
-    return rows.filter(({ grant }) => {
-      const waiting =
-        grant.status === 'pending_approval' ||
-        (grant.status === 'active' && grant.extension !== undefined);
-      if (!waiting) return false;
+    const { store } = this.#deps;
+    // Every pending request and every active grant, not a page of them: a request behind a
+    // thousand newer grants still waits for someone.
+    const pending = await this.#allGrants({ statuses: ['pending_approval'] });
+    const extending = (await store.activeGrants()).filter(
+      ({ grant }) => grant.status === 'active' && grant.extension !== undefined,
+    );
+    return [...pending, ...extending].sort(newestFirst).filter(({ grant }) => {
       const approvals =
         grant.status === 'active' ? (grant.extension?.approvals ?? []) : grant.approvals;
       if (approvals.some((a) => a.approver === actor.id)) return false;
@@ -252,6 +279,22 @@ export class WorkflowService {
     });
   }
 
+  /** Every grant matching `query`, page by page. */
+  async #allGrants(query: Omit<GrantQuery, 'limit' | 'before'>): Promise<StoredGrant[]> {
+    const rows: StoredGrant[] = [];
+    for (let before: string | undefined; ;) {
+      const page = await this.#deps.store.listGrants({
+        ...query,
+        limit: PAGE,
+        ...(before === undefined ? {} : { before }),
+      });
+      rows.push(...page);
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE) return rows;
+      before = last.grant.id;
+    }
+  }
+
   #maySee(actor: Actor, grant: Grant): boolean {
     return (
       actor.id === grant.principal || actor.isAdmin || inPrincipalSet(grant.policy.approvers, actor)
@@ -262,4 +305,14 @@ export class WorkflowService {
     if (alert !== undefined) this.#deps.logger.warn({ alert }, alert);
     this.#deps.onChange?.();
   }
+}
+
+/** Rows per query when reading every row of a kind (the store's maximum). */
+const PAGE = 1000;
+
+/** The store's order: latest request first, then by id, descending. */
+function newestFirst(a: StoredGrant, b: StoredGrant): number {
+  const byTime = b.grant.requestedAt - a.grant.requestedAt;
+  if (byTime !== 0) return byTime;
+  return a.grant.id < b.grant.id ? 1 : a.grant.id > b.grant.id ? -1 : 0;
 }
