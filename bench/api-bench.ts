@@ -13,21 +13,26 @@ export async function apiBench(
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const info = await new Promise<{ appUrl: string; bareUrl: string; token: string }>(
+    const info = await new Promise<{ appUrl: string; bareUrl: string; tokens: string[] }>(
       (resolve, reject) => {
         let out = '';
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();
           const line = out.split('\n')[0];
           if (out.includes('\n') && line)
-            resolve(JSON.parse(line) as { appUrl: string; bareUrl: string; token: string });
+            resolve(JSON.parse(line) as { appUrl: string; bareUrl: string; tokens: string[] });
         });
         child.on('exit', (code) => {
           reject(new Error(`bench server exited ${String(code)}`));
         });
       },
     );
-    const auth = { authorization: `Bearer ${info.token}` };
+    // Requests and listings rotate over the bench's users, as a real population would.
+    let next = 0;
+    const auth = (): Record<string, string> => {
+      next = (next + 1) % info.tokens.length;
+      return { authorization: `Bearer ${info.tokens[next] ?? ''}` };
+    };
     const run = (name: string, result: LoadResult) => ({ name, ...result });
     const bareGet = run(
       'bare GET',
@@ -67,6 +72,7 @@ export async function apiBench(
     return {
       benchmark: 'api-throughput',
       concurrency,
+      users: info.tokens.length,
       secondsPerRoute: durationMs / 1000,
       store: 'sqlite',
       routes: [bareGet, barePost, create, list],

@@ -12,7 +12,7 @@ import { SequentialIds } from '../src/ports/ids.js';
 import { silentLogger } from '../src/ports/logger.js';
 import { openStore } from '../src/store/open-store.js';
 import { WorkflowService } from '../src/workflow/workflow-service.js';
-import { benchConfig } from './bench-config.js';
+import { BENCH_USERS, benchConfig } from './bench-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jit-bench-api-'));
 const loaded = parseConfig(benchConfig(join(dir, 'jit.db')), 'bench.yaml');
@@ -52,7 +52,11 @@ const bare = Fastify();
 bare.get('/bare', () => ({ ok: true }));
 bare.post('/bare', () => ({ ok: true }));
 const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
-const login = await tokens.login('alice');
-if (!login.ok) throw new Error(login.refusal.message);
-process.stdout.write(`${JSON.stringify({ appUrl, bareUrl, token: login.value.token })}\n`);
+const people: string[] = [];
+for (let i = 0; i < BENCH_USERS; i += 1) {
+  const login = await tokens.login(`u${i}`);
+  if (!login.ok) throw new Error(login.refusal.message);
+  people.push(login.value.token);
+}
+process.stdout.write(`${JSON.stringify({ appUrl, bareUrl, tokens: people })}\n`);
 process.on('SIGINT', () => process.exit(0));

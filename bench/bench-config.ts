@@ -1,6 +1,12 @@
 // The config the benchmarks run on: one role without approval (requests activate at once)
 // and one with approval (requests wait), a few users.
+export const BENCH_USERS = 200;
+
 export function benchConfig(sqlitePath: string): string {
+  const users = Array.from(
+    { length: BENCH_USERS },
+    (_, i) => `    u${i}: { email: u${i}@example.com, displayName: User ${i}, mfa: true }`,
+  ).join('\n');
   return `mode: sandbox
 permissionSets:
   Admin:
@@ -15,11 +21,14 @@ roles:
       maxDuration: PT8H
       requireMfa: true
       approval: { required: true, approvers: [bob], quorum: 1 }
-    eligibility: { members: [alice] }
+    eligibility: { members: [alice, everyone] }
 directory:
   users:
     alice: { email: alice@example.com, displayName: Alice, mfa: true }
     bob: { email: bob@example.com, displayName: Bob, mfa: true }
+${users}
+  groups:
+    everyone: { members: [${Array.from({ length: BENCH_USERS }, (_, i) => `u${i}`).join(', ')}] }
 store:
   sqlite: ${JSON.stringify(sqlitePath)}
 `;

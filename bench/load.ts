@@ -4,7 +4,8 @@ import { Agent, request } from 'node:http';
 export interface LoadOptions {
   readonly url: string;
   readonly method: 'GET' | 'POST';
-  readonly headers?: Record<string, string>;
+  /** Headers, or a function giving them per request (e.g. rotating users). */
+  readonly headers?: Record<string, string> | (() => Record<string, string>);
   /** A body per request (called each time, so bodies can differ). */
   readonly body?: () => string;
   readonly concurrency: number;
@@ -39,7 +40,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           path: `${target.pathname}${target.search}`,
           method: options.method,
           headers: {
-            ...options.headers,
+            ...(typeof options.headers === 'function' ? options.headers() : options.headers),
             ...(body === undefined
               ? {}
               : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
