@@ -145,6 +145,29 @@ describe('Reconciler: granting', () => {
   });
 });
 
+describe('Reconciler: slow operations', () => {
+  it('retries an operation still pending after the last poll, joining the one in flight', async () => {
+    const { reconciler, inner, audit, activeGrant } = await harness({
+      pendingPolls: 5,
+      reconciler: { maxPolls: 2, pollIntervalMs: 250 },
+    });
+    await activeGrant();
+
+    const result = await reconciler.pass();
+
+    expect(result.outcomes).toEqual([
+      { key: ALICE_ADMIN, action: 'grant', result: 'done', attempts: 3 },
+    ]);
+    expect(inner.calls).toMatchObject({ grant: 3, poll: 5 });
+    expect(inner.snapshot()).toEqual([membership(ALICE)]);
+    const retries = await audit('target.retry');
+    expect(retries.map((e) => (e.data as { code: string }).code)).toEqual([
+      'StillPending',
+      'StillPending',
+    ]);
+  });
+});
+
 describe('Reconciler: ending access', () => {
   it('expires a grant at its end, removes its access, then says sessions were not revoked', async () => {
     const { reconciler, inner, clock, audit, activeGrant } = await harness();
