@@ -1,0 +1,614 @@
+// AccessTarget for AWS IAM Identity Center, written from the public API contract only
+// (CLOUD-APIS.md section A). Two enforcement modes:
+// - group membership: the identity store's CreateGroupMembership / DeleteGroupMembership,
+//   synchronous;
+// - account assignment: sso-admin's CreateAccountAssignment / DeleteAccountAssignment of a
+//   USER principal, asynchronous: `pending` with `create:<requestId>` or `delete:<requestId>`,
+//   followed by `poll` through the creation or deletion status.
+// User, group and permission-set ids are resolved by name and cached with an expiry on the
+// injected clock. Expected AWS errors become `failed` results (see `failureFromError`);
+// nothing here throws for them.
+import {
+  CreateGroupMembershipCommand,
+  DeleteGroupMembershipCommand,
+  DescribeUserCommand,
+  GetGroupIdCommand,
+  GetGroupMembershipIdCommand,
+  GetUserIdCommand,
+  ListGroupMembershipsCommand,
+  type IdentitystoreClient,
+} from '@aws-sdk/client-identitystore';
+import {
+  CreateAccountAssignmentCommand,
+  DeleteAccountAssignmentCommand,
+  DescribeAccountAssignmentCreationStatusCommand,
+  DescribeAccountAssignmentDeletionStatusCommand,
+  DescribePermissionSetCommand,
+  ListAccountAssignmentsCommand,
+  ListPermissionSetsCommand,
+  type AccountAssignmentOperationStatus,
+  type SSOAdminClient,
+} from '@aws-sdk/client-sso-admin';
+import { assertNever, entitlementKey, type Entitlement } from '../../core/grant.js';
+import type { AccessTarget, TargetOperation, TargetScope } from '../../ports/access-target.js';
+import type { Clock } from '../../ports/clock.js';
+import { failureFromError, isAwsError, type FailedOperation } from './identity-center-errors.js';
+import { TtlCache } from './ttl-cache.js';
+
+export interface IdentityCenterAccessTargetOptions {
+  /** An sso-admin client (only `send` is used). */
+  readonly ssoAdmin: Pick<SSOAdminClient, 'send'>;
+  /** An identity store client (only `send` is used). */
+  readonly identityStore: Pick<IdentitystoreClient, 'send'>;
+  /** e.g. `arn:aws:sso:::instance/ssoins-1234567890abcdef`. */
+  readonly instanceArn: string;
+  /** e.g. `d-1234567890`. */
+  readonly identityStoreId: string;
+  readonly clock: Clock;
+  /** The Identity Center userName of a principal; default: the principal id (the UPN). */
+  readonly userNameOf?: (principalId: string) => string;
+  /** The inverse of `userNameOf`, for listing; default: the principal last seen with that
+   *  userName, else the userName itself. */
+  readonly principalIdOf?: (userName: string) => string;
+  /** How long resolved ids stay cached; default 5 minutes. */
+  readonly cacheTtlMs?: number;
+  /** Permission-set ARNs by name; names not in it are found by listing the instance. */
+  readonly permissionSetArns?: Readonly<Record<string, string>>;
+}
+
+type AssignmentAction = 'create' | 'delete';
+
+/** Thrown inside this module only, to end an operation with an expected failure. */
+class Refusal extends Error {
+  constructor(readonly operation: FailedOperation) {
+    super(operation.message);
+  }
+}
+
+const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
+
+export class IdentityCenterAccessTarget implements AccessTarget {
+  readonly name: string = 'identity-center';
+  readonly #sso: Pick<SSOAdminClient, 'send'>;
+  readonly #ids: Pick<IdentitystoreClient, 'send'>;
+  readonly #instanceArn: string;
+  readonly #storeId: string;
+  readonly #clock: Clock;
+  readonly #userNameOf: (principalId: string) => string;
+  readonly #principalIdOf: (userName: string) => string;
+  readonly #configuredArns: Readonly<Record<string, string>>;
+  readonly #userIds: TtlCache<string>;
+  readonly #groupIds: TtlCache<string>;
+  readonly #userNames: TtlCache<string>;
+  readonly #permissionSetArns: TtlCache<string>;
+  /** Permission-set names never change (UpdatePermissionSet cannot rename), so this lasts. */
+  readonly #permissionSetNames = new Map<string, string>();
+  readonly #principalsSeen = new Map<string, string>();
+  #loadingPermissionSets: Promise<void> | undefined;
+
+  constructor(options: IdentityCenterAccessTargetOptions) {
+    this.#sso = options.ssoAdmin;
+    this.#ids = options.identityStore;
+    this.#instanceArn = options.instanceArn;
+    this.#storeId = options.identityStoreId;
+    this.#clock = options.clock;
+    this.#userNameOf = options.userNameOf ?? ((principalId) => principalId);
+    this.#principalIdOf =
+      options.principalIdOf ?? ((userName) => this.#principalsSeen.get(userName) ?? userName);
+    this.#configuredArns = options.permissionSetArns ?? {};
+    const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
+    this.#userIds = new TtlCache(options.clock, ttl);
+    this.#groupIds = new TtlCache(options.clock, ttl);
+    this.#userNames = new TtlCache(options.clock, ttl);
+    this.#permissionSetArns = new TtlCache(options.clock, ttl);
+  }
+
+  grant(entitlement: Entitlement): Promise<TargetOperation> {
+    switch (entitlement.kind) {
+      case 'group-membership':
+        return this.#settle('CreateGroupMembership', () => this.#addMember(entitlement));
+      case 'account-assignment':
+        return this.#settle('CreateAccountAssignment', () =>
+          this.#changeAssignment('create', entitlement),
+        );
+      default:
+        return assertNever(entitlement);
+    }
+  }
+
+  revoke(entitlement: Entitlement): Promise<TargetOperation> {
+    switch (entitlement.kind) {
+      case 'group-membership':
+        return this.#settle('DeleteGroupMembership', () => this.#removeMember(entitlement));
+      case 'account-assignment':
+        return this.#settle('DeleteAccountAssignment', () =>
+          this.#changeAssignment('delete', entitlement),
+        );
+      default:
+        return assertNever(entitlement);
+    }
+  }
+
+  poll(operationId: string): Promise<TargetOperation> {
+    const match = /^(create|delete):(.+)$/.exec(operationId);
+    const action = match?.[1];
+    const requestId = match?.[2];
+    if ((action !== 'create' && action !== 'delete') || requestId === undefined) {
+      return Promise.resolve(unknownOperation(operationId));
+    }
+    return this.#settle(
+      action === 'create'
+        ? 'DescribeAccountAssignmentCreationStatus'
+        : 'DescribeAccountAssignmentDeletionStatus',
+      async () => {
+        let status: AccountAssignmentOperationStatus | undefined;
+        try {
+          status =
+            action === 'create'
+              ? (
+                  await this.#sso.send(
+                    new DescribeAccountAssignmentCreationStatusCommand({
+                      InstanceArn: this.#instanceArn,
+                      AccountAssignmentCreationRequestId: requestId,
+                    }),
+                  )
+                ).AccountAssignmentCreationStatus
+              : (
+                  await this.#sso.send(
+                    new DescribeAccountAssignmentDeletionStatusCommand({
+                      InstanceArn: this.#instanceArn,
+                      AccountAssignmentDeletionRequestId: requestId,
+                    }),
+                  )
+                ).AccountAssignmentDeletionStatus;
+        } catch (error) {
+          if (isAwsError(error, 'ResourceNotFoundException')) return unknownOperation(operationId);
+          throw error;
+        }
+        return this.#fromStatus(action, status);
+      },
+    );
+  }
+
+  async list(scope: TargetScope): Promise<readonly Entitlement[]> {
+    const found = new Map<string, Entitlement>();
+    const add = (entitlement: Entitlement): void => {
+      found.set(entitlementKey(entitlement), entitlement);
+    };
+    for (const group of scope.groups) {
+      const groupId = await this.#optional(() => this.#groupId(group));
+      if (groupId === undefined) continue; // no such group: nobody is in it
+      for (const userId of await this.#groupMemberIds(groupId)) {
+        const user = await this.#principalOfUserId(userId);
+        if (user !== undefined) add({ kind: 'group-membership', group, user });
+      }
+    }
+    for (const { permissionSet, accounts } of scope.assignments) {
+      const arn = await this.#optional(() => this.#permissionSetArn(permissionSet));
+      if (arn === undefined) continue; // no such permission set: nothing is assigned
+      for (const account of accounts) {
+        for (const userId of await this.#assignedUserIds(account, arn)) {
+          const user = await this.#principalOfUserId(userId);
+          if (user !== undefined) add({ kind: 'account-assignment', permissionSet, account, user });
+        }
+      }
+    }
+    return [...found.values()];
+  }
+
+  // --- group membership -------------------------------------------------------------------
+
+  async #addMember(
+    entitlement: Extract<Entitlement, { kind: 'group-membership' }>,
+  ): Promise<TargetOperation> {
+    return this.#withFreshIdsOnNotFound(entitlement, async (userId, groupId) => {
+      try {
+        await this.#ids.send(
+          new CreateGroupMembershipCommand({
+            IdentityStoreId: this.#storeId,
+            GroupId: groupId,
+            MemberId: { UserId: userId },
+          }),
+        );
+      } catch (error) {
+        // A uniqueness conflict is the membership we want, already there: done, not retried.
+        // Only a concurrent modification is worth another try.
+        if (
+          isAwsError(error, 'ConflictException') &&
+          reasonOf(error) !== 'CONCURRENT_MODIFICATION'
+        ) {
+          return this.#done();
+        }
+        throw error;
+      }
+      return this.#done();
+    });
+  }
+
+  async #removeMember(
+    entitlement: Extract<Entitlement, { kind: 'group-membership' }>,
+  ): Promise<TargetOperation> {
+    return this.#withFreshIdsOnNotFound(entitlement, async (userId, groupId) => {
+      let membershipId: string | undefined;
+      try {
+        membershipId = (
+          await this.#ids.send(
+            new GetGroupMembershipIdCommand({
+              IdentityStoreId: this.#storeId,
+              GroupId: groupId,
+              MemberId: { UserId: userId },
+            }),
+          )
+        ).MembershipId;
+      } catch (error) {
+        if (isMembershipNotFound(error)) return this.#done();
+        throw error;
+      }
+      if (membershipId === undefined) return this.#done();
+      try {
+        await this.#ids.send(
+          new DeleteGroupMembershipCommand({
+            IdentityStoreId: this.#storeId,
+            MembershipId: membershipId,
+          }),
+        );
+      } catch (error) {
+        if (isAwsError(error, 'ResourceNotFoundException')) return this.#done();
+        throw error;
+      }
+      return this.#done();
+    });
+  }
+
+  /** Runs `work` with resolved ids; if AWS says the user or group is gone, the cached ids
+   *  may be stale (a user re-provisioned gets a new id): forget them and try once more. */
+  async #withFreshIdsOnNotFound(
+    entitlement: Extract<Entitlement, { kind: 'group-membership' }>,
+    work: (userId: string, groupId: string) => Promise<TargetOperation>,
+  ): Promise<TargetOperation> {
+    const run = async (): Promise<TargetOperation> => {
+      const [userId, groupId] = await Promise.all([
+        this.#userId(entitlement.user),
+        this.#groupId(entitlement.group),
+      ]);
+      return work(userId, groupId);
+    };
+    try {
+      return await run();
+    } catch (error) {
+      if (!isUserOrGroupNotFound(error)) throw error;
+      this.#userIds.delete(this.#userNameOf(entitlement.user));
+      this.#groupIds.delete(entitlement.group);
+      return run();
+    }
+  }
+
+  async #groupMemberIds(groupId: string): Promise<string[]> {
+    const userIds: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#ids.send(
+        new ListGroupMembershipsCommand({
+          IdentityStoreId: this.#storeId,
+          GroupId: groupId,
+          ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+        }),
+      );
+      for (const membership of page.GroupMemberships ?? []) {
+        const userId = membership.MemberId?.UserId;
+        if (userId !== undefined) userIds.push(userId);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined && nextToken !== '');
+    return userIds;
+  }
+
+  // --- account assignment ------------------------------------------------------------------
+
+  async #changeAssignment(
+    action: AssignmentAction,
+    entitlement: Extract<Entitlement, { kind: 'account-assignment' }>,
+  ): Promise<TargetOperation> {
+    const [userId, permissionSetArn] = await Promise.all([
+      this.#userId(entitlement.user),
+      this.#permissionSetArn(entitlement.permissionSet),
+    ]);
+    const input = {
+      InstanceArn: this.#instanceArn,
+      TargetId: entitlement.account,
+      TargetType: 'AWS_ACCOUNT' as const,
+      PermissionSetArn: permissionSetArn,
+      PrincipalType: 'USER' as const,
+      PrincipalId: userId,
+    };
+    let status: AccountAssignmentOperationStatus | undefined;
+    try {
+      status =
+        action === 'create'
+          ? (await this.#sso.send(new CreateAccountAssignmentCommand(input)))
+              .AccountAssignmentCreationStatus
+          : (await this.#sso.send(new DeleteAccountAssignmentCommand(input)))
+              .AccountAssignmentDeletionStatus;
+    } catch (error) {
+      // A conflict is either another change in flight for this role (retry) or, for some
+      // implementations, the very state we want; a missing assignment on delete is done.
+      // Look before deciding.
+      if (
+        isAwsError(error, 'ConflictException') ||
+        (action === 'delete' && isAwsError(error, 'ResourceNotFoundException'))
+      ) {
+        const held = await this.#assignmentHeld(entitlement.account, permissionSetArn, userId);
+        if (held === (action === 'create')) return this.#done();
+      }
+      if (isAwsError(error, 'ResourceNotFoundException')) {
+        this.#userIds.delete(this.#userNameOf(entitlement.user));
+        this.#permissionSetArns.delete(entitlement.permissionSet);
+      }
+      throw error;
+    }
+    return this.#fromStatus(action, status);
+  }
+
+  async #fromStatus(
+    action: AssignmentAction,
+    status: AccountAssignmentOperationStatus | undefined,
+  ): Promise<TargetOperation> {
+    switch (status?.Status) {
+      case 'SUCCEEDED':
+        return this.#done();
+      case 'IN_PROGRESS':
+        if (status.RequestId === undefined) break;
+        return { state: 'pending', operationId: `${action}:${status.RequestId}` };
+      case 'FAILED': {
+        // Creating what exists, or deleting what is gone, may be reported as a failure:
+        // what matters is whether the assignment is now as wanted.
+        const { TargetId, PermissionSetArn, PrincipalId } = status;
+        if (TargetId !== undefined && PermissionSetArn !== undefined && PrincipalId !== undefined) {
+          const held = await this.#assignmentHeld(TargetId, PermissionSetArn, PrincipalId);
+          if (held === (action === 'create')) return this.#done();
+        }
+        return assignmentFailure(action, status.FailureReason);
+      }
+      case undefined:
+        break;
+      default:
+        break;
+    }
+    return {
+      state: 'failed',
+      retryable: true,
+      code: 'UnexpectedStatus',
+      message: `account assignment ${action === 'create' ? 'creation' : 'deletion'} answered status ${status?.Status ?? 'none'}${status?.RequestId === undefined ? ' without a request id' : ''}; will try again`,
+    };
+  }
+
+  async #assignmentHeld(
+    account: string,
+    permissionSetArn: string,
+    userId: string,
+  ): Promise<boolean> {
+    return (await this.#assignedUserIds(account, permissionSetArn)).includes(userId);
+  }
+
+  async #assignedUserIds(account: string, permissionSetArn: string): Promise<string[]> {
+    const userIds: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#sso.send(
+        new ListAccountAssignmentsCommand({
+          InstanceArn: this.#instanceArn,
+          AccountId: account,
+          PermissionSetArn: permissionSetArn,
+          ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+        }),
+      );
+      for (const assignment of page.AccountAssignments ?? []) {
+        if (assignment.PrincipalType === 'USER' && assignment.PrincipalId !== undefined) {
+          userIds.push(assignment.PrincipalId);
+        }
+      }
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined && nextToken !== '');
+    return userIds;
+  }
+
+  // --- resolution ---------------------------------------------------------------------------
+
+  #userId(principalId: string): Promise<string> {
+    const userName = this.#userNameOf(principalId);
+    this.#principalsSeen.set(userName, principalId);
+    return this.#userIds.getOrLoad(userName, async () => {
+      try {
+        const { UserId } = await this.#ids.send(
+          new GetUserIdCommand({
+            IdentityStoreId: this.#storeId,
+            AlternateIdentifier: {
+              UniqueAttribute: { AttributePath: 'userName', AttributeValue: userName },
+            },
+          }),
+        );
+        if (UserId !== undefined) return UserId;
+      } catch (error) {
+        if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
+      }
+      throw new Refusal({
+        state: 'failed',
+        retryable: false,
+        code: 'ResourceNotFoundException',
+        message: `no Identity Center user with userName ${userName} in identity store ${this.#storeId}; provision the user (SCIM) or set userNameOf`,
+      });
+    });
+  }
+
+  #groupId(displayName: string): Promise<string> {
+    return this.#groupIds.getOrLoad(displayName, async () => {
+      try {
+        const { GroupId } = await this.#ids.send(
+          new GetGroupIdCommand({
+            IdentityStoreId: this.#storeId,
+            AlternateIdentifier: {
+              UniqueAttribute: { AttributePath: 'displayName', AttributeValue: displayName },
+            },
+          }),
+        );
+        if (GroupId !== undefined) return GroupId;
+      } catch (error) {
+        if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
+      }
+      throw new Refusal({
+        state: 'failed',
+        retryable: false,
+        code: 'ResourceNotFoundException',
+        message: `no Identity Center group with displayName ${displayName} in identity store ${this.#storeId}; create the group (jit apply, or provision it by SCIM) or fix the role's group`,
+      });
+    });
+  }
+
+  async #principalOfUserId(userId: string): Promise<string | undefined> {
+    let userName = this.#userNames.get(userId);
+    if (userName === undefined) {
+      try {
+        userName = (
+          await this.#ids.send(
+            new DescribeUserCommand({ IdentityStoreId: this.#storeId, UserId: userId }),
+          )
+        ).UserName;
+      } catch (error) {
+        if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
+        throw error;
+      }
+      if (userName === undefined) return undefined;
+      this.#userNames.set(userId, userName);
+      this.#userIds.set(userName, userId);
+    }
+    return this.#principalIdOf(userName);
+  }
+
+  async #permissionSetArn(name: string): Promise<string> {
+    const configured = this.#configuredArns[name];
+    if (configured !== undefined) return configured;
+    const cached = this.#permissionSetArns.get(name);
+    if (cached !== undefined) return cached;
+    await this.#loadPermissionSets();
+    const loaded = this.#permissionSetArns.get(name);
+    if (loaded !== undefined) return loaded;
+    throw new Refusal({
+      state: 'failed',
+      retryable: false,
+      code: 'ResourceNotFoundException',
+      message: `no permission set named ${name} in Identity Center instance ${this.#instanceArn}; create it (jit apply) or fix the role's permissionSet`,
+    });
+  }
+
+  /** Lists the instance's permission sets and names the new ones; one load at a time. */
+  #loadPermissionSets(): Promise<void> {
+    this.#loadingPermissionSets ??= (async () => {
+      try {
+        let nextToken: string | undefined;
+        do {
+          const page = await this.#sso.send(
+            new ListPermissionSetsCommand({
+              InstanceArn: this.#instanceArn,
+              ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+            }),
+          );
+          for (const arn of page.PermissionSets ?? []) {
+            let name = this.#permissionSetNames.get(arn);
+            if (name === undefined) {
+              name = (
+                await this.#sso.send(
+                  new DescribePermissionSetCommand({
+                    InstanceArn: this.#instanceArn,
+                    PermissionSetArn: arn,
+                  }),
+                )
+              ).PermissionSet?.Name;
+              if (name === undefined) continue;
+              this.#permissionSetNames.set(arn, name);
+            }
+            this.#permissionSetArns.set(name, arn);
+          }
+          nextToken = page.NextToken;
+        } while (nextToken !== undefined && nextToken !== '');
+      } finally {
+        this.#loadingPermissionSets = undefined;
+      }
+    })();
+    return this.#loadingPermissionSets;
+  }
+
+  // --- results ------------------------------------------------------------------------------
+
+  #done(): TargetOperation {
+    return { state: 'done', confirmedAt: this.#clock.now() };
+  }
+
+  /** Runs one operation, turning refusals and AWS errors into `failed` results. */
+  async #settle(operation: string, work: () => Promise<TargetOperation>): Promise<TargetOperation> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof Refusal) return error.operation;
+      return failureFromError(error, operation);
+    }
+  }
+
+  /** For listing: a missing user, group or permission set is `undefined`, not an error. */
+  async #optional<T>(resolve: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await resolve();
+    } catch (error) {
+      if (error instanceof Refusal) return undefined;
+      throw error;
+    }
+  }
+}
+
+function unknownOperation(operationId: string): FailedOperation {
+  return {
+    state: 'failed',
+    retryable: false,
+    code: 'UnknownOperation',
+    message: `Identity Center knows no account-assignment operation ${operationId}; issue the grant or revoke again`,
+  };
+}
+
+/** FailureReason is free text; a reason that names something missing or invalid will not
+ *  heal by retrying, anything else (conflicts, internal errors, timeouts) may. */
+const PERMANENT_FAILURE =
+  /does not exist|doesn't exist|not found|no such|invalid|validation|malformed|not authori[sz]ed|access ?denied|not permitted/i;
+
+function assignmentFailure(action: AssignmentAction, reason: string | undefined): FailedOperation {
+  const text = reason ?? 'no reason given';
+  const permanent = PERMANENT_FAILURE.test(text);
+  return {
+    state: 'failed',
+    retryable: !permanent,
+    code:
+      action === 'create' ? 'AccountAssignmentCreationFailed' : 'AccountAssignmentDeletionFailed',
+    message: `Identity Center reported the account assignment ${action === 'create' ? 'creation' : 'deletion'} FAILED: ${text}${permanent ? '; check that the account, permission set and user exist and that the permission set can be provisioned there' : '; will try again'}`,
+  };
+}
+
+function reasonOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'Reason' in error
+    ? error.Reason
+    : undefined;
+}
+
+function resourceTypeOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'ResourceType' in error
+    ? error.ResourceType
+    : undefined;
+}
+
+function isUserOrGroupNotFound(error: unknown): boolean {
+  if (!isAwsError(error, 'ResourceNotFoundException')) return false;
+  const type = resourceTypeOf(error);
+  return type === 'USER' || type === 'GROUP';
+}
+
+/** GetGroupMembershipId's not-found: the membership (not the user or group) is missing. */
+function isMembershipNotFound(error: unknown): boolean {
+  return isAwsError(error, 'ResourceNotFoundException') && !isUserOrGroupNotFound(error);
+}
