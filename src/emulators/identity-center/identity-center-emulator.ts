@@ -1,0 +1,227 @@
+// The emulator without its HTTP server: state, the AWS JSON 1.1 request pipeline (count,
+// latency, settle async operations, throttle, inject faults, dispatch), and the session
+// authority. `startIdentityCenterEmulator` puts it behind node:http.
+
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AwsError, serializationError } from './aws-error.js';
+import { CallStats, type CallStatsSnapshot } from './call-stats.js';
+import { dispatchTable, type DispatchEntry } from './dispatch-table.js';
+import {
+  createEmulatorState,
+  defaultSeed,
+  type EmulatorSeed,
+  type EmulatorState,
+  type SessionRecord,
+} from './emulator-state.js';
+import { FaultInjector, type FaultSpec } from './fault-injector.js';
+import { isJsonObject, JsonInput, type JsonObject } from './json-input.js';
+import {
+  evaluateSession,
+  issueSession,
+  type EvaluateRequest,
+  type IssueSessionRequest,
+  type IssueSessionResult,
+  type SessionDecision,
+} from './session-authority.js';
+import { settleOperations } from './settle-operations.js';
+import { TokenBucket } from './token-bucket.js';
+
+export interface ThrottleOptions {
+  /** Requests a second across sso-admin and identitystore together (default 20). */
+  readonly ratePerSecond?: number;
+  /** Bucket size (default: the rate). */
+  readonly burst?: number;
+  /** Outstanding CreateAccountAssignment calls allowed (default 10). */
+  readonly maxOutstandingCreates?: number;
+}
+
+export interface IdentityCenterEmulatorOptions {
+  /** Milliseconds since the epoch; drives async statuses, throttling and sessions. */
+  readonly clock?: () => number;
+  /** How long CreateAccountAssignment & co. stay IN_PROGRESS (default 200 ms). */
+  readonly assignmentDelayMs?: number;
+  /** Throttling settings, or false to turn throttling off. */
+  readonly throttle?: ThrottleOptions | false;
+  readonly faults?: Readonly<Record<string, FaultSpec>>;
+  /** Randomness for fault injection, in [0, 1). */
+  readonly random?: () => number;
+  readonly seed?: EmulatorSeed;
+}
+
+export interface EmulatorResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+const jsonContentType = 'application/x-amz-json-1.1';
+
+/** AWS IAM Identity Center (sso-admin, identitystore) and Organizations, in memory. */
+export class IdentityCenterEmulator {
+  state: EmulatorState;
+  readonly faults: FaultInjector;
+  readonly clock: () => number;
+  private readonly stats = new CallStats();
+  private readonly seed: EmulatorSeed;
+  private readonly assignmentDelayMs: number;
+  private readonly bucket: TokenBucket | undefined;
+  private readonly maxOutstandingCreates: number;
+
+  constructor(options: IdentityCenterEmulatorOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+    this.seed = options.seed ?? defaultSeed;
+    this.state = createEmulatorState(this.seed, this.clock());
+    this.assignmentDelayMs = options.assignmentDelayMs ?? 200;
+    this.faults = new FaultInjector(options.faults ?? {}, options.random ?? Math.random);
+    const throttle = options.throttle;
+    if (throttle === false) {
+      this.bucket = undefined;
+      this.maxOutstandingCreates = Number.POSITIVE_INFINITY;
+    } else {
+      const rate = throttle?.ratePerSecond ?? 20;
+      this.bucket = new TokenBucket(
+        { ratePerSecond: rate, burst: throttle?.burst ?? rate },
+        this.clock,
+      );
+      this.maxOutstandingCreates = throttle?.maxOutstandingCreates ?? 10;
+    }
+  }
+
+  /** The full X-Amz-Target of every operation the emulator answers. */
+  static operations(): string[] {
+    return [...dispatchTable.keys()];
+  }
+
+  /** Answers one AWS JSON 1.1 request (already authenticated by the HTTP layer). */
+  async handle(target: string | undefined, body: string): Promise<EmulatorResponse> {
+    const entry = target === undefined ? undefined : dispatchTable.get(target);
+    if (entry === undefined) {
+      return errorResponse(
+        new AwsError(
+          'UnknownOperationException',
+          `Unknown operation ${target ?? '(no X-Amz-Target)'}`,
+        ),
+      );
+    }
+    const op = entry.operation;
+    this.stats.received(op, this.clock(), entry.service !== 'organizations');
+    try {
+      const input = parseBody(body);
+      const spec = this.faults.spec(op);
+      if (spec?.latencyMs !== undefined && spec.latencyMs > 0) await sleep(spec.latencyMs);
+      return {
+        status: 200,
+        headers: baseHeaders(),
+        body: JSON.stringify(this.execute(entry, input, spec)),
+      };
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      this.stats.failed(op);
+      if (error.type === 'ThrottlingException' && entry.service === 'identitystore') {
+        return errorResponse(
+          new AwsError(error.type, error.message, { ...error.fields, RetryAfterSeconds: 1 }),
+          {
+            'retry-after': '1',
+          },
+        );
+      }
+      return errorResponse(error);
+    }
+  }
+
+  private execute(entry: DispatchEntry, input: JsonInput, spec: FaultSpec | undefined): JsonObject {
+    const now = this.clock();
+    settleOperations(this.state, now);
+    if (entry.service !== 'organizations' && this.bucket !== undefined && !this.bucket.take()) {
+      this.stats.throttled(entry.operation);
+      throw new AwsError('ThrottlingException', 'Rate exceeded');
+    }
+    const injected = this.faults.error(entry.operation);
+    if (injected !== undefined) {
+      this.stats.faulted(entry.operation);
+      throw injected;
+    }
+    const result = entry.handler(input, {
+      state: this.state,
+      now,
+      statusDelayMs: spec?.statusDelayMs ?? this.assignmentDelayMs,
+      maxOutstandingCreates: this.maxOutstandingCreates,
+    });
+    if (entry.operation === 'CreateAccountAssignment') {
+      const outstanding = [...this.state.assignmentOperations.values()].filter(
+        (o) => o.kind === 'create' && o.status === 'IN_PROGRESS',
+      ).length;
+      this.stats.outstandingCreates(outstanding);
+    }
+    return result;
+  }
+
+  calls(): CallStatsSnapshot {
+    return this.stats.snapshot();
+  }
+
+  resetCalls(): void {
+    this.stats.reset();
+  }
+
+  /** Back to the seed: a new instance, identity store and organization; counters and faults cleared. */
+  resetAll(): void {
+    this.state = createEmulatorState(this.seed, this.clock());
+    this.stats.reset();
+    this.faults.clear();
+  }
+
+  /** Issues a role session at `at` (default now) if the user holds the access then. */
+  issueSession(request: IssueSessionRequest, at = this.clock()): IssueSessionResult {
+    settleOperations(this.state, this.clock());
+    return issueSession(this.state, request, at);
+  }
+
+  session(sessionId: string): SessionRecord | undefined {
+    return this.state.sessions.get(sessionId);
+  }
+
+  /** Whether a call made with the session at `at` (default now) is allowed. */
+  evaluateSession(
+    sessionId: string,
+    at = this.clock(),
+    request: EvaluateRequest = {},
+  ): SessionDecision | undefined {
+    settleOperations(this.state, this.clock());
+    const session = this.state.sessions.get(sessionId);
+    return session === undefined ? undefined : evaluateSession(this.state, session, at, request);
+  }
+}
+
+function baseHeaders(): Record<string, string> {
+  return { 'content-type': jsonContentType, 'x-amzn-requestid': randomUUID() };
+}
+
+export function errorResponse(
+  error: AwsError,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): EmulatorResponse {
+  return {
+    status: error.status,
+    headers: { ...baseHeaders(), 'x-amzn-errortype': error.type, ...extraHeaders },
+    body: JSON.stringify({
+      __type: error.type,
+      message: error.message,
+      Message: error.message,
+      ...error.fields,
+    }),
+  };
+}
+
+function parseBody(body: string): JsonInput {
+  if (body.trim() === '') return new JsonInput({});
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw serializationError('The request body is not valid JSON');
+  }
+  if (!isJsonObject(parsed)) throw serializationError('The request body must be a JSON object');
+  return new JsonInput(parsed);
+}

@@ -1,0 +1,167 @@
+// Puts the Identity Center emulator behind node:http: AWS JSON 1.1 on `POST /` (SigV4
+// signatures are accepted unchecked, but a request without `Authorization` is refused),
+// and the admin endpoints under /_emulator/.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsError } from './aws-error.js';
+import { handleAdmin } from './admin-routes.js';
+import {
+  errorResponse,
+  IdentityCenterEmulator,
+  type EmulatorResponse,
+  type IdentityCenterEmulatorOptions,
+} from './identity-center-emulator.js';
+
+export interface StartIdentityCenterEmulatorOptions extends IdentityCenterEmulatorOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  readonly host?: '127.0.0.1';
+}
+
+export interface RunningIdentityCenterEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:40123`: the `endpoint` for every SDK client. */
+  readonly url: string;
+  readonly port: number;
+  readonly emulator: IdentityCenterEmulator;
+  close(): Promise<void>;
+}
+
+const maxBodyBytes = 1_048_576;
+
+class BodyTooLarge extends Error {}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxBodyBytes) throw new BodyTooLarge();
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(response: ServerResponse, result: EmulatorResponse): void {
+  response.writeHead(result.status, {
+    ...result.headers,
+    'content-length': Buffer.byteLength(result.body),
+  });
+  response.end(result.body);
+}
+
+async function route(
+  emulator: IdentityCenterEmulator,
+  request: IncomingMessage,
+): Promise<EmulatorResponse> {
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  const method = request.method ?? 'GET';
+  let body: string;
+  try {
+    body = await readBody(request);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      return {
+        ...errorResponse(new AwsError('SerializationException', 'Request body too large')),
+        status: 413,
+      };
+    }
+    throw error;
+  }
+  if (path.startsWith('/_emulator/')) {
+    let parsed: unknown = {};
+    try {
+      parsed = body.trim() === '' ? {} : JSON.parse(body);
+    } catch {
+      return errorResponse(
+        new AwsError('SerializationException', 'The request body is not valid JSON'),
+      );
+    }
+    const result = handleAdmin(emulator, method, path, parsed);
+    return {
+      status: result.status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(result.body),
+    };
+  }
+  if (path !== '/' || method !== 'POST') {
+    return {
+      ...errorResponse(new AwsError('UnknownOperationException', `No route ${method} ${path}`)),
+      status: 404,
+    };
+  }
+  const authorization = request.headers.authorization;
+  if (authorization === undefined || authorization.trim() === '') {
+    return {
+      ...errorResponse(
+        new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token'),
+      ),
+      status: 403,
+    };
+  }
+  if (!authorization.startsWith('AWS4-HMAC-SHA256 ') || !authorization.includes('Credential=')) {
+    return {
+      ...errorResponse(
+        new AwsError(
+          'IncompleteSignatureException',
+          'Authorization header is not a SigV4 signature',
+        ),
+      ),
+      status: 403,
+    };
+  }
+  const contentType = request.headers['content-type'];
+  if (contentType !== undefined && !contentType.includes('json')) {
+    return errorResponse(
+      new AwsError('SerializationException', `Unsupported Content-Type ${contentType}`),
+    );
+  }
+  const target = request.headers['x-amz-target'];
+  return emulator.handle(typeof target === 'string' ? target : undefined, body);
+}
+
+/** Starts the emulator on 127.0.0.1 and resolves once it listens. */
+export async function startIdentityCenterEmulator(
+  options: StartIdentityCenterEmulatorOptions = {},
+): Promise<RunningIdentityCenterEmulator> {
+  const emulator = new IdentityCenterEmulator(options);
+  const server = createServer((request, response) => {
+    route(emulator, request).then(
+      (result) => {
+        send(response, result);
+      },
+      (error: unknown) => {
+        // A bug in a handler: answer 500 as AWS would and keep serving.
+        const message = error instanceof Error ? error.message : String(error);
+        send(
+          response,
+          errorResponse(new AwsError('InternalServerException', `Emulator error: ${message}`)),
+        );
+      },
+    );
+  });
+  server.keepAliveTimeout = 1000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    emulator,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+      }),
+  };
+}
