@@ -30,7 +30,12 @@ async function flush(): Promise<void> {
 describe('IdentityCenterRateLimiter', () => {
   it('lets a burst through at once, then no more than the rate per second', async () => {
     const timer = new FakeTimer();
-    const limiter = new IdentityCenterRateLimiter({ ...timer, requestsPerSecond: 20, burst: 5 });
+    const limiter = new IdentityCenterRateLimiter({
+      now: timer.now,
+      sleep: timer.sleep,
+      requestsPerSecond: 20,
+      burst: 5,
+    });
     let granted = 0;
     for (let i = 0; i < 25; i += 1) void limiter.acquire().then(() => (granted += 1));
     await flush();
@@ -44,7 +49,7 @@ describe('IdentityCenterRateLimiter', () => {
 
   it('never exceeds the rate over any one-second window', async () => {
     const timer = new FakeTimer();
-    const limiter = new IdentityCenterRateLimiter({ ...timer });
+    const limiter = new IdentityCenterRateLimiter({ now: timer.now, sleep: timer.sleep });
     const at: number[] = [];
     for (let i = 0; i < 100; i += 1) void limiter.acquire().then(() => at.push(timer.time));
     await timer.advance(5_000, 5);
@@ -58,7 +63,7 @@ describe('IdentityCenterRateLimiter', () => {
 
   it('holds the eleventh CreateAccountAssignment until an outstanding one settles', async () => {
     const timer = new FakeTimer();
-    const limiter = new IdentityCenterRateLimiter({ ...timer });
+    const limiter = new IdentityCenterRateLimiter({ now: timer.now, sleep: timer.sleep });
     for (let i = 0; i < 10; i += 1) {
       await limiter.acquireCreateSlot();
       limiter.createStarted(`r${i}`);
@@ -75,7 +80,11 @@ describe('IdentityCenterRateLimiter', () => {
 
   it('frees the slot of a creation that failed within its own call', async () => {
     const timer = new FakeTimer();
-    const limiter = new IdentityCenterRateLimiter({ ...timer, maxOutstandingCreates: 1 });
+    const limiter = new IdentityCenterRateLimiter({
+      now: timer.now,
+      sleep: timer.sleep,
+      maxOutstandingCreates: 1,
+    });
     await limiter.acquireCreateSlot();
     let second = false;
     void limiter.acquireCreateSlot().then(() => (second = true));
@@ -89,7 +98,8 @@ describe('IdentityCenterRateLimiter', () => {
   it('stops counting a creation nobody polled once its timeout has passed', async () => {
     const timer = new FakeTimer();
     const limiter = new IdentityCenterRateLimiter({
-      ...timer,
+      now: timer.now,
+      sleep: timer.sleep,
       maxOutstandingCreates: 1,
       outstandingCreateTimeoutMs: 60_000,
     });
@@ -106,8 +116,9 @@ describe('IdentityCenterRateLimiter', () => {
 
   it('refuses settings that could never let a request through', () => {
     const timer = new FakeTimer();
-    expect(() => new IdentityCenterRateLimiter({ ...timer, requestsPerSecond: 0 })).toThrow(
-      RangeError,
-    );
+    expect(
+      () =>
+        new IdentityCenterRateLimiter({ now: timer.now, sleep: timer.sleep, requestsPerSecond: 0 }),
+    ).toThrow(RangeError);
   });
 });
