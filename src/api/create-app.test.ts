@@ -488,14 +488,14 @@ describe('refusals', () => {
     );
   });
 
-  it('refuses an approval by someone who is not an approver, and self-approval, with 403', async () => {
+  it('answers an outsider approving with 404 (the grant is not theirs to see), and self-approval with 403', async () => {
     const mallory = await t.login('mallory');
     const { grant } = await request(alice, prodAdmin);
     const url = `/v1/grants/${grant.id}/approve`;
     await problem(
       { method: 'POST', url, headers: bearer(mallory), payload: {} },
-      403,
-      'ERR_NOT_APPROVER',
+      404,
+      'ERR_NOT_FOUND',
     );
     await problem(
       { method: 'POST', url, headers: bearer(alice), payload: {} },

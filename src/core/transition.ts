@@ -49,6 +49,7 @@ export type GrantAction =
   | 'grant.failed'
   | 'grant.extension_requested'
   | 'grant.extension_approval_recorded'
+  | 'grant.extension_denied'
   | 'grant.extended'
   | 'grant.break_glass_self_approved';
 
@@ -281,7 +282,7 @@ function deny(
     const { extension: _denied, ...rest } = grant;
     return ok({
       grant: rest,
-      action: 'grant.extension_approval_recorded',
+      action: 'grant.extension_denied',
       actor: actor.id,
       from: grant.status,
       reason: `extension denied${comment ? `: ${comment}` : ''}`,

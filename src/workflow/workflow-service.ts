@@ -269,6 +269,11 @@ export class WorkflowService {
   }
 
   async #apply(grantId: string, event: GrantEvent): Promise<Result<GrantOutcome>> {
+    // Someone who may not see a grant learns nothing about it, not even that it exists.
+    if ('actor' in event) {
+      const visible = await this.getGrant(event.actor, grantId);
+      if (!visible.ok) return visible;
+    }
     const result = await applyGrantEvent(this.#deps.store, grantId, event, this.#deps.clock.now());
     if (!result.ok) return result;
     this.#changed(result.value.transition.alert);
