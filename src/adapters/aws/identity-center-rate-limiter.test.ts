@@ -55,8 +55,8 @@ describe('IdentityCenterRateLimiter', () => {
     await timer.advance(5_000, 5);
     expect(at).toHaveLength(100);
     for (const start of at) {
-      // the default burst (20) plus what refills within the window (20)
-      expect(at.filter((t) => t >= start && t < start + 1_000).length).toBeLessThanOrEqual(40);
+      // the default burst (10) plus what refills within the window (20)
+      expect(at.filter((t) => t >= start && t < start + 1_000).length).toBeLessThanOrEqual(30);
     }
     expect(at.filter((t) => t >= 1_000 && t < 2_000).length).toBeLessThanOrEqual(21);
   });

@@ -1,6 +1,8 @@
 // The client-side limits Identity Center imposes, kept in one object that the sso-admin and
 // identity store clients share (AWS counts both APIs against one budget):
-// - a token bucket, by default 20 requests per second in total with a burst of 20;
+// - a token bucket, by default 20 requests per second in total with a burst of 10: half
+//   AWS's presumed bucket, because requests leave here evenly spaced but reach AWS bunched
+//   by network jitter, and a full-size client burst would meet an empty server bucket;
 // - at most 10 outstanding CreateAccountAssignment, counted from the call until a status
 //   call reports SUCCEEDED or FAILED for its request id (or, if nobody polls it, until
 //   `outstandingCreateTimeoutMs` has passed, so a forgotten operation cannot leak a slot).
@@ -13,7 +15,7 @@ export interface IdentityCenterRateLimiterOptions {
   readonly sleep: (ms: number) => Promise<void>;
   /** Sustained rate across every client sharing this limiter; default 20. */
   readonly requestsPerSecond?: number;
-  /** Requests allowed at once after a quiet period; default `requestsPerSecond`. */
+  /** Requests allowed at once after a quiet period; default half of `requestsPerSecond`. */
   readonly burst?: number;
   /** Outstanding CreateAccountAssignment allowed; default 10. */
   readonly maxOutstandingCreates?: number;
@@ -53,7 +55,7 @@ export class IdentityCenterRateLimiter {
     this.#now = options.now;
     this.#sleep = options.sleep;
     this.#rate = options.requestsPerSecond ?? 20;
-    this.#burst = options.burst ?? this.#rate;
+    this.#burst = options.burst ?? Math.max(1, Math.floor(this.#rate / 2));
     this.#maxCreates = options.maxOutstandingCreates ?? 10;
     this.#createTimeoutMs = options.outstandingCreateTimeoutMs ?? 120_000;
     if (!(this.#rate > 0) || !(this.#burst >= 1) || !(this.#maxCreates >= 1)) {
