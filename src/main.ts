@@ -16,6 +16,9 @@ import { JitError } from './core/errors.js';
 import { SettableClock, type Clock } from './ports/clock.js';
 import type { FaultPoint, FaultPoints } from './ports/fault-points.js';
 import { NoopSessionRevoker } from './ports/session-revoker.js';
+import type { AccessTarget } from './ports/access-target.js';
+import type { Entitlement } from './core/grant.js';
+import { startIdentityCenterSandbox } from './sandbox/identity-center-sandbox.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { WorkflowService } from './workflow/workflow-service.js';
@@ -29,9 +32,15 @@ export interface ServeOptions {
   readonly testHooks?: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly version: string;
+  /** Sandbox: `identity-center` (the emulator through the real adapter; default) or `file`. */
+  readonly sandboxTarget?: 'identity-center' | 'file';
+  /** Sandbox: an Identity Center emulator already running; else one starts in-process. */
+  readonly identityCenterEndpoint?: string;
 }
 
 export interface RunningServer {
+  /** Where access lands, for people: the emulator's URL or the sandbox file. */
+  readonly targetDescription: string;
   readonly url: string;
   readonly app: App;
   readonly store: Store;
@@ -86,10 +95,29 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     databaseUrl ? { databaseUrl } : { sqlitePath: config.store.sqlitePath },
   );
   const stateDir = dirname(resolve(config.store.sqlitePath));
-  const target = new FileAccessTarget({
-    path: env['JIT_SANDBOX_TARGET'] ?? join(stateDir, 'sandbox-target.json'),
-    clock: businessClock,
-  });
+  const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+  let target: AccessTarget;
+  let held: () => Promise<readonly Entitlement[]>;
+  let closeTarget = (): Promise<void> => Promise.resolve();
+  let targetDescription: string;
+  if (options.sandboxTarget === 'file') {
+    const path = env['JIT_SANDBOX_TARGET'] ?? join(stateDir, 'sandbox-target.json');
+    const fileTarget = new FileAccessTarget({ path, clock: businessClock });
+    target = fileTarget;
+    held = () => Promise.resolve(fileTarget.snapshot());
+    targetDescription = `sandbox file ${path}`;
+  } else {
+    const sandbox = await startIdentityCenterSandbox({
+      config,
+      clock: businessClock,
+      sleep,
+      ...(options.identityCenterEndpoint ? { endpoint: options.identityCenterEndpoint } : {}),
+    });
+    target = sandbox.target;
+    held = () => sandbox.held();
+    closeTarget = () => sandbox.close();
+    targetDescription = `Identity Center emulator at ${sandbox.endpoint} (real AWS SDK adapter)`;
+  }
   const directory = new ConfigDirectory(config.directory);
   const secretHex = await store.setSettingIfAbsent(
     'sandbox-token-secret',
@@ -110,7 +138,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     roles: config.roles,
     clock: businessClock,
     random: Math.random,
-    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+    sleep,
     logger,
     ...(faults ? { faults } : {}),
     options: { maxConcurrency: config.server.controller.maxConcurrency, pollIntervalMs: 100 },
@@ -151,7 +179,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     directory,
     authenticator: sandboxLogin,
     sandboxLogin,
-    sandboxTarget: target,
+    sandboxTarget: { held },
     clock: businessClock,
     version: options.version,
     // Warnings and errors only: Fastify's per-request lines would record full URLs.
@@ -186,12 +214,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   return {
     url: address,
+    targetDescription,
     app,
     store,
     async close() {
       await controller.stop();
       await app.close();
       await store.close();
+      await closeTarget();
       logger.flush();
     },
   };

@@ -51,7 +51,8 @@ export interface AppDeps {
     readonly clock: SettableClock;
     readonly reconcile: () => Promise<ReconcileResult | undefined>;
   };
-  readonly sandboxTarget?: { snapshot(): readonly Entitlement[] };
+  /** Sandbox: what the emulated target holds, for people trying it out. */
+  readonly sandboxTarget?: { held(): Promise<readonly Entitlement[]> };
   readonly controllerStatus?: () => ControllerStatus;
   /** A pino logger (or any Fastify-compatible one) for requests and unexpected errors;
    *  left out or false, the app logs nothing. */

@@ -124,6 +124,15 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--port <port>', 'listen port (default: server.port)', parsePort)
     .option('--test-hooks', 'sandbox only: let tests set the clock and arm crash points')
     .option('--walkthrough', 'print the sandbox users and a short walk-through')
+    .addOption(
+      new Option('--sandbox-target <kind>', 'sandbox: where access lands')
+        .choices(['identity-center', 'file'])
+        .default('identity-center'),
+    )
+    .option(
+      '--identity-center-endpoint <url>',
+      'sandbox: an Identity Center emulator already running (default: start one in-process)',
+    )
     .action(
       async (opts: {
         config: string;
@@ -131,6 +140,8 @@ export function buildProgram(ctx: CliContext): Command {
         port?: number;
         testHooks?: boolean;
         walkthrough?: boolean;
+        sandboxTarget: 'identity-center' | 'file';
+        identityCenterEndpoint?: string;
       }) => {
         // Loaded on demand: the server's dependencies would slow every other command.
         const { runServe } = await import('./serve-command.js');

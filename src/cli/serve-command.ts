@@ -12,6 +12,8 @@ export interface ServeCommandOptions {
   readonly port?: number;
   readonly testHooks?: boolean;
   readonly walkthrough?: boolean;
+  readonly sandboxTarget?: 'identity-center' | 'file';
+  readonly identityCenterEndpoint?: string;
 }
 
 export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Promise<void> {
@@ -25,6 +27,10 @@ export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Prom
       ...(opts.host ? { host: opts.host } : {}),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.testHooks ? { testHooks: true } : {}),
+      ...(opts.sandboxTarget ? { sandboxTarget: opts.sandboxTarget } : {}),
+      ...(opts.identityCenterEndpoint
+        ? { identityCenterEndpoint: opts.identityCenterEndpoint }
+        : {}),
     });
   } catch (error) {
     if (error instanceof JitError)
@@ -42,6 +48,7 @@ export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Prom
   write(
     `${colour.bold('JIT Access')} ${ctx.version} (${config.mode}) is listening on ${colour.cyan(server.url)}  (API: ${server.url}/openapi.json)`,
   );
+  write(`access lands in: ${server.targetDescription}`);
   write(
     colour.yellow(
       'sandbox sign-in is ON: anyone can sign in as any directory user. Never use it against real AWS.',

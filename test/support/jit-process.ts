@@ -44,6 +44,9 @@ export class Workspace {
 
 export interface ServerOptions {
   readonly env?: Record<string, string>;
+  /** Where access lands: the sandbox file (default here: it survives the server) or the
+   *  in-process Identity Center emulator. */
+  readonly target?: 'file' | 'identity-center';
   /** Initial sandbox clock (JIT_TEST_CLOCK). */
   readonly clock?: string;
 }
@@ -64,7 +67,17 @@ export class JitServer {
   static async start(ws: Workspace, options: ServerOptions = {}): Promise<JitServer> {
     const child = spawn(
       process.execPath,
-      [JIT, 'serve', '--config', ws.configPath, '--port', '0', '--test-hooks'],
+      [
+        JIT,
+        'serve',
+        '--config',
+        ws.configPath,
+        '--port',
+        '0',
+        '--test-hooks',
+        '--sandbox-target',
+        options.target ?? 'file',
+      ],
       {
         cwd: ws.dir,
         env: {

@@ -81,7 +81,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     sandboxLogin: tokens,
     clock,
     version: '0.0.0-test',
-    sandboxTarget: { snapshot: () => [] },
+    sandboxTarget: { held: () => Promise.resolve([]) },
     ...(options.testHooks === false
       ? {}
       : { testHooks: { clock, reconcile: () => Promise.resolve(undefined) } }),

@@ -47,7 +47,7 @@ export function registerSandboxRoutes(
           code: 'ERR_SANDBOX_ONLY',
           message: 'there is no emulated target in live mode',
         });
-      return { held: deps.sandboxTarget.snapshot() };
+      return { held: await deps.sandboxTarget.held() };
     },
   );
 

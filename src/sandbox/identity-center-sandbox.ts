@@ -1,0 +1,94 @@
+// The sandbox's AWS: the Identity Center emulator (started here, or one already running at
+// `endpoint`), seeded from the config through its own AWS API, and the real SDK adapter
+// pointed at it. Everything between the adapter and the emulator is HTTP.
+import type { JitConfig } from '../config/index.js';
+import type { Entitlement } from '../core/grant.js';
+import { createIdentityCenterClients } from '../adapters/aws/create-identity-center-clients.js';
+import { IdentityCenterAccessTarget } from '../adapters/aws/identity-center-access-target.js';
+import { startIdentityCenterEmulator } from '../emulators/identity-center/start-identity-center-emulator.js';
+import { applyIdentityCenter } from '../plan/apply-identity-center.js';
+import type { Clock } from '../ports/clock.js';
+
+export interface IdentityCenterSandboxOptions {
+  readonly config: JitConfig;
+  readonly clock: Clock;
+  /** An emulator already running (e.g. `jit emulate identity-center`); else one starts here. */
+  readonly endpoint?: string;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export interface IdentityCenterSandbox {
+  readonly endpoint: string;
+  readonly target: IdentityCenterAccessTarget;
+  readonly instanceArn: string;
+  readonly identityStoreId: string;
+  /** What Identity Center holds within what the config manages. */
+  held(): Promise<readonly Entitlement[]>;
+  close(): Promise<void>;
+}
+
+/** The management account of the sandbox organisation; roles' accounts are its members. */
+export const SANDBOX_MANAGEMENT_ACCOUNT = '999999999999';
+
+/** Static credentials for the emulator: it checks that requests are signed, not by whom. */
+export const SANDBOX_CREDENTIALS = {
+  accessKeyId: 'AKIAJITSANDBOX000000',
+  secretAccessKey: 'jit-sandbox-not-a-secret',
+};
+
+export async function startIdentityCenterSandbox(
+  options: IdentityCenterSandboxOptions,
+): Promise<IdentityCenterSandbox> {
+  const { config } = options;
+  const accounts = [...new Set([...config.roles.values()].flatMap((role) => role.accounts))].sort();
+  const emulator = options.endpoint
+    ? undefined
+    : await startIdentityCenterEmulator({
+        clock: () => options.clock.now(),
+        seed: {
+          managementAccount: { id: SANDBOX_MANAGEMENT_ACCOUNT, name: 'management' },
+          accounts: accounts.map((id) => ({ id, name: `sandbox-${id}` })),
+        },
+      });
+  const endpoint = options.endpoint ?? emulator?.url ?? '';
+  const { ssoAdmin, identityStore } = createIdentityCenterClients({
+    region: 'us-east-1',
+    endpoint,
+    credentials: SANDBOX_CREDENTIALS,
+  });
+  const applied = await applyIdentityCenter({
+    config,
+    ssoAdmin,
+    identityStore,
+    createUsers: true,
+    sleep: options.sleep,
+  });
+  const target = new IdentityCenterAccessTarget({
+    ssoAdmin,
+    identityStore,
+    instanceArn: applied.instanceArn,
+    identityStoreId: applied.identityStoreId,
+    clock: options.clock,
+    permissionSetArns: Object.fromEntries(applied.permissionSetArns),
+  });
+  const scope = {
+    groups: [...config.roles.values()]
+      .filter((r) => r.enforcement === 'group-membership')
+      .map((r) => r.group),
+    assignments: [...config.roles.values()]
+      .filter((r) => r.enforcement === 'account-assignment')
+      .map((r) => ({ permissionSet: r.permissionSet, accounts: r.accounts })),
+  };
+  return {
+    endpoint,
+    target,
+    instanceArn: applied.instanceArn,
+    identityStoreId: applied.identityStoreId,
+    held: () => target.list(scope),
+    async close() {
+      ssoAdmin.destroy();
+      identityStore.destroy();
+      await emulator?.close();
+    },
+  };
+}
