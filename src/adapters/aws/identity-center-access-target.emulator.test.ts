@@ -122,6 +122,34 @@ describe('IdentityCenterAccessTarget against the emulator', () => {
     }
   });
 
+  it('treats granting a held assignment, and revoking a missing one twice, as done', async () => {
+    const { target, close } = await startSeeded();
+    try {
+      const entitlement = {
+        kind: 'account-assignment',
+        permissionSet: 'S3Admin',
+        account: fixtures.accounts[1],
+        user: fixtures.users[1],
+      } as const;
+      const settle = async (operation: Awaited<ReturnType<typeof target.grant>>) => {
+        let current = operation;
+        while (current.state === 'pending') current = await target.poll(current.operationId);
+        return current;
+      };
+      expect((await settle(await target.grant(entitlement))).state).toBe('done');
+      expect((await settle(await target.grant(entitlement))).state).toBe('done');
+      expect((await settle(await target.revoke(entitlement))).state).toBe('done');
+      expect((await settle(await target.revoke(entitlement))).state).toBe('done');
+      const scope = {
+        groups: [],
+        assignments: [{ permissionSet: 'S3Admin', accounts: [fixtures.accounts[1]] }],
+      };
+      expect(await target.list(scope)).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('keeps 15 concurrent assignments within the quotas the emulator counts server-side', async () => {
     const { target, clients, identityStoreId, url, close } = await startSeeded();
     try {

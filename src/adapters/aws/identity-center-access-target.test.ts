@@ -591,6 +591,18 @@ describe('IdentityCenterAccessTarget, account assignment', () => {
     expect((await settle(target, await target.revoke(assignment))).state).toBe('done');
   });
 
+  it('re-resolves a cached user id that AWS no longer knows before creating an assignment', async () => {
+    const { fake, target } = await setup();
+    fake.faults.push({
+      operation: 'CreateAccountAssignment',
+      status: 400,
+      type: 'ResourceNotFoundException',
+    });
+    expect((await settle(target, await target.grant(assignment))).state).toBe('done');
+    expect(fake.count('CreateAccountAssignment')).toBe(2);
+    expect(fake.count('GetUserId')).toBe(2);
+  });
+
   it('refuses to follow an unknown request id, permanently', async () => {
     const { target } = await setup();
     expect(await target.poll('create:req-unknown')).toMatchObject({

@@ -308,6 +308,7 @@ export class IdentityCenterAccessTarget implements AccessTarget {
   async #changeAssignment(
     action: AssignmentAction,
     entitlement: Extract<Entitlement, { kind: 'account-assignment' }>,
+    afterRefresh = false,
   ): Promise<TargetOperation> {
     const [userId, permissionSetArn] = await Promise.all([
       this.#userId(entitlement.user),
@@ -340,9 +341,12 @@ export class IdentityCenterAccessTarget implements AccessTarget {
         const held = await this.#assignmentHeld(entitlement.account, permissionSetArn, userId);
         if (held === (action === 'create')) return this.#done();
       }
-      if (isAwsError(error, 'ResourceNotFoundException')) {
+      if (isAwsError(error, 'ResourceNotFoundException') && !afterRefresh) {
+        // The cached user id or permission-set ARN may be stale (a user re-provisioned by
+        // SCIM gets a new id): resolve both afresh and try once more.
         this.#userIds.delete(this.#userNameOf(entitlement.user));
         this.#permissionSetArns.delete(entitlement.permissionSet);
+        return this.#changeAssignment(action, entitlement, true);
       }
       throw error;
     }
