@@ -228,4 +228,31 @@ describe('IdentityCenterAccessTarget against the emulator', () => {
       }
     },
   );
+
+  it('carries the identity store RetryAfterSeconds of a throttled membership into retryAfterMs', async () => {
+    const { target, url, close } = await startSeeded({ maxAttempts: 1 });
+    try {
+      await fetch(`${url}/_emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          operation: 'CreateGroupMembership',
+          fault: { errorRate: 1, errorKind: 'ThrottlingException' },
+        }),
+      });
+      const result = await target.grant({
+        kind: 'group-membership',
+        group: fixtures.groups[0],
+        user: fixtures.users[0],
+      });
+      expect(result).toMatchObject({
+        state: 'failed',
+        retryable: true,
+        code: 'ThrottlingException',
+      });
+      expect(result.state === 'failed' && result.retryAfterMs).toBeGreaterThan(0);
+    } finally {
+      await close();
+    }
+  });
 });
