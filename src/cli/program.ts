@@ -150,6 +150,20 @@ export function buildProgram(ctx: CliContext): Command {
     );
 
   program
+    .command('emulate')
+    .description('run a local cloud emulator on its own')
+    .command('identity-center')
+    .description(
+      'the IAM Identity Center emulator (sso-admin, identitystore, Organizations over AWS JSON 1.1)',
+    )
+    .option('--port <port>', 'listen port', parsePort, 4566)
+    .option('-c, --config <file>', 'seed accounts and apply this config through the emulator API')
+    .action(async (opts: { port: number; config?: string }) => {
+      const { runEmulateIdentityCenter } = await import('./emulate-command.js');
+      await runEmulateIdentityCenter(ctx, opts);
+    });
+
+  program
     .command('login')
     .description('sign in (sandbox: as a directory user)')
     .requiredOption('--as <user>', 'sandbox user: handle or e-mail')

@@ -8,6 +8,7 @@ import { IdentityCenterAccessTarget } from '../adapters/aws/identity-center-acce
 import { startIdentityCenterEmulator } from '../emulators/identity-center/start-identity-center-emulator.js';
 import { applyIdentityCenter } from '../plan/apply-identity-center.js';
 import type { Clock } from '../ports/clock.js';
+import type { EmulatorSeed } from '../emulators/identity-center/emulator-state.js';
 
 export interface IdentityCenterSandboxOptions {
   readonly config: JitConfig;
@@ -36,19 +37,24 @@ export const SANDBOX_CREDENTIALS = {
   secretAccessKey: 'jit-sandbox-not-a-secret',
 };
 
+/** The sandbox organisation: a management account and every account a role names. */
+export function sandboxSeed(config: JitConfig): EmulatorSeed {
+  const accounts = [...new Set([...config.roles.values()].flatMap((role) => role.accounts))].sort();
+  return {
+    managementAccount: { id: SANDBOX_MANAGEMENT_ACCOUNT, name: 'management' },
+    accounts: accounts.map((id) => ({ id, name: `sandbox-${id}` })),
+  };
+}
+
 export async function startIdentityCenterSandbox(
   options: IdentityCenterSandboxOptions,
 ): Promise<IdentityCenterSandbox> {
   const { config } = options;
-  const accounts = [...new Set([...config.roles.values()].flatMap((role) => role.accounts))].sort();
   const emulator = options.endpoint
     ? undefined
     : await startIdentityCenterEmulator({
         clock: () => options.clock.now(),
-        seed: {
-          managementAccount: { id: SANDBOX_MANAGEMENT_ACCOUNT, name: 'management' },
-          accounts: accounts.map((id) => ({ id, name: `sandbox-${id}` })),
-        },
+        seed: sandboxSeed(config),
       });
   const endpoint = options.endpoint ?? emulator?.url ?? '';
   const { ssoAdmin, identityStore } = createIdentityCenterClients({

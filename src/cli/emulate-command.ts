@@ -1,0 +1,75 @@
+// `jit emulate identity-center`: runs the Identity Center emulator alone, for trying the AWS
+// CLI or SDK against it, or for pointing `jit serve --identity-center-endpoint` at it. With a
+// config, it seeds the organisation's accounts and applies the config through its own API.
+import {
+  sandboxSeed,
+  startIdentityCenterSandbox,
+  SANDBOX_CREDENTIALS,
+  SANDBOX_MANAGEMENT_ACCOUNT,
+} from '../sandbox/identity-center-sandbox.js';
+import { startIdentityCenterEmulator } from '../emulators/identity-center/start-identity-center-emulator.js';
+import { CliError } from './cli-error.js';
+import { colour } from './output.js';
+import { loadConfig, type CliContext } from './program.js';
+
+export interface EmulateCommandOptions {
+  readonly port: number;
+  readonly config?: string;
+}
+
+export async function runEmulateIdentityCenter(
+  ctx: CliContext,
+  opts: EmulateCommandOptions,
+): Promise<void> {
+  const write = (text = ''): void => {
+    ctx.stdout.write(`${text}\n`);
+  };
+  const config = opts.config ? await loadConfig(opts.config) : undefined;
+  let url: string;
+  let close: () => Promise<void>;
+  try {
+    const emulator = await startIdentityCenterEmulator({
+      port: opts.port,
+      host: '127.0.0.1',
+      ...(config ? { seed: sandboxSeed(config) } : {}),
+    });
+    url = emulator.url;
+    close = () => emulator.close();
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+      throw new CliError(`port ${opts.port} is in use; pass another with --port`);
+    }
+    throw error;
+  }
+  write(`${colour.bold('Identity Center emulator')} listening on ${colour.cyan(url)}`);
+  if (config && opts.config) {
+    const sandbox = await startIdentityCenterSandbox({
+      config,
+      clock: { now: ctx.now },
+      endpoint: url,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+    write(
+      `applied ${opts.config}: instance ${sandbox.instanceArn}, identity store ${sandbox.identityStoreId}`,
+    );
+  }
+  write(
+    `management account ${SANDBOX_MANAGEMENT_ACCOUNT} unless seeded otherwise; any signed request is accepted, e.g.:`,
+  );
+  write(
+    `  AWS_ACCESS_KEY_ID=${SANDBOX_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${url} --region us-east-1 sso-admin list-instances`,
+  );
+  write(
+    `admin: GET ${url}/_emulator/calls (call counts), POST ${url}/_emulator/faults (fault injection)`,
+  );
+  write(colour.dim('Stop with Ctrl-C.'));
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
