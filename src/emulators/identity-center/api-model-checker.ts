@@ -1,5 +1,5 @@
-// Test helper: checks JSON values against the AWS API models (`*.min.json` from the
-// aws-sdk package, in ../shared/reference/aws-api-models): member names exist, required
+// Checks requests and responses against the AWS API models (the `*.min.json` shipped in the
+// aws-sdk package, vendored in test/fixtures/aws-api-models): member names exist, required
 // members are present, JSON types match (timestamps are epoch-second numbers), unions
 // hold exactly one member. Enum values are checked by the caller against the SDK's enums.
 
@@ -26,7 +26,7 @@ export interface ApiModel {
 }
 
 export const modelsDirectory = new URL(
-  '../../../../shared/reference/aws-api-models/',
+  '../../../test/fixtures/aws-api-models/',
   import.meta.url,
 );
 
