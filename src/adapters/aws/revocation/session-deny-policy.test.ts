@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compactPolicy,
   createRecord,
+  EMPTY_STATEMENT,
   isoSeconds,
   measure,
   parsePolicy,
@@ -154,6 +155,13 @@ describe('reading a policy back', () => {
     expect(parsed.records).toHaveLength(1);
     const again = compactPolicy(parsed.records, parsed.foreign, { target: 'scp', now: T0 });
     expect(JSON.parse(again.json)).toEqual(JSON.parse(doc));
+  });
+
+  it('writes a statement that denies nothing when there is nothing to deny, and skips it on reading', () => {
+    const empty = compactPolicy([], [], { target: 'scp', now: T0 });
+    expect(JSON.parse(empty.json)).toEqual({ Version: '2012-10-17', Statement: [EMPTY_STATEMENT] });
+    expect(isDenied(empty.json, session(ALICE, 'Admin', PROD, 0))).toBe(false);
+    expect(parsePolicy(empty.json)).toEqual({ records: [], foreign: [], unreadable: [] });
   });
 
   it('treats a missing, empty or unparseable document as empty', () => {

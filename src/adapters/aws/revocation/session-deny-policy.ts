@@ -46,6 +46,16 @@ export const DEFAULT_MERGE_WINDOWS_MS: readonly number[] = [
 ];
 
 const POLICY_VERSION = '2012-10-17';
+
+/** Written when a document would otherwise have no statement (AWS refuses an empty SCP):
+ *  it denies only tokens issued before 1970, i.e. nothing. Never read back as a record. */
+export const EMPTY_STATEMENT: JsonObject = {
+  Sid: `${SID_PREFIX}Nothing`,
+  Effect: 'Deny',
+  Action: '*',
+  Resource: '*',
+  Condition: { DateLessThan: { 'aws:TokenIssueTime': '1970-01-01T00:00:00Z' } },
+};
 const ROLE_PATH = 'arn:*:iam::*:role/aws-reserved/sso.amazonaws.com/';
 const ROLE_SUFFIX = '_????????????????';
 
@@ -190,6 +200,7 @@ export function parsePolicy(
   const unreadable: string[] = [];
   for (const statement of statements) {
     const sid = isObject(statement) ? statement.Sid : undefined;
+    if (sid === EMPTY_STATEMENT.Sid) continue;
     if (typeof sid !== 'string' || !sid.startsWith(SID_PREFIX)) {
       foreign.push(statement);
       continue;
@@ -300,9 +311,12 @@ export function renderStatements(
   });
 }
 
-/** A minified policy document of these statements. */
+/** A minified policy document of these statements (`EMPTY_STATEMENT` when there are none). */
 export function serialise(statements: readonly JsonValue[]): string {
-  return JSON.stringify({ Version: POLICY_VERSION, Statement: statements });
+  return JSON.stringify({
+    Version: POLICY_VERSION,
+    Statement: statements.length === 0 ? [EMPTY_STATEMENT] : statements,
+  });
 }
 
 /** A document's size as AWS counts it: UTF-8 bytes for an SCP, non-whitespace characters
