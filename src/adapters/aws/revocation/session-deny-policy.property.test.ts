@@ -218,7 +218,7 @@ function twelveHours(
       const account = accounts[random(accounts.length)] ?? '111111111111';
       const length = 60_000 + random(45 * 60_000);
       const key = `${userId}/${permissionSet}/${account}`;
-      if ((busyUntil.get(key) ?? 0) >= at - length) continue;
+      if ((busyUntil.get(key) ?? 0) + 1_000 > at - length) continue;
       busyUntil.set(key, at);
       const base = { userId, permissionSet, accounts: [account] };
       events.push({ ...base, kind: 'grant', at: at - length });
