@@ -1,0 +1,587 @@
+// SessionRevoker for AWS (CLOUD-APIS.md section C): after a removal is confirmed, denies the
+// person's role sessions of that permission set in the accounts where access was removed,
+// issued before the cut-off. The Deny statements live in one managed SCP (no permission-set
+// re-provisioning), found or created by name and attached to the configured root or OU once.
+// The SCP's content is the state: each write reads it, adds, drops what expired, compacts
+// and writes it back (see session-deny-policy.ts). Writes are serialised in-process and
+// retried on ConcurrentModificationException.
+//
+// Inline fallback: SCPs do not apply to the management account, and an SCP can be full.
+// Then the statements go into the permission set's own inline policy (its statements are
+// kept untouched) and the permission set is re-provisioned to the affected accounts.
+// Expected AWS errors become `failed` outcomes; nothing here throws for them.
+import {
+  AttachPolicyCommand,
+  CreatePolicyCommand,
+  DescribePolicyCommand,
+  ListPoliciesCommand,
+  ListTargetsForPolicyCommand,
+  UpdatePolicyCommand,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import {
+  GetGroupIdCommand,
+  GetUserIdCommand,
+  ListGroupMembershipsForMemberCommand,
+  type IdentitystoreClient,
+} from '@aws-sdk/client-identitystore';
+import {
+  DescribePermissionSetCommand,
+  DescribePermissionSetProvisioningStatusCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ListAccountAssignmentsForPrincipalCommand,
+  ListPermissionSetsCommand,
+  ProvisionPermissionSetCommand,
+  PutInlinePolicyToPermissionSetCommand,
+  type SSOAdminClient,
+} from '@aws-sdk/client-sso-admin';
+import { assertNever, type Entitlement } from '../../../core/grant.js';
+import type { Clock } from '../../../ports/clock.js';
+import type {
+  RevocationOutcome,
+  SessionRevocation,
+  SessionRevoker,
+} from '../../../ports/session-revoker.js';
+import { failureFromError, isAwsError } from '../identity-center-errors.js';
+import {
+  compactPolicy,
+  createRecord,
+  DEFAULT_SKEW_MARGIN_MS,
+  parsePolicy,
+  releaseRecords,
+  type RevocationRecord,
+} from './session-deny-policy.js';
+
+/** The permission sets and accounts a group is assigned. */
+export interface GroupAssignment {
+  readonly permissionSet: string;
+  readonly accounts: readonly string[];
+}
+
+export interface ScpSessionRevokerOptions {
+  readonly organizations: Pick<OrganizationsClient, 'send'>;
+  readonly identityStore: Pick<IdentitystoreClient, 'send'>;
+  readonly ssoAdmin: Pick<SSOAdminClient, 'send'>;
+  /** e.g. `arn:aws:sso:::instance/ssoins-1234567890abcdef`. */
+  readonly instanceArn: string;
+  /** e.g. `d-1234567890`. */
+  readonly identityStoreId: string;
+  readonly clock: Clock;
+  /** The root (`r-xxxx`) or OU (`ou-xxxx-yyyyyyyy`) the SCP is attached to. */
+  readonly targetId: string;
+  /** The SessionDuration of a permission set, in ms (PT1H..PT12H). */
+  readonly sessionDurationOf: (permissionSet: string) => number;
+  /** The group's assignments; default: listed from Identity Center. */
+  readonly groupAssignmentsOf?: (group: string) => Promise<readonly GroupAssignment[]>;
+  /** Default `JitSessionRevocation`. */
+  readonly policyName?: string;
+  /** Revocations in this account go to the permission set's inline policy. */
+  readonly managementAccountId?: string;
+  /** The Identity Center userName of a principal; default: the principal id (the UPN). */
+  readonly userNameOf?: (principalId: string) => string;
+  readonly skewMarginMs?: number;
+  /** Attempts of a read-modify-write when Organizations reports a concurrent change. */
+  readonly maxAttempts?: number;
+  /** How often to poll a permission-set provisioning, and how many times at most. */
+  readonly provisioningPollMs?: number;
+  readonly provisioningPolls?: number;
+  /** Waits between retries and polls; default a timer. Tests pass an instant one. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Called when the SCP is full and statements fall back to inline policies. */
+  readonly onAlert?: (message: string) => void;
+}
+
+/** The accounts where one permission set was removed. */
+interface Scope {
+  readonly permissionSet: string;
+  readonly accounts: readonly string[];
+}
+
+/** Thrown inside this module only, to end an operation with an expected failure. */
+class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly retryable = true,
+  ) {
+    super(message);
+  }
+}
+
+const SCP_TYPE = 'SERVICE_CONTROL_POLICY';
+
+/**
+ * The `scp` session revoker: a managed SCP of Deny statements, with the permission set's
+ * inline policy for the management account and for what the SCP cannot hold.
+ */
+export class ScpSessionRevoker implements SessionRevoker {
+  readonly name = 'scp';
+  readonly #org: Pick<OrganizationsClient, 'send'>;
+  readonly #ids: Pick<IdentitystoreClient, 'send'>;
+  readonly #sso: Pick<SSOAdminClient, 'send'>;
+  readonly #options: ScpSessionRevokerOptions;
+  readonly #policyName: string;
+  readonly #skew: number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #permissionSetArns = new Map<string, string>();
+  readonly #permissionSetNames = new Map<string, string>();
+  #policyId: string | undefined;
+  #attached = false;
+  /** Every write goes through this chain, so two never overwrite each other. */
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(options: ScpSessionRevokerOptions) {
+    this.#org = options.organizations;
+    this.#ids = options.identityStore;
+    this.#sso = options.ssoAdmin;
+    this.#options = options;
+    this.#policyName = options.policyName ?? 'JitSessionRevocation';
+    this.#skew = options.skewMarginMs ?? DEFAULT_SKEW_MARGIN_MS;
+    this.#sleep =
+      options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))));
+  }
+
+  /** Denies the person's sessions issued before `revocation.cutoff` where access was removed. */
+  async revokeSessions(revocation: SessionRevocation): Promise<RevocationOutcome> {
+    let step = 'GetUserId';
+    try {
+      const userId = await this.#userId(revocation.entitlement.user);
+      step = 'ListAccountAssignmentsForPrincipal';
+      const scopes = await this.#scopes(revocation.entitlement, userId);
+      if (scopes.length === 0) {
+        return {
+          state: 'skipped',
+          detail: `no account where ${revocation.entitlement.user} lost a permission set (still held another way, or the group has no assignments)`,
+        };
+      }
+      const records = scopes.map((scope) =>
+        createRecord({
+          userId,
+          permissionSet: scope.permissionSet,
+          accounts: scope.accounts,
+          cutoff: revocation.cutoff,
+          sessionDurationMs: this.#options.sessionDurationOf(scope.permissionSet),
+        }),
+      );
+      step = 'UpdatePolicy';
+      return await this.#serial(() => this.#apply(records));
+    } catch (error) {
+      return failed(error, step);
+    }
+  }
+
+  /**
+   * Call BEFORE granting the entitlement again: narrows any statement that compaction
+   * stretched past this person's cut-off, so the new grant's sessions are not denied.
+   */
+  async release(entitlement: Entitlement): Promise<RevocationOutcome> {
+    let step = 'GetUserId';
+    try {
+      const userId = await this.#userId(entitlement.user);
+      step = 'ListAccountAssignmentsForPrincipal';
+      const scopes = await this.#entitlementScopes(entitlement);
+      step = 'UpdatePolicy';
+      return await this.#serial(async () => {
+        const now = this.#options.clock.now();
+        return this.#updateScp((records) =>
+          scopes.reduce(
+            (acc, scope) =>
+              scope.accounts.reduce(
+                (inner, account) =>
+                  releaseRecords(inner, {
+                    userId,
+                    permissionSet: scope.permissionSet,
+                    account,
+                    now,
+                  }),
+                acc,
+              ),
+            records,
+          ),
+        ).then((written) => ({ state: 'done' as const, detail: `released: ${written.detail}` }));
+      });
+    } catch (error) {
+      return failed(error, step);
+    }
+  }
+
+  async #apply(records: readonly RevocationRecord[]): Promise<RevocationOutcome> {
+    const management = this.#options.managementAccountId;
+    const toScp: RevocationRecord[] = [];
+    const toInline: RevocationRecord[] = [];
+    for (const record of records) {
+      const inManagement = record.accounts.filter((a) => a === management);
+      const elsewhere = record.accounts.filter((a) => a !== management);
+      if (inManagement.length > 0) toInline.push({ ...record, accounts: inManagement });
+      if (elsewhere.length > 0) toScp.push({ ...record, accounts: elsewhere });
+    }
+    const details: string[] = [];
+    if (toScp.length > 0) {
+      const written = await this.#updateScp((existing) => [...existing, ...toScp]);
+      details.push(written.detail);
+      if (written.overflow.length > 0) {
+        const message = `SCP ${this.#policyName} is full (${written.detail}); ${written.overflow.length} revocation record(s) fall back to the permission sets' inline policies`;
+        this.#options.onAlert?.(message);
+        details.push(message);
+        toInline.push(...written.overflow);
+      }
+    }
+    const byPermissionSet = new Map<string, RevocationRecord[]>();
+    for (const record of toInline) {
+      byPermissionSet.set(record.permissionSet, [
+        ...(byPermissionSet.get(record.permissionSet) ?? []),
+        record,
+      ]);
+    }
+    for (const [permissionSet, added] of byPermissionSet) {
+      details.push(await this.#updateInline(permissionSet, added));
+    }
+    return { state: 'done', detail: details.join('; ') };
+  }
+
+  /** Read, change, compact and write the SCP; retried when someone else changed it. */
+  async #updateScp(
+    change: (records: RevocationRecord[]) => RevocationRecord[],
+  ): Promise<{ detail: string; overflow: RevocationRecord[] }> {
+    const policyId = await this.#ensurePolicy();
+    const attempts = this.#options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt += 1) {
+      const described = await this.#org.send(new DescribePolicyCommand({ PolicyId: policyId }));
+      const content = described.Policy?.Content;
+      const parsed = parsePolicy(content);
+      const result = compactPolicy(change(parsed.records), parsed.foreign, {
+        target: 'scp',
+        now: this.#options.clock.now(),
+        skewMarginMs: this.#skew,
+      });
+      const detail = `SCP ${this.#policyName}: ${result.statements} statement(s), ${result.size} of ${result.maxSize} bytes`;
+      if (result.json === content) return { detail, overflow: result.overflow };
+      try {
+        await this.#org.send(new UpdatePolicyCommand({ PolicyId: policyId, Content: result.json }));
+        return { detail, overflow: result.overflow };
+      } catch (error) {
+        if (!isAwsError(error, 'ConcurrentModificationException') || attempt >= attempts) {
+          throw error;
+        }
+        await this.#sleep(200 * 2 ** attempt);
+      }
+    }
+  }
+
+  /** Merges records into a permission set's inline policy, then re-provisions it. */
+  async #updateInline(permissionSet: string, added: readonly RevocationRecord[]): Promise<string> {
+    const permissionSetArn = await this.#permissionSetArn(permissionSet);
+    const current = await this.#sso.send(
+      new GetInlinePolicyForPermissionSetCommand({
+        InstanceArn: this.#options.instanceArn,
+        PermissionSetArn: permissionSetArn,
+      }),
+    );
+    const existing = current.InlinePolicy ?? '';
+    const parsed = parsePolicy(existing, { permissionSet });
+    const result = compactPolicy([...parsed.records, ...added], parsed.foreign, {
+      target: 'inline',
+      now: this.#options.clock.now(),
+      skewMarginMs: this.#skew,
+      // Never stretched: nothing would release an inline statement after a restart.
+      mergeWindowsMs: [0],
+    });
+    if (result.overflow.length > 0) {
+      throw new Refusal(
+        `the inline policy of permission set ${permissionSet} cannot hold ${result.overflow.length} more revocation record(s) (${result.size} of ${result.maxSize} characters); those sessions stay valid until they expire`,
+      );
+    }
+    if (result.json !== existing) {
+      await this.#sso.send(
+        new PutInlinePolicyToPermissionSetCommand({
+          InstanceArn: this.#options.instanceArn,
+          PermissionSetArn: permissionSetArn,
+          InlinePolicy: result.json,
+        }),
+      );
+    }
+    const accounts = [...new Set(added.flatMap((r) => r.accounts))].sort();
+    for (const account of accounts) await this.#provision(permissionSetArn, account);
+    return `inline policy of ${permissionSet}: ${result.statements} statement(s), ${result.size} of ${result.maxSize} characters, provisioned to ${accounts.join(', ')}`;
+  }
+
+  async #provision(permissionSetArn: string, account: string): Promise<void> {
+    const started = await this.#sso.send(
+      new ProvisionPermissionSetCommand({
+        InstanceArn: this.#options.instanceArn,
+        PermissionSetArn: permissionSetArn,
+        TargetType: 'AWS_ACCOUNT',
+        TargetId: account,
+      }),
+    );
+    let status = started.PermissionSetProvisioningStatus;
+    const polls = this.#options.provisioningPolls ?? 60;
+    for (let poll = 0; status?.Status === 'IN_PROGRESS' && poll < polls; poll += 1) {
+      await this.#sleep(this.#options.provisioningPollMs ?? 1_000);
+      const described = await this.#sso.send(
+        new DescribePermissionSetProvisioningStatusCommand({
+          InstanceArn: this.#options.instanceArn,
+          ProvisionPermissionSetRequestId: status.RequestId,
+        }),
+      );
+      status = described.PermissionSetProvisioningStatus;
+    }
+    if (status?.Status === 'FAILED') {
+      throw new Refusal(
+        `provisioning the permission set to account ${account} failed: ${status.FailureReason ?? 'no reason given'}`,
+      );
+    }
+    if (status?.Status !== 'SUCCEEDED') {
+      throw new Refusal(
+        `provisioning the permission set to account ${account} did not finish in time; the revocation will be retried`,
+      );
+    }
+  }
+
+  /** Finds the SCP by name (or creates it) and attaches it to the target once. */
+  async #ensurePolicy(): Promise<string> {
+    this.#policyId ??= (await this.#findPolicy()) ?? (await this.#createPolicy());
+    const policyId = this.#policyId;
+    if (!this.#attached) {
+      const targetId = this.#options.targetId;
+      let attached = false;
+      let token: string | undefined;
+      do {
+        const page = await this.#org.send(
+          new ListTargetsForPolicyCommand({ PolicyId: policyId, NextToken: token }),
+        );
+        attached ||= (page.Targets ?? []).some((t) => t.TargetId === targetId);
+        token = page.NextToken;
+      } while (token !== undefined && !attached);
+      if (!attached) {
+        try {
+          await this.#org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: targetId }));
+        } catch (error) {
+          if (!isAwsError(error, 'DuplicatePolicyAttachmentException')) throw error;
+        }
+      }
+      this.#attached = true;
+    }
+    return policyId;
+  }
+
+  async #findPolicy(): Promise<string | undefined> {
+    let token: string | undefined;
+    do {
+      const page = await this.#org.send(
+        new ListPoliciesCommand({ Filter: SCP_TYPE, NextToken: token }),
+      );
+      const found = (page.Policies ?? []).find((p) => p.Name === this.#policyName);
+      if (found?.Id !== undefined) return found.Id;
+      token = page.NextToken;
+    } while (token !== undefined);
+    return undefined;
+  }
+
+  async #createPolicy(): Promise<string> {
+    try {
+      const created = await this.#org.send(
+        new CreatePolicyCommand({
+          Name: this.#policyName,
+          Type: SCP_TYPE,
+          Description:
+            'Managed by JIT Access: denies role sessions issued before access was removed. Do not edit.',
+          Content: compactPolicy([], [], { target: 'scp', now: this.#options.clock.now() }).json,
+        }),
+      );
+      const id = created.Policy?.PolicySummary?.Id;
+      if (id === undefined) throw new Refusal('CreatePolicy returned no policy id');
+      return id;
+    } catch (error) {
+      // Another process created it between our listing and our create.
+      if (!isAwsError(error, 'DuplicatePolicyException')) throw error;
+      const id = await this.#findPolicy();
+      if (id === undefined) throw error;
+      return id;
+    }
+  }
+
+  async #userId(principal: string): Promise<string> {
+    const userName = (this.#options.userNameOf ?? ((p: string) => p))(principal);
+    const found = await this.#ids.send(
+      new GetUserIdCommand({
+        IdentityStoreId: this.#options.identityStoreId,
+        AlternateIdentifier: {
+          UniqueAttribute: { AttributePath: 'userName', AttributeValue: userName },
+        },
+      }),
+    );
+    if (found.UserId === undefined)
+      throw new Refusal(`no Identity Center user with userName ${userName}`, false);
+    return found.UserId;
+  }
+
+  /** Where the entitlement gave access, minus where the person still holds it directly or
+   *  through another group. */
+  async #scopes(entitlement: Entitlement, userId: string): Promise<Scope[]> {
+    const scopes = await this.#entitlementScopes(entitlement);
+    const removedGroupId =
+      entitlement.kind === 'group-membership' ? await this.#groupId(entitlement.group) : undefined;
+    const still = await this.#holdings(userId, removedGroupId);
+    return scopes
+      .map((scope) => ({
+        permissionSet: scope.permissionSet,
+        accounts: scope.accounts.filter((a) => !still.has(`${scope.permissionSet}/${a}`)),
+      }))
+      .filter((scope) => scope.accounts.length > 0);
+  }
+
+  async #entitlementScopes(entitlement: Entitlement): Promise<Scope[]> {
+    switch (entitlement.kind) {
+      case 'account-assignment':
+        return [{ permissionSet: entitlement.permissionSet, accounts: [entitlement.account] }];
+      case 'group-membership': {
+        if (this.#options.groupAssignmentsOf !== undefined) {
+          return (await this.#options.groupAssignmentsOf(entitlement.group)).map((g) => ({
+            permissionSet: g.permissionSet,
+            accounts: [...g.accounts],
+          }));
+        }
+        const groupId = await this.#groupId(entitlement.group);
+        const pairs = await this.#assignments(groupId, 'GROUP');
+        const byPermissionSet = new Map<string, string[]>();
+        for (const { permissionSet, account } of pairs) {
+          byPermissionSet.set(permissionSet, [
+            ...(byPermissionSet.get(permissionSet) ?? []),
+            account,
+          ]);
+        }
+        return [...byPermissionSet].map(([permissionSet, accounts]) => ({
+          permissionSet,
+          accounts,
+        }));
+      }
+      default:
+        return assertNever(entitlement);
+    }
+  }
+
+  /** `permissionSet/account` pairs the user holds directly or through their other groups:
+   *  one listing of the user's assignments, one of their groups, one per other group. */
+  async #holdings(userId: string, exceptGroupId: string | undefined): Promise<Set<string>> {
+    const held = new Set<string>();
+    const add = (pairs: { permissionSet: string; account: string }[]): void => {
+      for (const p of pairs) held.add(`${p.permissionSet}/${p.account}`);
+    };
+    add(await this.#assignments(userId, 'USER'));
+    let token: string | undefined;
+    const groups: string[] = [];
+    do {
+      const page = await this.#ids.send(
+        new ListGroupMembershipsForMemberCommand({
+          IdentityStoreId: this.#options.identityStoreId,
+          MemberId: { UserId: userId },
+          NextToken: token,
+        }),
+      );
+      for (const m of page.GroupMemberships ?? []) {
+        if (m.GroupId !== undefined && m.GroupId !== exceptGroupId) groups.push(m.GroupId);
+      }
+      token = page.NextToken;
+    } while (token !== undefined);
+    for (const group of groups) add(await this.#assignments(group, 'GROUP'));
+    return held;
+  }
+
+  async #assignments(
+    principalId: string,
+    principalType: 'USER' | 'GROUP',
+  ): Promise<{ permissionSet: string; account: string }[]> {
+    const out: { permissionSet: string; account: string }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.#sso.send(
+        new ListAccountAssignmentsForPrincipalCommand({
+          InstanceArn: this.#options.instanceArn,
+          PrincipalId: principalId,
+          PrincipalType: principalType,
+          NextToken: token,
+        }),
+      );
+      for (const a of page.AccountAssignments ?? []) {
+        if (a.PermissionSetArn === undefined || a.AccountId === undefined) continue;
+        out.push({
+          permissionSet: await this.#permissionSetName(a.PermissionSetArn),
+          account: a.AccountId,
+        });
+      }
+      token = page.NextToken;
+    } while (token !== undefined);
+    return out;
+  }
+
+  async #groupId(displayName: string): Promise<string> {
+    const found = await this.#ids.send(
+      new GetGroupIdCommand({
+        IdentityStoreId: this.#options.identityStoreId,
+        AlternateIdentifier: {
+          UniqueAttribute: { AttributePath: 'displayName', AttributeValue: displayName },
+        },
+      }),
+    );
+    if (found.GroupId === undefined)
+      throw new Refusal(`GetGroupId returned no id for ${displayName}`);
+    return found.GroupId;
+  }
+
+  async #permissionSetName(arn: string): Promise<string> {
+    const known = this.#permissionSetNames.get(arn);
+    if (known !== undefined) return known;
+    const described = await this.#sso.send(
+      new DescribePermissionSetCommand({
+        InstanceArn: this.#options.instanceArn,
+        PermissionSetArn: arn,
+      }),
+    );
+    const name = described.PermissionSet?.Name;
+    if (name === undefined) throw new Refusal(`DescribePermissionSet returned no name for ${arn}`);
+    this.#permissionSetNames.set(arn, name);
+    this.#permissionSetArns.set(name, arn);
+    return name;
+  }
+
+  async #permissionSetArn(name: string): Promise<string> {
+    const known = this.#permissionSetArns.get(name);
+    if (known !== undefined) return known;
+    let token: string | undefined;
+    do {
+      const page = await this.#sso.send(
+        new ListPermissionSetsCommand({ InstanceArn: this.#options.instanceArn, NextToken: token }),
+      );
+      for (const arn of page.PermissionSets ?? []) {
+        if (!this.#permissionSetNames.has(arn) && (await this.#permissionSetName(arn)) === name) {
+          return arn;
+        }
+      }
+      token = page.NextToken;
+    } while (token !== undefined);
+    const found = this.#permissionSetArns.get(name);
+    if (found !== undefined) return found;
+    throw new Refusal(`no permission set named ${name} in ${this.#options.instanceArn}`, false);
+  }
+
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(work, work);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function failed(error: unknown, step: string): RevocationOutcome {
+  if (error instanceof Refusal) {
+    return { state: 'failed', retryable: error.retryable, message: error.message };
+  }
+  if (isAwsError(error, 'ConcurrentModificationException')) {
+    return {
+      state: 'failed',
+      retryable: true,
+      message: `${step}: the SCP kept changing under concurrent writers; will try again`,
+    };
+  }
+  const failure = failureFromError(error, step);
+  return { state: 'failed', retryable: failure.retryable, message: failure.message };
+}
