@@ -15,7 +15,7 @@ import { Reconciler } from './controller/reconciler.js';
 import { JitError } from './core/errors.js';
 import { SettableClock, type Clock } from './ports/clock.js';
 import type { FaultPoint, FaultPoints } from './ports/fault-points.js';
-import { NoopSessionRevoker } from './ports/session-revoker.js';
+import { NoopSessionRevoker, type SessionRevoker } from './ports/session-revoker.js';
 import type { AccessTarget } from './ports/access-target.js';
 import type { Entitlement } from './core/grant.js';
 import { startIdentityCenterSandbox } from './sandbox/identity-center-sandbox.js';
@@ -99,6 +99,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let target: AccessTarget;
   let held: () => Promise<readonly Entitlement[]>;
   let closeTarget = (): Promise<void> => Promise.resolve();
+  let revoker: SessionRevoker = new NoopSessionRevoker();
   let targetDescription: string;
   if (options.sandboxTarget === 'file') {
     const path = env['JIT_SANDBOX_TARGET'] ?? join(stateDir, 'sandbox-target.json');
@@ -112,8 +113,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       clock: businessClock,
       sleep,
       ...(options.identityCenterEndpoint ? { endpoint: options.identityCenterEndpoint } : {}),
+      onAlert: (message) => {
+        logger.warn({ alert: message }, message);
+      },
     });
     target = sandbox.target;
+    revoker = sandbox.revoker;
     held = () => sandbox.held();
     closeTarget = () => sandbox.close();
     targetDescription = `Identity Center emulator at ${sandbox.endpoint} (real AWS SDK adapter)`;
@@ -134,7 +139,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const reconciler = new Reconciler({
     store,
     target,
-    revoker: new NoopSessionRevoker(),
+    revoker,
     roles: config.roles,
     clock: businessClock,
     random: Math.random,

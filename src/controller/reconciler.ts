@@ -371,6 +371,7 @@ export class Reconciler {
 
   async #run(action: Action): Promise<{ outcome: ItemOutcome; again: boolean }> {
     const { clock, logger } = this.#deps;
+    if (action.kind === 'grant') await this.#releaseSessions(action);
     const execution = await this.#execute(action);
     if (execution.state === 'done') {
       this.#cooldown.delete(action.key);
@@ -466,6 +467,29 @@ export class Reconciler {
       },
     });
     return { outcome: failure, again: true };
+  }
+
+  /** Before access returns, a revoker that stretched an earlier cut-off narrows it, so the
+   *  new grant's sessions are not denied. A failure is audited loudly; the grant goes ahead. */
+  async #releaseSessions(action: Extract<Action, { kind: 'grant' }>): Promise<void> {
+    const { revoker, clock } = this.#deps;
+    if (!revoker.release) return;
+    let outcome;
+    try {
+      outcome = await revoker.release(action.entitlement);
+    } catch (error) {
+      outcome = { state: 'failed' as const, retryable: true, message: errorMessage(error) };
+    }
+    if (outcome.state !== 'failed') return;
+    await this.#audit({
+      at: clock.now(),
+      actor: 'system:controller',
+      action: 'sessions.release_failed',
+      reason: `${outcome.message}; sessions of the new grant may be denied until the old deny expires`,
+      severity: 'alert',
+      data: { entitlement: action.entitlement, revoker: revoker.name },
+      ...(action.grants[0] ? { grantId: action.grants[0].grant.id } : {}),
+    });
   }
 
   async #revokeSessions(

@@ -15,6 +15,9 @@ export type RevocationOutcome =
 export interface SessionRevoker {
   readonly name: string;
   revokeSessions(revocation: SessionRevocation): Promise<RevocationOutcome>;
+  /** Called before the entitlement is granted again: a revoker that stretched an earlier
+   *  cut-off (to save space) narrows it back so the new grant's sessions stay allowed. */
+  release?(entitlement: Entitlement): Promise<RevocationOutcome>;
 }
 
 /** Does nothing: the stand-in until the Identity Center adapter brings the real one. */

@@ -1,6 +1,8 @@
 // The sandbox's AWS: the Identity Center emulator (started here, or one already running at
 // `endpoint`), seeded from the config through its own AWS API, and the real SDK adapter
 // pointed at it. Everything between the adapter and the emulator is HTTP.
+import { ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { ScpSessionRevoker } from '../adapters/aws/revocation/scp-session-revoker.js';
 import type { JitConfig } from '../config/index.js';
 import type { Entitlement } from '../core/grant.js';
 import { createIdentityCenterClients } from '../adapters/aws/create-identity-center-clients.js';
@@ -16,11 +18,15 @@ export interface IdentityCenterSandboxOptions {
   /** An emulator already running (e.g. `jit emulate identity-center`); else one starts here. */
   readonly endpoint?: string;
   readonly sleep: (ms: number) => Promise<void>;
+  /** Told when the revoker must fall back (e.g. the SCP is full). */
+  readonly onAlert?: (message: string) => void;
 }
 
 export interface IdentityCenterSandbox {
   readonly endpoint: string;
   readonly target: IdentityCenterAccessTarget;
+  /** Ends live sessions after removal: a managed SCP in the emulated organisation. */
+  readonly revoker: ScpSessionRevoker;
   readonly instanceArn: string;
   readonly identityStoreId: string;
   /** What Identity Center holds within what the config manages. */
@@ -77,6 +83,27 @@ export async function startIdentityCenterSandbox(
     clock: options.clock,
     permissionSetArns: Object.fromEntries(applied.permissionSetArns),
   });
+  const organizations = new OrganizationsClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: SANDBOX_CREDENTIALS,
+  });
+  const roots = await organizations.send(new ListRootsCommand({}));
+  const rootId = roots.Roots?.[0]?.Id;
+  if (!rootId) throw new Error('the emulated organisation has no root');
+  const revoker = new ScpSessionRevoker({
+    organizations,
+    identityStore,
+    ssoAdmin,
+    instanceArn: applied.instanceArn,
+    identityStoreId: applied.identityStoreId,
+    clock: options.clock,
+    targetId: rootId,
+    managementAccountId: SANDBOX_MANAGEMENT_ACCOUNT,
+    sessionDurationOf: (name) => config.permissionSets.get(name)?.sessionDuration ?? 12 * 3_600_000,
+    sleep: options.sleep,
+    ...(options.onAlert ? { onAlert: options.onAlert } : {}),
+  });
   const scope = {
     groups: [...config.roles.values()]
       .filter((r) => r.enforcement === 'group-membership')
@@ -88,11 +115,13 @@ export async function startIdentityCenterSandbox(
   return {
     endpoint,
     target,
+    revoker,
     instanceArn: applied.instanceArn,
     identityStoreId: applied.identityStoreId,
     held: () => target.list(scope),
     async close() {
       ssoAdmin.destroy();
+      organizations.destroy();
       identityStore.destroy();
       await emulator?.close();
     },
