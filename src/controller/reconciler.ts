@@ -231,9 +231,11 @@ export class Reconciler {
     this.#forgetSettledOrphanScope(wanted, actions);
 
     const now = clock.now();
-    const runnable = actions.filter((a) => (this.#cooldown.get(a.key)?.notBefore ?? 0) <= now);
+    const runnable = interleaveLanes(
+      actions.filter((a) => (this.#cooldown.get(a.key)?.notBefore ?? 0) <= now),
+    );
     const results = await mapLimited(runnable, this.#options.maxConcurrency, (action) =>
-      this.#mutex.run(action.key, () => this.#run(action)),
+      this.#mutex.run(laneKey(action.entitlement), () => this.#run(action)),
     );
     outcomes.push(...results.map((r) => r.outcome));
     return {
@@ -615,6 +617,39 @@ function describe(entitlement: Entitlement): string {
   return entitlement.kind === 'group-membership'
     ? `${entitlement.user} in group ${entitlement.group}`
     : `${entitlement.user} with ${entitlement.permissionSet} in ${entitlement.account}`;
+}
+
+/**
+ * The serialisation key of an action. Identity Center changes one permission set in one
+ * account at a time (a second change meanwhile gets ConflictException), so account
+ * assignments of one permission set in one account share a lane; group memberships are
+ * independent, one lane each.
+ */
+function laneKey(entitlement: Entitlement): string {
+  return entitlement.kind === 'account-assignment'
+    ? `lane:${entitlement.permissionSet}:${entitlement.account}`
+    : entitlementKey(entitlement);
+}
+
+/** Orders actions round-robin across lanes, so parallel workers rarely wait on one lane. */
+function interleaveLanes<T extends { readonly entitlement: Entitlement }>(
+  actions: readonly T[],
+): T[] {
+  const lanes = new Map<string, T[]>();
+  for (const action of actions) {
+    const key = laneKey(action.entitlement);
+    const lane = lanes.get(key);
+    if (lane) lane.push(action);
+    else lanes.set(key, [action]);
+  }
+  const ordered: T[] = [];
+  for (let round = 0; ordered.length < actions.length; round += 1) {
+    for (const lane of lanes.values()) {
+      const action = lane[round];
+      if (action) ordered.push(action);
+    }
+  }
+  return ordered;
 }
 
 /** Maps with at most `limit` promises in flight, keeping order. */

@@ -136,38 +136,43 @@ export class IdentityCenterAccessTarget implements AccessTarget {
     if ((action !== 'create' && action !== 'delete') || requestId === undefined) {
       return Promise.resolve(unknownOperation(operationId));
     }
-    return this.#settle(
+    const operationName =
       action === 'create'
         ? 'DescribeAccountAssignmentCreationStatus'
-        : 'DescribeAccountAssignmentDeletionStatus',
-      async () => {
-        let status: AccountAssignmentOperationStatus | undefined;
-        try {
-          status =
-            action === 'create'
-              ? (
-                  await this.#sso.send(
-                    new DescribeAccountAssignmentCreationStatusCommand({
-                      InstanceArn: this.#instanceArn,
-                      AccountAssignmentCreationRequestId: requestId,
-                    }),
-                  )
-                ).AccountAssignmentCreationStatus
-              : (
-                  await this.#sso.send(
-                    new DescribeAccountAssignmentDeletionStatusCommand({
-                      InstanceArn: this.#instanceArn,
-                      AccountAssignmentDeletionRequestId: requestId,
-                    }),
-                  )
-                ).AccountAssignmentDeletionStatus;
-        } catch (error) {
-          if (isAwsError(error, 'ResourceNotFoundException')) return unknownOperation(operationId);
-          throw error;
-        }
-        return this.#fromStatus(action, status);
-      },
-    );
+        : 'DescribeAccountAssignmentDeletionStatus';
+    return this.#settle(operationName, async () => {
+      let status: AccountAssignmentOperationStatus | undefined;
+      try {
+        status =
+          action === 'create'
+            ? (
+                await this.#sso.send(
+                  new DescribeAccountAssignmentCreationStatusCommand({
+                    InstanceArn: this.#instanceArn,
+                    AccountAssignmentCreationRequestId: requestId,
+                  }),
+                )
+              ).AccountAssignmentCreationStatus
+            : (
+                await this.#sso.send(
+                  new DescribeAccountAssignmentDeletionStatusCommand({
+                    InstanceArn: this.#instanceArn,
+                    AccountAssignmentDeletionRequestId: requestId,
+                  }),
+                )
+              ).AccountAssignmentDeletionStatus;
+      } catch (error) {
+        if (isAwsError(error, 'ResourceNotFoundException')) return unknownOperation(operationId);
+        // A status check that was throttled or hit a 5xx says nothing about the operation:
+        // it is still pending as far as we know. Starting it again instead would leave the
+        // first one running (and holding one of the ten creation slots).
+        const failure = failureFromError(error, operationName);
+        if (failure.state === 'failed' && failure.retryable)
+          return { state: 'pending', operationId };
+        throw error;
+      }
+      return this.#fromStatus(action, status);
+    });
   }
 
   async list(scope: TargetScope): Promise<readonly Entitlement[]> {
