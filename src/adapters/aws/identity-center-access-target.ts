@@ -167,8 +167,7 @@ export class IdentityCenterAccessTarget implements AccessTarget {
         // it is still pending as far as we know. Starting it again instead would leave the
         // first one running (and holding one of the ten creation slots).
         const failure = failureFromError(error, operationName);
-        if (failure.state === 'failed' && failure.retryable)
-          return { state: 'pending', operationId };
+        if (failure.retryable) return { state: 'pending', operationId };
         throw error;
       }
       return this.#fromStatus(action, status);
