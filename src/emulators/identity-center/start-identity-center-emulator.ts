@@ -1,6 +1,6 @@
 // Puts the Identity Center emulator behind node:http: AWS JSON 1.1 on `POST /` (SigV4
 // signatures are accepted unchecked, but a request without `Authorization` is refused),
-// and the admin endpoints under /_emulator/.
+// the admin endpoints under /_emulator/, and IdC's SCIM v2 endpoint under /scim/v2/.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,11 +12,14 @@ import {
   type EmulatorResponse,
   type IdentityCenterEmulatorOptions,
 } from './identity-center-emulator.js';
+import { ScimEndpoint, type ScimTokenOptions } from './scim-handlers.js';
 
 export interface StartIdentityCenterEmulatorOptions extends IdentityCenterEmulatorOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
   readonly host?: '127.0.0.1';
+  /** SCIM bearer token (default: a fixed token valid one year from the emulator clock). */
+  readonly scimToken?: ScimTokenOptions;
 }
 
 export interface RunningIdentityCenterEmulator {
@@ -24,6 +27,8 @@ export interface RunningIdentityCenterEmulator {
   readonly url: string;
   readonly port: number;
   readonly emulator: IdentityCenterEmulator;
+  /** The SCIM endpoint at `${url}/scim/v2/`, with its token and call counts. */
+  readonly scim: ScimEndpoint;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,7 @@ function send(response: ServerResponse, result: EmulatorResponse): void {
 
 async function route(
   emulator: IdentityCenterEmulator,
+  scim: ScimEndpoint,
   request: IncomingMessage,
 ): Promise<EmulatorResponse> {
   const path = (request.url ?? '/').split('?')[0] ?? '/';
@@ -68,6 +74,9 @@ async function route(
       };
     }
     throw error;
+  }
+  if (path === '/scim/v2' || path.startsWith('/scim/v2/')) {
+    return scim.handle(method, request.url ?? path, request.headers.authorization, body);
   }
   if (path.startsWith('/_emulator/')) {
     let parsed: unknown = {};
@@ -126,8 +135,9 @@ export async function startIdentityCenterEmulator(
   options: StartIdentityCenterEmulatorOptions = {},
 ): Promise<RunningIdentityCenterEmulator> {
   const emulator = new IdentityCenterEmulator(options);
+  const scim = new ScimEndpoint(emulator, options.scimToken);
   const server = createServer((request, response) => {
-    route(emulator, request).then(
+    route(emulator, scim, request).then(
       (result) => {
         send(response, result);
       },
@@ -155,6 +165,7 @@ export async function startIdentityCenterEmulator(
     url: `http://${host}:${port}`,
     port,
     emulator,
+    scim,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
