@@ -364,6 +364,31 @@ describe('SCIM protocol', () => {
     }
   });
 
+  it('answers injected faults with 429 (Retry-After), 403 and 500 SCIM errors', async () => {
+    const faults = running.emulator.faults;
+    try {
+      faults.set('SCIM.GET.Users', { errorRate: 1, errorKind: 'ThrottlingException' });
+      const response = await fetch(`${running.url}/scim/v2/Users`, {
+        headers: { authorization: `Bearer ${defaultScimToken}` },
+      });
+      expect(response.status).toBe(429);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(((await response.json()) as { schemas: string[] }).schemas).toEqual([errorSchema]);
+      // Groups are untouched by a Users fault.
+      expect((await scim('GET', '/Groups')).status).toBe(200);
+      faults.set('SCIM.*', { errorRate: 1, errorKind: 'AccessDeniedException' });
+      expectScimError(await scim('GET', '/Groups'), 403);
+      faults.set('SCIM.*', { errorRate: 1, errorKind: 'InternalServerException' });
+      expectScimError(await scim('POST', '/Users', userBody()), 500);
+      // Authentication comes first.
+      expectScimError(await scim('GET', '/Groups', undefined, 'wrong'), 401);
+    } finally {
+      faults.set('SCIM.GET.Users', null);
+      faults.set('SCIM.*', null);
+    }
+    expect((await scim('GET', '/Users')).status).toBe(200);
+  });
+
   it('serves ServiceProviderConfig, Schemas and ResourceTypes; refuses /Me, /Bulk, /.search', async () => {
     const config = await scim('GET', '/ServiceProviderConfig');
     expect(config.status).toBe(200);

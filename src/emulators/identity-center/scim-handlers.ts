@@ -5,6 +5,7 @@
 // member changes, empty `members` in Group reads.
 
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   identityStoreObjectId,
   type EmulatorState,
@@ -463,27 +464,55 @@ export class ScimEndpoint {
     return Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
   }
 
-  /** `url` is the request target (path and query) starting with /scim/v2. */
-  handle(
+  /**
+   * `url` is the request target (path and query) starting with /scim/v2. Faults set on the
+   * emulator under `SCIM.<Method>.<Resource>` (or `SCIM.*`) apply after authentication:
+   * ThrottlingException answers 429 with Retry-After, AccessDeniedException 403,
+   * ConflictException 409, the others 500.
+   */
+  async handle(
     method: string,
     url: string,
     authorization: string | undefined,
     body: string,
-  ): EmulatorResponse {
+  ): Promise<EmulatorResponse> {
     try {
-      return this.dispatch(method, url, authorization, body);
+      return await this.dispatch(method, url, authorization, body);
     } catch (error) {
-      if (error instanceof ScimError) return scimErrorResponse(error);
-      throw error;
+      if (!(error instanceof ScimError)) throw error;
+      const result = scimErrorResponse(error);
+      return error.status === 429
+        ? { ...result, headers: { ...result.headers, 'retry-after': '1' } }
+        : result;
     }
   }
 
-  private dispatch(
+  private async injectFault(operation: string): Promise<void> {
+    const faults = this.emulator.faults;
+    const listed = faults.list();
+    const key = listed[operation] !== undefined ? operation : 'SCIM.*';
+    const spec = listed[key];
+    if (spec === undefined) return;
+    if (spec.latencyMs !== undefined && spec.latencyMs > 0) await sleep(spec.latencyMs);
+    const injected = faults.error(key);
+    if (injected === undefined) return;
+    const status =
+      injected.type === 'ThrottlingException'
+        ? 429
+        : injected.type === 'AccessDeniedException'
+          ? 403
+          : injected.type === 'ConflictException'
+            ? 409
+            : 500;
+    throw new ScimError(status, injected.message);
+  }
+
+  private async dispatch(
     method: string,
     url: string,
     authorization: string | undefined,
     body: string,
-  ): EmulatorResponse {
+  ): Promise<EmulatorResponse> {
     const parsed = new URL(url, 'http://scim.invalid');
     const segments = parsed.pathname
       .replace(/^\/scim\/v2\/?/, '')
@@ -500,6 +529,7 @@ export class ScimEndpoint {
       throw new ScimError(401, 'The bearer token is missing or invalid');
     if (this.emulator.clock() >= this.token.expiresAt)
       throw new ScimError(401, 'The bearer token has expired');
+    await this.injectFault(`SCIM.${method}.${resource}`);
     if (['Me', 'Bulk', '.search'].includes(resource) || segments.includes('.search'))
       throw new ScimError(501, `${resource} is not supported`);
     const state = this.emulator.state;
