@@ -106,41 +106,27 @@ export function registerGrantRoutes(
   action('approve', 'Approve a request or an extension (counts toward the quorum)');
   action('deny', 'Deny a request or an extension');
 
-  app.post(
-    '/v1/grants/:id/cancel',
-    {
-      preHandler: authenticate,
-      schema: {
-        summary: 'Cancel a request not yet active',
-        params: grantIdParams,
-        body: reasonBody,
-        response: { 200: grantOutcomeView, ...errors },
+  const end = (name: 'cancel' | 'revoke', summary: string): void => {
+    app.post(
+      `/v1/grants/:id/${name}`,
+      {
+        preHandler: authenticate,
+        schema: {
+          summary,
+          params: grantIdParams,
+          body: reasonBody,
+          response: { 200: grantOutcomeView, ...errors },
+        },
       },
-    },
-    async (request, res) =>
-      reply(
-        res,
-        await workflow.cancel(me(request.principal), request.params.id, request.body?.reason),
-      ),
-  );
-
-  app.post(
-    '/v1/grants/:id/revoke',
-    {
-      preHandler: authenticate,
-      schema: {
-        summary: 'End an active grant early',
-        params: grantIdParams,
-        body: reasonBody,
-        response: { 200: grantOutcomeView, ...errors },
-      },
-    },
-    async (request, res) =>
-      reply(
-        res,
-        await workflow.revoke(me(request.principal), request.params.id, request.body?.reason),
-      ),
-  );
+      async (request, res) =>
+        reply(
+          res,
+          await workflow[name](me(request.principal), request.params.id, request.body?.reason),
+        ),
+    );
+  };
+  end('cancel', 'Cancel a request not yet active');
+  end('revoke', 'End an active grant early');
 
   app.post(
     '/v1/grants/:id/extend',
