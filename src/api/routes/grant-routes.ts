@@ -84,7 +84,12 @@ export function registerGrantRoutes(
     },
   );
 
-  const action = (name: 'approve' | 'deny', summary: string): void => {
+  /** Approve and deny take a comment; cancel and revoke a reason; all answer the outcome. */
+  const decision = (
+    name: 'approve' | 'deny' | 'cancel' | 'revoke',
+    field: 'comment' | 'reason',
+    summary: string,
+  ): void => {
     app.post(
       `/v1/grants/:id/${name}`,
       {
@@ -92,41 +97,23 @@ export function registerGrantRoutes(
         schema: {
           summary,
           params: grantIdParams,
-          body: commentBody,
+          body: field === 'comment' ? commentBody : reasonBody,
           response: { 200: grantOutcomeView, ...errors },
         },
       },
-      async (request, res) =>
-        reply(
+      async (request, res) => {
+        const body = request.body as { comment?: string; reason?: string } | undefined;
+        return reply(
           res,
-          await workflow[name](me(request.principal), request.params.id, request.body?.comment),
-        ),
-    );
-  };
-  action('approve', 'Approve a request or an extension (counts toward the quorum)');
-  action('deny', 'Deny a request or an extension');
-
-  const end = (name: 'cancel' | 'revoke', summary: string): void => {
-    app.post(
-      `/v1/grants/:id/${name}`,
-      {
-        preHandler: authenticate,
-        schema: {
-          summary,
-          params: grantIdParams,
-          body: reasonBody,
-          response: { 200: grantOutcomeView, ...errors },
-        },
+          await workflow[name](me(request.principal), request.params.id, body?.[field]),
+        );
       },
-      async (request, res) =>
-        reply(
-          res,
-          await workflow[name](me(request.principal), request.params.id, request.body?.reason),
-        ),
     );
   };
-  end('cancel', 'Cancel a request not yet active');
-  end('revoke', 'End an active grant early');
+  decision('approve', 'comment', 'Approve a request or an extension (counts toward the quorum)');
+  decision('deny', 'comment', 'Deny a request or an extension');
+  decision('cancel', 'reason', 'Cancel a request not yet active');
+  decision('revoke', 'reason', 'End an active grant early');
 
   app.post(
     '/v1/grants/:id/extend',
