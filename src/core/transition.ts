@@ -538,5 +538,6 @@ function stripOpenFields(
     ...(grant.justification === undefined ? {} : { justification: grant.justification }),
     ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
     ...(grant.requestedStart === undefined ? {} : { requestedStart: grant.requestedStart }),
+    ...(grant.source === undefined ? {} : { source: grant.source }),
   };
 }
