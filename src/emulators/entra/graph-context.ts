@@ -2,6 +2,7 @@
 // caller (an application or a signed-in user, with their permissions), the time, and the
 // emulator's state. Also the JSON shapes of users, groups and directory objects.
 
+import type { Group, User } from '@microsoft/microsoft-graph-types';
 import type { EntraDirectory, GroupRecord, UserRecord } from './entra-directory.js';
 import { badRequest } from './graph-error.js';
 import type { GraphAccess } from './graph-permissions.js';
@@ -86,7 +87,7 @@ export const userProperties = [
 const defaultUserProperties = userProperties.slice(0, 11);
 
 export function userView(user: UserRecord, withAll = false): Record<string, unknown> {
-  const all: Record<string, unknown> = {
+  const all = {
     id: user.id,
     businessPhones: [],
     displayName: user.displayName,
@@ -101,9 +102,10 @@ export function userView(user: UserRecord, withAll = false): Record<string, unkn
     accountEnabled: user.accountEnabled,
     mailNickname: user.mailNickname,
     createdDateTime: user.createdDateTime,
-  };
+  } satisfies User;
   if (withAll) return all;
-  return Object.fromEntries(defaultUserProperties.map((k) => [k, all[k]]));
+  const record: Record<string, unknown> = all;
+  return Object.fromEntries(defaultUserProperties.map((k) => [k, record[k]]));
 }
 
 export const groupProperties = [
@@ -141,7 +143,7 @@ export function groupView(group: GroupRecord): Record<string, unknown> {
     securityEnabled: group.securityEnabled,
     securityIdentifier: `S-1-12-1-${group.id.replaceAll('-', '').slice(0, 8)}`,
     visibility: null,
-  };
+  } satisfies Group;
 }
 
 /** A user or group as a directory object, with its `@odata.type`. */

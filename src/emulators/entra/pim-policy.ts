@@ -5,6 +5,14 @@
 // Rules are kept as Graph JSON; PATCH validates them per type.
 
 import { randomUUID } from 'node:crypto';
+import type {
+  UnifiedRoleManagementPolicyApprovalRule,
+  UnifiedRoleManagementPolicyAuthenticationContextRule,
+  UnifiedRoleManagementPolicyEnablementRule,
+  UnifiedRoleManagementPolicyExpirationRule,
+  UnifiedRoleManagementPolicyNotificationRule,
+  UnifiedRoleManagementPolicyRuleTarget,
+} from '@microsoft/microsoft-graph-types';
 import type { EntraDirectory } from './entra-directory.js';
 import { badRequest, GraphError } from './graph-error.js';
 import { isRecord } from './http-kit.js';
@@ -24,6 +32,11 @@ export interface PimPolicy {
 }
 
 const ns = '#microsoft.graph.';
+
+/** A rule in Graph's JSON, its fields checked against the rule's Graph type. */
+function typed(type: string, id: string, fields: object): PolicyRule {
+  return { '@odata.type': type, id, ...fields };
+}
 const expirationType = `${ns}unifiedRoleManagementPolicyExpirationRule`;
 const enablementType = `${ns}unifiedRoleManagementPolicyEnablementRule`;
 const approvalType = `${ns}unifiedRoleManagementPolicyApprovalRule`;
@@ -33,7 +46,7 @@ const notificationType = `${ns}unifiedRoleManagementPolicyNotificationRule`;
 function target(
   caller: 'Admin' | 'EndUser',
   level: 'Eligibility' | 'Assignment',
-): Record<string, unknown> {
+): UnifiedRoleManagementPolicyRuleTarget {
   return {
     caller,
     operations: ['all'],
@@ -43,56 +56,51 @@ function target(
   };
 }
 
-function notificationRules(
-  caller: 'Admin' | 'EndUser',
-  level: 'Eligibility' | 'Assignment',
-): PolicyRule[] {
-  const suffix = `${caller}_${level}`;
-  return (['Admin', 'Requestor', 'Approver'] as const).map((recipient) => ({
-    '@odata.type': notificationType,
-    id: `Notification_${recipient}_${suffix}`,
-    notificationType: 'Email',
-    recipientType: recipient,
-    notificationLevel: 'All',
-    isDefaultRecipientsEnabled: true,
-    notificationRecipients: [],
+type Caller = 'Admin' | 'EndUser';
+type Level = 'Eligibility' | 'Assignment';
+
+const expiration = (
+  caller: Caller,
+  level: Level,
+  fields: UnifiedRoleManagementPolicyExpirationRule,
+): PolicyRule =>
+  typed(expirationType, `Expiration_${caller}_${level}`, {
+    ...fields,
     target: target(caller, level),
-  }));
+  });
+
+const enablement = (
+  caller: Caller,
+  level: Level,
+  fields: UnifiedRoleManagementPolicyEnablementRule,
+): PolicyRule =>
+  typed(enablementType, `Enablement_${caller}_${level}`, {
+    ...fields,
+    target: target(caller, level),
+  });
+
+function notificationRules(caller: Caller, level: Level): PolicyRule[] {
+  return (['Admin', 'Requestor', 'Approver'] as const).map((recipient) =>
+    typed(notificationType, `Notification_${recipient}_${caller}_${level}`, {
+      notificationType: 'Email',
+      recipientType: recipient,
+      notificationLevel: 'All',
+      isDefaultRecipientsEnabled: true,
+      notificationRecipients: [],
+      target: target(caller, level),
+    } satisfies UnifiedRoleManagementPolicyNotificationRule),
+  );
 }
 
 function defaultRules(): PolicyRule[] {
   return [
-    {
-      '@odata.type': expirationType,
-      id: 'Expiration_Admin_Eligibility',
-      isExpirationRequired: false,
-      maximumDuration: 'P365D',
-      target: target('Admin', 'Eligibility'),
-    },
-    {
-      '@odata.type': enablementType,
-      id: 'Enablement_Admin_Eligibility',
-      enabledRules: [],
-      target: target('Admin', 'Eligibility'),
-    },
+    expiration('Admin', 'Eligibility', { isExpirationRequired: false, maximumDuration: 'P365D' }),
+    enablement('Admin', 'Eligibility', { enabledRules: [] }),
     ...notificationRules('Admin', 'Eligibility'),
-    {
-      '@odata.type': expirationType,
-      id: 'Expiration_Admin_Assignment',
-      isExpirationRequired: false,
-      maximumDuration: 'P180D',
-      target: target('Admin', 'Assignment'),
-    },
-    {
-      '@odata.type': enablementType,
-      id: 'Enablement_Admin_Assignment',
-      enabledRules: ['Justification'],
-      target: target('Admin', 'Assignment'),
-    },
+    expiration('Admin', 'Assignment', { isExpirationRequired: false, maximumDuration: 'P180D' }),
+    enablement('Admin', 'Assignment', { enabledRules: ['Justification'] }),
     ...notificationRules('Admin', 'Assignment'),
-    {
-      '@odata.type': approvalType,
-      id: 'Approval_EndUser_Assignment',
+    typed(approvalType, 'Approval_EndUser_Assignment', {
       setting: {
         isApprovalRequired: false,
         isApprovalRequiredForExtension: false,
@@ -110,27 +118,14 @@ function defaultRules(): PolicyRule[] {
         ],
       },
       target: target('EndUser', 'Assignment'),
-    },
-    {
-      '@odata.type': authContextType,
-      id: 'AuthenticationContext_EndUser_Assignment',
+    } satisfies UnifiedRoleManagementPolicyApprovalRule),
+    typed(authContextType, 'AuthenticationContext_EndUser_Assignment', {
       isEnabled: false,
       claimValue: null,
       target: target('EndUser', 'Assignment'),
-    },
-    {
-      '@odata.type': enablementType,
-      id: 'Enablement_EndUser_Assignment',
-      enabledRules: ['Justification'],
-      target: target('EndUser', 'Assignment'),
-    },
-    {
-      '@odata.type': expirationType,
-      id: 'Expiration_EndUser_Assignment',
-      isExpirationRequired: true,
-      maximumDuration: 'PT8H',
-      target: target('EndUser', 'Assignment'),
-    },
+    } satisfies UnifiedRoleManagementPolicyAuthenticationContextRule),
+    enablement('EndUser', 'Assignment', { enabledRules: ['Justification'] }),
+    expiration('EndUser', 'Assignment', { isExpirationRequired: true, maximumDuration: 'PT8H' }),
     ...notificationRules('EndUser', 'Assignment'),
   ];
 }

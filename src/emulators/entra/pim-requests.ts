@@ -5,6 +5,7 @@
 // uses, e.g. RoleAssignmentRequestPolicyValidationFailed naming the rules that failed.
 
 import { randomUUID } from 'node:crypto';
+import type { ScheduleRequestActions } from '@microsoft/microsoft-graph-types';
 import type { EntraDirectory } from './entra-directory.js';
 import type { GraphCaller } from './graph-context.js';
 import { badRequest, forbidden, GraphError, notFound } from './graph-error.js';
@@ -25,14 +26,24 @@ import type {
   ScheduleKind,
 } from './pim-state.js';
 
-const supportedActions = [
+const supportedActions: readonly ScheduleRequestActions[] = [
   'selfActivate',
   'selfDeactivate',
   'adminAssign',
   'adminRemove',
   'adminExtend',
 ];
-const knownActions = [...supportedActions, 'adminUpdate', 'adminRenew', 'selfExtend', 'selfRenew'];
+const knownActions: readonly ScheduleRequestActions[] = [
+  ...supportedActions,
+  'adminUpdate',
+  'adminRenew',
+  'selfExtend',
+  'selfRenew',
+];
+
+function isAction(value: unknown): value is ScheduleRequestActions {
+  return knownActions.some((a) => a === value);
+}
 const minimumActivationMs = 5 * 60 * 1000;
 /** Entra refuses a self-deactivation in the first five minutes of an activation. */
 const minimumActiveBeforeDeactivationMs = 5 * 60 * 1000;
@@ -45,7 +56,7 @@ const policyFailure = (rules: readonly string[]): GraphError =>
   );
 
 interface ParsedRequest {
-  readonly action: string;
+  readonly action: ScheduleRequestActions;
   readonly accessId: AccessId;
   readonly principalId: string;
   readonly groupId: string;
@@ -80,7 +91,7 @@ function parseTime(text: string, path: string): number {
 
 function parseRequest(body: Record<string, unknown>, directory: EntraDirectory): ParsedRequest {
   const action = body.action;
-  if (typeof action !== 'string' || !knownActions.includes(action))
+  if (!isAction(action))
     throw badRequest(
       `action must be one of ${knownActions.join(', ')}; got ${JSON.stringify(action ?? null)}.`,
     );
@@ -299,8 +310,15 @@ export class PimRequestProcessor {
         return this.#adminAssign(kind, parsed, caller, now);
       case 'adminRemove':
         return this.#adminRemove(kind, parsed, caller, now);
-      default:
+      case 'adminExtend':
         return this.#adminExtend(kind, parsed, caller, now);
+      case 'adminUpdate':
+      case 'adminRenew':
+      case 'selfExtend':
+      case 'selfRenew':
+      case 'unknownFutureValue':
+        // parseRequest refuses these before they get here.
+        throw badRequest(`The action ${parsed.action} is not supported by the Entra emulator.`);
     }
   }
 

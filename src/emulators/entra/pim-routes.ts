@@ -3,6 +3,16 @@
 // filterByCurrentUser, cancel), schedules and schedule instances (a $filter on groupId or
 // principalId is required, as Graph requires), and assignmentApprovals with stage review.
 
+import type {
+  Approval,
+  ExpirationPattern,
+  PrivilegedAccessGroupAssignmentSchedule,
+  PrivilegedAccessGroupAssignmentScheduleInstance,
+  PrivilegedAccessGroupAssignmentScheduleRequest,
+  PrivilegedAccessGroupEligibilitySchedule,
+  PrivilegedAccessGroupEligibilityScheduleInstance,
+  PrivilegedAccessGroupEligibilityScheduleRequest,
+} from '@microsoft/microsoft-graph-types';
 import {
   context,
   directoryObjectView,
@@ -30,8 +40,13 @@ import type { RouteTable } from './route-table.js';
 const base = '/identityGovernance/privilegedAccess/group';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** A Graph object checked against its type, as the plain record the list helpers take. */
+function record(value: object): Record<string, unknown> {
+  return value as Record<string, unknown>;
+}
+
 function requestView(request: PimRequest): Record<string, unknown> {
-  return {
+  const view = {
     id: request.id,
     status: request.status,
     completedDateTime: request.completedAt === undefined ? null : iso(request.completedAt),
@@ -62,51 +77,57 @@ function requestView(request: PimRequest): Record<string, unknown> {
     principalId: request.principalId,
     groupId: request.groupId,
     targetScheduleId: request.targetScheduleId ?? null,
-  };
+  } satisfies PrivilegedAccessGroupAssignmentScheduleRequest &
+    PrivilegedAccessGroupEligibilityScheduleRequest;
+  return record(view);
 }
 
 function instanceView(schedule: PimSchedule): Record<string, unknown> {
-  const view: Record<string, unknown> = {
+  // Brief and CLOUD-APIS.md: a permanent instance carries no endDateTime.
+  const common = {
     id: schedule.id,
     startDateTime: iso(schedule.start),
+    ...(schedule.end === undefined ? {} : { endDateTime: iso(schedule.end) }),
+    accessId: schedule.accessId,
+    principalId: schedule.principalId,
+    memberType: schedule.memberType,
+    groupId: schedule.groupId,
   };
-  // Brief and CLOUD-APIS.md: a permanent instance carries no endDateTime.
-  if (schedule.end !== undefined) view.endDateTime = iso(schedule.end);
-  view.accessId = schedule.accessId;
-  view.principalId = schedule.principalId;
-  view.memberType = schedule.memberType;
-  view.groupId = schedule.groupId;
-  if (schedule.kind === 'assignment') {
-    view.assignmentType = schedule.assignmentType;
-    view.assignmentScheduleId = schedule.id;
-  } else {
-    view.eligibilityScheduleId = schedule.id;
-  }
-  return view;
+  if (schedule.kind === 'assignment')
+    return record({
+      ...common,
+      assignmentType: schedule.assignmentType,
+      assignmentScheduleId: schedule.id,
+    } satisfies PrivilegedAccessGroupAssignmentScheduleInstance);
+  return record({
+    ...common,
+    eligibilityScheduleId: schedule.id,
+  } satisfies PrivilegedAccessGroupEligibilityScheduleInstance);
 }
 
 function scheduleView(schedule: PimSchedule): Record<string, unknown> {
-  const view: Record<string, unknown> = {
+  const expiration: ExpirationPattern =
+    schedule.end === undefined
+      ? { type: 'noExpiration', endDateTime: null, duration: null }
+      : { type: 'afterDateTime', endDateTime: iso(schedule.end), duration: null };
+  const common = {
     id: schedule.id,
     createdDateTime: iso(schedule.createdAt),
     createdUsing: schedule.createdUsing ?? null,
     modifiedDateTime: iso(schedule.modifiedAt),
     status: 'Provisioned',
-    scheduleInfo: {
-      startDateTime: iso(schedule.start),
-      recurrence: null,
-      expiration:
-        schedule.end === undefined
-          ? { type: 'noExpiration', endDateTime: null, duration: null }
-          : { type: 'afterDateTime', endDateTime: iso(schedule.end), duration: null },
-    },
+    scheduleInfo: { startDateTime: iso(schedule.start), recurrence: null, expiration },
     accessId: schedule.accessId,
     principalId: schedule.principalId,
     groupId: schedule.groupId,
     memberType: schedule.memberType,
   };
-  if (schedule.kind === 'assignment') view.assignmentType = schedule.assignmentType;
-  return view;
+  if (schedule.kind === 'assignment')
+    return record({
+      ...common,
+      assignmentType: schedule.assignmentType,
+    } satisfies PrivilegedAccessGroupAssignmentSchedule);
+  return record(common satisfies PrivilegedAccessGroupEligibilitySchedule);
 }
 
 function segmentName(kind: ScheduleKind, what: 'Requests' | 'Instances' | 'Schedules'): string {
@@ -246,7 +267,7 @@ function approvalView(call: GraphCall, approval: PimApproval): Record<string, un
       reviewResult: stage.reviewResult,
       status: stage.status,
     })),
-  };
+  } satisfies Approval & { '@odata.context': string };
 }
 
 export function pimRoutes(table: RouteTable<GraphRoute>, processor: PimRequestProcessor): void {

@@ -5,6 +5,10 @@
 // Direct members of an onboarded group are permanent `assigned` schedules, as in Entra.
 
 import { randomUUID } from 'node:crypto';
+import type {
+  ExpirationPatternType,
+  ScheduleRequestActions,
+} from '@microsoft/microsoft-graph-types';
 import type { EntraDirectory } from './entra-directory.js';
 import { createPolicy, type AccessId, type PimPolicy } from './pim-policy.js';
 
@@ -35,7 +39,7 @@ export interface PimSchedule {
 export interface ScheduleInfoRecord {
   readonly startDateTime: string | null;
   readonly expiration: {
-    readonly type: string;
+    readonly type: ExpirationPatternType;
     readonly duration: string | null;
     readonly endDateTime: string | null;
   };
@@ -44,7 +48,7 @@ export interface ScheduleInfoRecord {
 export interface PimRequest {
   readonly id: string;
   readonly kind: ScheduleKind;
-  readonly action: string;
+  readonly action: ScheduleRequestActions;
   readonly groupId: string;
   readonly principalId: string;
   readonly accessId: AccessId;
