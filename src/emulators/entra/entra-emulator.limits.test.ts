@@ -200,3 +200,34 @@ describe('admin endpoints', () => {
     expect((await admin('GET', 'nothing-here')).status).toBe(404);
   });
 });
+
+describe('logging', () => {
+  it('never logs a client secret, a token or an authorization code', async () => {
+    const lines: string[] = [];
+    const capture = (fields: Readonly<Record<string, unknown>>, message: string): void => {
+      lines.push(`${message} ${JSON.stringify(fields)}`);
+    };
+    t = await startTestEmulator({
+      logger: { debug: capture, info: capture, warn: capture, error: capture },
+      seed: { users: [{ userPrincipalName: 'log@contoso.test', displayName: 'Log' }] },
+    });
+    const token = await appToken(t.emu);
+    await graph(
+      t.emu,
+      token,
+      'GET',
+      '/users?$filter=userPrincipalName%20eq%20%27log@contoso.test%27',
+    );
+    await tokenRequest(t.emu, {
+      grant_type: 'client_credentials',
+      client_id: t.emu.app.clientId,
+      client_secret: 'wrong-secret-value',
+      scope: 'https://graph.microsoft.com/.default',
+    });
+    expect(lines.length).toBeGreaterThan(0);
+    const all = lines.join('\n');
+    expect(all).not.toContain(t.emu.app.clientSecret);
+    expect(all).not.toContain('wrong-secret-value');
+    expect(all).not.toContain(token);
+  });
+});

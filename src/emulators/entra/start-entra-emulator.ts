@@ -115,6 +115,15 @@ export async function startEntraEmulator(
   const server = createServer((request, response) => {
     route(emulator, request).then(
       (result) => {
+        // Method, path and status only: queries and bodies may carry codes or tokens.
+        logger?.debug(
+          {
+            method: request.method,
+            path: (request.url ?? '/').split('?')[0],
+            status: result.status,
+          },
+          'entra emulator: request',
+        );
         send(response, result);
       },
       (error: unknown) => {
