@@ -632,3 +632,109 @@ describe('time', () => {
     expect(t.emu.emulator.directory.isMember(gid('prod-admins'), uid('alice'))).toBe(true);
   });
 });
+
+describe('more request features', () => {
+  it('validates without effect, extends an assignment, filters instances by principal, and cancels a pending request', async () => {
+    const seeded = t.emu.seed({
+      groups: [{ displayName: 'extra', eligible: ['erin@contoso.test'] }],
+    });
+    ids.groups.extra = seeded.groups.extra ?? '';
+    const erin = await as('erin');
+    const validation = await graph(
+      t.emu,
+      erin,
+      'POST',
+      `${pim}/assignmentScheduleRequests`,
+      activation('erin', 'extra', { isValidationOnly: true }),
+    );
+    expect(validation.json.status).toBe('Granted');
+    expect(await memberIds('extra')).toEqual([]);
+
+    const app = await appToken(t.emu);
+    const assign = {
+      accessId: 'member',
+      principalId: uid('carol'),
+      groupId: gid('extra'),
+      action: 'adminAssign',
+      justification: 'on call this week',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P1D' } },
+    };
+    expect(
+      (await graph(t.emu, app, 'POST', `${pim}/assignmentScheduleRequests`, assign)).status,
+    ).toBe(201);
+    const before = (await instances('extra')).find((i) => i.principalId === uid('carol')) ?? {};
+    const extended = await graph(t.emu, app, 'POST', `${pim}/assignmentScheduleRequests`, {
+      ...assign,
+      action: 'adminExtend',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P2D' } },
+    });
+    expect(extended.json.status).toBe('Provisioned');
+    const after = (await instances('extra')).find((i) => i.principalId === uid('carol')) ?? {};
+    expect(Date.parse(String(after.endDateTime)) - Date.parse(String(before.endDateTime))).toBe(
+      24 * HOUR,
+    );
+
+    const byPrincipal = await graph(
+      t.emu,
+      app,
+      'GET',
+      `${pim}/assignmentScheduleInstances?$filter=${encodeURIComponent(`principalId eq '${uid('carol')}'`)}`,
+    );
+    expect((byPrincipal.json.value as { groupId: string }[]).map((i) => i.groupId)).toEqual([
+      gid('extra'),
+    ]);
+
+    const patched = await patchRule('extra', {
+      '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule',
+      id: 'Approval_EndUser_Assignment',
+      setting: {
+        isApprovalRequired: true,
+        approvalStages: [
+          {
+            primaryApprovers: [
+              { '@odata.type': '#microsoft.graph.singleUser', userId: uid('carol') },
+            ],
+          },
+        ],
+      },
+    });
+    expect(patched.status).toBe(200);
+    const pending = await graph(
+      t.emu,
+      erin,
+      'POST',
+      `${pim}/assignmentScheduleRequests`,
+      activation('erin', 'extra'),
+    );
+    expect(pending.json.status).toBe('PendingApproval');
+    const twice = await graph(
+      t.emu,
+      erin,
+      'POST',
+      `${pim}/assignmentScheduleRequests`,
+      activation('erin', 'extra'),
+    );
+    expect(errorOf(twice).code).toBe('PendingRoleAssignmentRequest');
+    const cancel = await graph(
+      t.emu,
+      erin,
+      'POST',
+      `${pim}/assignmentScheduleRequests/${String(pending.json.id)}/cancel`,
+    );
+    expect(cancel.status).toBe(204);
+    const canceled = await graph(
+      t.emu,
+      erin,
+      'GET',
+      `${pim}/assignmentScheduleRequests/${String(pending.json.id)}`,
+    );
+    expect(canceled.json.status).toBe('Canceled');
+    const mine = await graph(
+      t.emu,
+      erin,
+      'GET',
+      `${pim}/assignmentScheduleRequests/filterByCurrentUser(on='principal')`,
+    );
+    expect((mine.json.value as { id: string }[]).map((r) => r.id)).toContain(pending.json.id);
+  });
+});

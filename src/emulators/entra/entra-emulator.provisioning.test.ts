@@ -183,6 +183,19 @@ describe('provisioning cycle', () => {
     expect(healed.lastCycle).toMatchObject({ usersCreated: 2, errors: 0 });
   });
 
+  it('deletes a group that leaves the scope and disables its users at the next cycle', async () => {
+    await t.emu.provisioning.runCycle();
+    expect((await identityCenter()).groups.has('aws-readers')).toBe(true);
+    const group = t.emu.emulator.directory.groupByName('aws-readers');
+    if (group !== undefined) group.provisioned = false;
+    const status = await t.emu.provisioning.runCycle();
+    expect(status.lastCycle).toMatchObject({ groupsDeleted: 1, usersDisabled: 1 });
+    const after = await identityCenter();
+    expect(after.groups.has('aws-readers')).toBe(false);
+    expect(after.users.get('bob@contoso.test')).toBe(false);
+    expect(after.users.get('dan@contoso.test')).toBe(true);
+  });
+
   it('runs a cycle through the admin endpoint', async () => {
     const response = await fetch(`${t.emu.url}/_emulator/provisioning/run`, { method: 'POST' });
     expect(response.status).toBe(200);
