@@ -2,8 +2,17 @@
 // sign in by their e-mail as UPN (with the config's MFA flag); directory groups keep their
 // members; the group of each `source: entra-pim` role becomes a PIM group whose eligible
 // principals are the role's eligibility members, so `jit pim activate` has something to do.
+import { createEntraAdapters, type EntraAdapters } from '../adapters/entra/index.js';
 import type { JitConfig } from '../config/index.js';
-import type { EntraSeed, EntraSeedGroup } from '../emulators/entra/index.js';
+import {
+  startEntraEmulator,
+  type EntraSeed,
+  type EntraSeedGroup,
+  type RunningEntraEmulator,
+} from '../emulators/entra/index.js';
+import { applyEntraPim } from '../plan/apply-entra-pim.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
 
 export interface EntraSeedFromConfigOptions {
   /** Make each entra-pim role's eligibility members eligible in PIM (default true). */
@@ -29,6 +38,7 @@ export function entraSeedFromConfig(
       description?: string;
       members: string[];
       pim: boolean;
+      provisioned: boolean;
       eligible: string[];
     }
   >();
@@ -38,19 +48,24 @@ export function entraSeedFromConfig(
       ...(group.description === undefined ? {} : { description: group.description }),
       members: [...group.members],
       pim: false,
+      provisioned: false,
       eligible: [],
     });
   }
   for (const role of config.roles.values()) {
     if (role.source !== 'entra-pim') continue;
-    const key = role.group.toLowerCase();
+    const name = role.entraGroup ?? role.group;
+    const key = name.toLowerCase();
     const entry = groups.get(key) ?? {
-      displayName: role.group,
+      displayName: name,
       members: [],
       pim: true,
+      provisioned: true,
       eligible: [],
     };
     entry.pim = true;
+    // As in the seed's architecture: Entra provisions the PIM group to Identity Center.
+    entry.provisioned = true;
     if (options.eligibility !== false) {
       const known = (name: string): boolean =>
         users.some((u) => u.userPrincipalName.toLowerCase() === name.toLowerCase()) ||
@@ -74,7 +89,72 @@ export function entraSeedFromConfig(
       ...(g.description === undefined ? {} : { description: g.description }),
       members: g.members,
       ...(g.pim ? { pim: true } : {}),
+      ...(g.provisioned ? { provisioned: true } : {}),
       ...(g.eligible.length > 0 ? { eligible: g.eligible } : {}),
     })),
   };
+}
+
+export interface EntraSandboxOptions {
+  readonly config: JitConfig;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  /** The Identity Center emulator's SCIM endpoint: the provisioning job pushes there. */
+  readonly scim?: { readonly url: string; readonly token: string };
+  /** Divides the provisioning cycle (40 minutes) to make the slow path visible sooner. */
+  readonly provisioningTimeFactor?: number;
+}
+
+export interface EntraSandbox {
+  readonly emulator: RunningEntraEmulator;
+  readonly adapters: EntraAdapters;
+  /** PIM group object ids by role name. */
+  readonly groups: ReadonlyMap<string, string>;
+  close(): Promise<void>;
+}
+
+/** Starts the Entra emulator seeded from the config, writes each PIM role's activation
+ *  policy into it through Graph (as `jit apply` will for a real tenant), and builds the
+ *  real Entra adapters against it. */
+export async function startEntraSandbox(options: EntraSandboxOptions): Promise<EntraSandbox> {
+  const { config, clock } = options;
+  const emulator = await startEntraEmulator({
+    clock,
+    seed: entraSeedFromConfig(config),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.scim
+      ? {
+          provisioning: {
+            scimUrl: options.scim.url,
+            scimToken: options.scim.token,
+            ...(options.provisioningTimeFactor === undefined
+              ? {}
+              : { timeFactor: options.provisioningTimeFactor }),
+          },
+        }
+      : {}),
+  });
+  try {
+    const adapters = createEntraAdapters({
+      tenantId: emulator.tenantId,
+      clientId: emulator.app.clientId,
+      credential: { kind: 'secret', secret: emulator.app.clientSecret },
+      authority: emulator.url,
+      graphBaseUrl: emulator.graphUrl,
+      allowInsecureRequests: true,
+      clock,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(config.entra ? { userAttribute: config.entra.userAttribute } : {}),
+    });
+    const applied = await applyEntraPim({ config, graph: adapters.graph, now: () => clock.now() });
+    return {
+      emulator,
+      adapters,
+      groups: applied.groups,
+      close: () => emulator.close(),
+    };
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
 }
