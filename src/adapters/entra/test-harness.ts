@@ -141,6 +141,7 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
     code: string,
     message: string,
     requestId: string,
+    headers: Record<string, string> = {},
   ): void => {
     send(
       res,
@@ -152,7 +153,7 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
           innerError: { 'request-id': requestId, date: '2024-01-01T00:00:00' },
         },
       },
-      { 'request-id': requestId },
+      { 'request-id': requestId, ...headers },
     );
   };
 
@@ -498,6 +499,7 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
               status === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
               `scripted ${status}`,
               requestId,
+              scripted.headers,
             );
             return;
           }
