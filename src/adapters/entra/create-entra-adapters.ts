@@ -33,6 +33,8 @@ export interface EntraAdaptersOptions {
   readonly maxAttempts?: number;
   /** Groups polled at the same time; default 4. */
   readonly concurrency?: number;
+  /** Waits between Graph retries; tests pass one that records instead of sleeping. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface EntraAdapters {
@@ -60,6 +62,7 @@ export function createEntraAdapters(options: EntraAdaptersOptions): EntraAdapter
     clock: options.clock,
     ...(options.graphBaseUrl === undefined ? {} : { baseUrl: options.graphBaseUrl }),
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...insecure,
     ...logger,
   });

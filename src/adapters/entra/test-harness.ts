@@ -683,3 +683,46 @@ function utcTime(date: Date): Buffer {
   const text = date.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
   return tlv(0x17, Buffer.from(text));
 }
+
+// ---- a small tenant ---------------------------------------------------------------------
+
+/** Object ids of the seeded tenant, by role in the tests. */
+export const ids = {
+  alice: 'a11ce000-0000-4000-8000-000000000001',
+  bob: 'b0b00000-0000-4000-8000-000000000002',
+  carol: 'ca501000-0000-4000-8000-000000000003',
+  dave: 'da7e0000-0000-4000-8000-000000000004',
+  prodAdmin: '9a000000-0000-4000-8000-000000000011',
+  devAdmin: '9a000000-0000-4000-8000-000000000012',
+  oncall: '9a000000-0000-4000-8000-000000000013',
+  oncallNested: '9a000000-0000-4000-8000-000000000014',
+  staff: '9a000000-0000-4000-8000-000000000015',
+} as const;
+
+/**
+ * Seeds users alice, bob, carol, dave and groups `JIT-prod-admin`, `JIT-dev-admin` (PIM
+ * managed), `oncall` (bob, and `oncall-nested` with carol) and `staff` (everyone, via oncall).
+ */
+export function seedTenant(fake: FakeEntra): void {
+  const user = (id: string, upn: string, displayName: string, mail?: string): void => {
+    fake.users.set(id, {
+      id,
+      userPrincipalName: upn,
+      displayName,
+      mail: mail ?? upn.toLowerCase(),
+      mailNickname: upn.split('@')[0]?.toLowerCase() ?? upn,
+    });
+  };
+  user(ids.alice, 'Alice@Example.com', 'Alice Example');
+  user(ids.bob, 'bob@example.com', 'Bob Example');
+  user(ids.carol, 'carol@example.com', 'Carol Example', 'carol.mail@example.org');
+  user(ids.dave, 'dave@example.com', 'Dave Example');
+  const group = (id: string, displayName: string, members: string[]): void => {
+    fake.groups.set(id, { id, displayName, members });
+  };
+  group(ids.prodAdmin, 'JIT-prod-admin', []);
+  group(ids.devAdmin, 'JIT-dev-admin', []);
+  group(ids.oncallNested, 'oncall-nested', [ids.carol]);
+  group(ids.oncall, 'oncall', [ids.bob, ids.oncallNested]);
+  group(ids.staff, 'staff', [ids.alice, ids.dave, ids.oncall]);
+}
