@@ -5,6 +5,7 @@ export type {
   CustomerManagedPolicyRef,
   DirectoryConfig,
   DirectoryGroupConfig,
+  EntraConfig,
   JitConfig,
   LoadConfigResult,
   PermissionSetConfig,
