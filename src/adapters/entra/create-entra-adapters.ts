@@ -27,8 +27,8 @@ export interface EntraAdaptersOptions {
   readonly logger?: Logger;
   /** See `EntraDirectoryOptions.userGroups`. */
   readonly userGroups?: readonly string[];
-  /** See `EntraDirectoryOptions.principalAttribute`. */
-  readonly principalAttribute?: 'userPrincipalName' | 'mail';
+  /** See `EntraDirectoryOptions.userAttribute`. */
+  readonly userAttribute?: 'userPrincipalName' | 'mail';
   /** Attempts per Graph request; default 5. */
   readonly maxAttempts?: number;
   /** Groups polled at the same time; default 4. */
@@ -70,9 +70,7 @@ export function createEntraAdapters(options: EntraAdaptersOptions): EntraAdapter
     graph,
     clock: options.clock,
     ...(options.userGroups === undefined ? {} : { userGroups: options.userGroups }),
-    ...(options.principalAttribute === undefined
-      ? {}
-      : { principalAttribute: options.principalAttribute }),
+    ...(options.userAttribute === undefined ? {} : { userAttribute: options.userAttribute }),
   });
   const activationSource = new EntraPimActivationSource({
     graph,

@@ -3,7 +3,7 @@
 // the same principal id.
 //
 // - A person's principal id is their `userPrincipalName` in lower case (or `mail`, when
-//   `principalAttribute` says so; a user without mail then falls back to the UPN). It is
+//   `userAttribute` says so; a user without mail then falls back to the UPN). It is
 //   what Identity Center's userName is matched against.
 // - `findUser` takes an object id, a UPN, an e-mail address or a short handle (mailNickname).
 // - `listUsers` lists the transitive user members of the configured `userGroups` (e.g. the
@@ -70,7 +70,7 @@ export interface EntraDirectoryOptions {
   /** Groups (display names or object ids) whose transitive user members `listUsers` lists. */
   readonly userGroups?: readonly string[];
   /** Which attribute is the principal id; default `userPrincipalName`. */
-  readonly principalAttribute?: 'userPrincipalName' | 'mail';
+  readonly userAttribute?: 'userPrincipalName' | 'mail';
   /** How long ids, users and group names stay cached; default 5 minutes. */
   readonly cacheTtlMs?: number;
   /** How long group memberships stay cached; default 60 seconds. */
@@ -97,7 +97,7 @@ export function isObjectId(value: string): boolean {
 export class EntraDirectory implements Directory {
   readonly #graph: GraphReader;
   readonly #userGroups: readonly string[];
-  readonly #principalAttribute: 'userPrincipalName' | 'mail';
+  readonly #userAttribute: 'userPrincipalName' | 'mail';
   readonly #groups: ExpiringCache<EntraGroup>;
   readonly #principals: ExpiringCache<EntraPrincipal>;
   readonly #usersByKey: ExpiringCache<EntraUser | null>;
@@ -107,7 +107,7 @@ export class EntraDirectory implements Directory {
   constructor(options: EntraDirectoryOptions) {
     this.#graph = options.graph;
     this.#userGroups = options.userGroups ?? [];
-    this.#principalAttribute = options.principalAttribute ?? 'userPrincipalName';
+    this.#userAttribute = options.userAttribute ?? 'userPrincipalName';
     const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
     const membershipTtl = options.membershipTtlMs ?? DEFAULT_MEMBERSHIP_TTL_MS;
     this.#groups = new ExpiringCache(options.clock, ttl);
@@ -120,7 +120,7 @@ export class EntraDirectory implements Directory {
   /** The principal id of an Entra user (lower case), or undefined when it has none. */
   principalOf(user: EntraUser): string | undefined {
     const value =
-      this.#principalAttribute === 'mail'
+      this.#userAttribute === 'mail'
         ? (user.mail ?? user.userPrincipalName)
         : user.userPrincipalName;
     const trimmed = value?.trim().toLowerCase();

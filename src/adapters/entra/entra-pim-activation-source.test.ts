@@ -21,7 +21,7 @@ const START = '2025-03-01T09:00:00Z';
 const END = '2025-03-01T11:00:00Z';
 
 async function setup(
-  options: { concurrency?: number; principalAttribute?: 'userPrincipalName' | 'mail' } = {},
+  options: { concurrency?: number; userAttribute?: 'userPrincipalName' | 'mail' } = {},
 ): Promise<{ fake: FakeEntra; entra: EntraAdapters; clock: SettableClock; sleeps: number[] }> {
   const fake = await startFakeEntra();
   running.push(fake);
@@ -156,7 +156,7 @@ describe('EntraPimActivationSource', () => {
   });
 
   it('maps principals by mail when configured', async () => {
-    const { fake, entra } = await setup({ principalAttribute: 'mail' });
+    const { fake, entra } = await setup({ userAttribute: 'mail' });
     fake.assignments.push(instance({ id: 'i1', principalId: ids.carol }));
 
     const [snapshot] = await entra.activationSource.poll(['JIT-prod-admin']);

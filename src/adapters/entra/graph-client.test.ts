@@ -1,6 +1,7 @@
 // The Graph client against a fake Graph on 127.0.0.1 (real fetch, real tokens from the fake
 // identity platform through openid-client); waits are recorded, never slept.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { GraphWriter } from '../../plan/apply-entra-pim.js';
 import { SettableClock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import {
@@ -335,6 +336,13 @@ describe('GraphClient', () => {
     for (const token of fake.issued) expect(everything).not.toContain(token);
     expect(everything).not.toContain(fake.secret);
     expect(everything.toLowerCase()).not.toContain('bearer');
+  });
+
+  it('is the GraphWriter that applyEntraPim writes PIM policy through', async () => {
+    const { fake, client } = await setup();
+    addUsers(fake, 3);
+    const writer: GraphWriter = client;
+    expect(await writer.listAll('/users')).toHaveLength(3);
   });
 
   it('refuses a plain-HTTP base URL unless the sandbox allows it', async () => {
