@@ -205,9 +205,14 @@ describe('createGraphTokenSource', () => {
 
   describe('with a certificate', () => {
     const certificate = createTestCertificate();
+    // Assertion times come from this clock; the fake checks them against it too.
+    const clock = new SettableClock({ fixed: Date.parse('2030-01-01T00:00:00Z') });
 
     it('signs a private_key_jwt assertion (RS256) whose header carries x5t#S256', async () => {
-      const fake = await start({ certificatePem: certificate.certificatePem });
+      const fake = await start({
+        certificatePem: certificate.certificatePem,
+        now: () => clock.now(),
+      });
       const tokens = createGraphTokenSource({
         authority: fake.url,
         tenantId: fake.tenantId,
@@ -218,7 +223,7 @@ describe('createGraphTokenSource', () => {
           certificatePem: certificate.certificatePem,
         },
         allowInsecureRequests: true,
-        clock: new SettableClock({ fixed: 0 }),
+        clock,
       });
 
       const token = await tokens.getToken();
@@ -231,20 +236,28 @@ describe('createGraphTokenSource', () => {
       expect(request?.form.get('client_secret')).toBeNull();
       expect(request?.assertion?.header).toMatchObject({ alg: 'RS256', typ: 'JWT' });
       expect(request?.assertion?.header['x5t#S256']).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(request?.assertion?.payload.aud).toBe(
-        `${fake.url}/${fake.tenantId}/oauth2/v2.0/token`,
-      );
+      expect(request?.assertion?.payload).toMatchObject({
+        aud: `${fake.url}/${fake.tenantId}/oauth2/v2.0/token`,
+        iss: fake.clientId,
+        sub: fake.clientId,
+        iat: clock.now() / 1000,
+        nbf: clock.now() / 1000,
+        exp: clock.now() / 1000 + 300,
+      });
     });
 
     it('can sign with PS256, as the identity platform documents today', async () => {
-      const fake = await start({ certificatePem: certificate.certificatePem });
+      const fake = await start({
+        certificatePem: certificate.certificatePem,
+        now: () => clock.now(),
+      });
       const tokens = createGraphTokenSource({
         authority: fake.url,
         tenantId: fake.tenantId,
         clientId: fake.clientId,
         credential: { kind: 'certificate', ...certificate, algorithm: 'PS256' },
         allowInsecureRequests: true,
-        clock: new SettableClock({ fixed: 0 }),
+        clock,
       });
 
       await tokens.getToken();
@@ -254,14 +267,14 @@ describe('createGraphTokenSource', () => {
 
     it('is refused by a tenant where another certificate is registered', async () => {
       const other = createTestCertificate('another');
-      const fake = await start({ certificatePem: other.certificatePem });
+      const fake = await start({ certificatePem: other.certificatePem, now: () => clock.now() });
       const tokens = createGraphTokenSource({
         authority: fake.url,
         tenantId: fake.tenantId,
         clientId: fake.clientId,
         credential: { kind: 'certificate', ...certificate },
         allowInsecureRequests: true,
-        clock: new SettableClock({ fixed: 0 }),
+        clock,
       });
 
       const error = await rejection(tokens.getToken());

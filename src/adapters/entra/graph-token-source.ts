@@ -66,6 +66,8 @@ export interface GraphTokenSource extends GraphTokenProvider {
 const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
 /** Used when a token response has no `expires_in` (Entra always sends one). */
 const DEFAULT_LIFETIME_S = 300;
+/** Entra suggests a short assertion life: "5-10 minutes after nbf". */
+const ASSERTION_LIFETIME_S = 300;
 const SHARED_TENANTS = new Set(['common', 'organizations', 'consumers']);
 
 /** Creates a token source; checks the options at once and throws `ERR_INVALID_CONFIG` on bad ones. */
@@ -80,7 +82,7 @@ export function createGraphTokenSource(options: GraphTokenSourceOptions): GraphT
     );
   }
   const issuer = new URL(`${authority}/${encodeURIComponent(tenantId)}/v2.0`);
-  const auth = clientAuthentication(options.credential);
+  const auth = clientAuthentication(options.credential, options.clock);
   const secret = options.credential.kind === 'secret' ? options.credential.secret : undefined;
   const logger = options.logger ?? silentLogger;
   const clock = options.clock;
@@ -199,7 +201,7 @@ interface ClientAuthentication {
   bind(tokenEndpoint: string | undefined): void;
 }
 
-function clientAuthentication(credential: GraphCredential): ClientAuthentication {
+function clientAuthentication(credential: GraphCredential, clock: Clock): ClientAuthentication {
   switch (credential.kind) {
     case 'secret':
       if (credential.secret === '') {
@@ -213,7 +215,7 @@ function clientAuthentication(credential: GraphCredential): ClientAuthentication
         bind: () => undefined,
       };
     case 'certificate':
-      return certificateAuthentication(credential);
+      return certificateAuthentication(credential, clock);
     default:
       return credential satisfies never;
   }
@@ -221,6 +223,7 @@ function clientAuthentication(credential: GraphCredential): ClientAuthentication
 
 function certificateAuthentication(
   credential: Extract<GraphCredential, { kind: 'certificate' }>,
+  clock: Clock,
 ): ClientAuthentication {
   let privateKey: KeyObject;
   try {
@@ -262,6 +265,11 @@ function certificateAuthentication(
       header['x5t#S256'] = thumbprint;
       // openid-client addresses the assertion to the issuer; Entra documents the token endpoint.
       if (audience !== undefined) payload.aud = audience;
+      // Times from the injected clock (the sandbox's may be moved), valid for a few minutes.
+      const now = Math.floor(clock.now() / 1000);
+      payload.iat = now;
+      payload.nbf = now;
+      payload.exp = now + ASSERTION_LIFETIME_S;
     },
   };
   return {

@@ -67,6 +67,8 @@ export interface FakeEntraOptions {
   readonly tokenLifetimeS?: number;
   /** Items per Graph page; default 2, so that paging is always exercised. */
   readonly pageSize?: number;
+  /** The time client assertions are checked against; default `Date.now`. */
+  readonly now?: () => number;
 }
 
 export interface FakeEntra {
@@ -232,7 +234,14 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
         invalidClient(700027, 'Client assertion contains an invalid signature.');
         return;
       }
-      const why = checkAssertion(assertionText, assertion, certificate, clientId, tokenEndpoint);
+      const why = checkAssertion(
+        assertionText,
+        assertion,
+        certificate,
+        clientId,
+        tokenEndpoint,
+        options.now ?? Date.now,
+      );
       if (why !== undefined) {
         invalidClient(700027, why);
         return;
@@ -577,6 +586,7 @@ function checkAssertion(
   certificate: X509Certificate,
   clientId: string,
   tokenEndpoint: string,
+  clock: () => number,
 ): string | undefined {
   const thumbprint = createHash('sha256').update(certificate.raw).digest('base64url');
   if (decoded.header['x5t#S256'] !== thumbprint) {
@@ -607,9 +617,13 @@ function checkAssertion(
     return `The audience claim ${String(payload.aud)} is not the token endpoint.`;
   if (payload.iss !== clientId || payload.sub !== clientId)
     return 'iss and sub must be the client id.';
-  const now = Math.floor(Date.now() / 1000);
-  if (typeof payload.exp !== 'number' || payload.exp < now - 60)
+  const now = Math.floor(clock() / 1000);
+  if (typeof payload.exp !== 'number' || payload.exp < now) {
     return 'The client assertion has expired.';
+  }
+  if (typeof payload.nbf === 'number' && payload.nbf > now + 60) {
+    return 'The client assertion is not yet valid.';
+  }
   return undefined;
 }
 
