@@ -2,11 +2,16 @@
 // sign in by their e-mail as UPN (with the config's MFA flag); directory groups keep their
 // members; the group of each `source: entra-pim` role becomes a PIM group whose eligible
 // principals are the role's eligibility members, so `jit pim activate` has something to do.
-import { createEntraAdapters, type EntraAdapters } from '../adapters/entra/index.js';
+import {
+  createEntraAdapters,
+  type EntraAdapters,
+  type EntraAdaptersOptions,
+} from '../adapters/entra/index.js';
 import type { JitConfig } from '../config/index.js';
 import {
   startEntraEmulator,
   type EntraSeed,
+  type EntraEmulatorOptions,
   type EntraSeedGroup,
   type RunningEntraEmulator,
 } from '../emulators/entra/index.js';
@@ -103,6 +108,12 @@ export interface EntraSandboxOptions {
   readonly scim?: { readonly url: string; readonly token: string };
   /** Divides the provisioning cycle (40 minutes) to make the slow path visible sooner. */
   readonly provisioningTimeFactor?: number;
+  /** Tests and benchmarks: emulator options (faults, rate limit, latency). */
+  readonly emulatorOptions?: Partial<Omit<EntraEmulatorOptions, 'clock' | 'seed'>>;
+  /** Tests and benchmarks: adapter options (retries, sleep, concurrency). */
+  readonly adapterOptions?: Partial<
+    Pick<EntraAdaptersOptions, 'maxAttempts' | 'sleep' | 'concurrency'>
+  >;
 }
 
 export interface EntraSandbox {
@@ -119,6 +130,7 @@ export interface EntraSandbox {
 export async function startEntraSandbox(options: EntraSandboxOptions): Promise<EntraSandbox> {
   const { config, clock } = options;
   const emulator = await startEntraEmulator({
+    ...options.emulatorOptions,
     clock,
     seed: entraSeedFromConfig(config),
     ...(options.logger ? { logger: options.logger } : {}),
@@ -145,6 +157,7 @@ export async function startEntraSandbox(options: EntraSandboxOptions): Promise<E
       clock,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(config.entra ? { userAttribute: config.entra.userAttribute } : {}),
+      ...options.adapterOptions,
     });
     const applied = await applyEntraPim({ config, graph: adapters.graph, now: () => clock.now() });
     return {

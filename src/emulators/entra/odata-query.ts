@@ -292,9 +292,11 @@ export interface ListQuery {
   readonly select: readonly string[] | undefined;
   readonly top: number;
   readonly offset: number;
+  /** `$count=true`: the answer carries `@odata.count` (Graph's advanced queries). */
+  readonly count: boolean;
 }
 
-const standardOptions = ['$filter', '$select', '$top', '$skiptoken'];
+const standardOptions = ['$filter', '$select', '$top', '$skiptoken', '$count'];
 
 export function parseListQuery(query: URLSearchParams, options: ListQueryOptions): ListQuery {
   for (const key of new Set(query.keys())) {
@@ -327,7 +329,19 @@ export function parseListQuery(query: URLSearchParams, options: ListQueryOptions
       );
     top = n;
   }
-  return { filter, select, top, offset: parseSkipToken(query.get('$skiptoken')) };
+  const countText = query.get('$count');
+  if (countText !== null && countText !== 'true' && countText !== 'false')
+    throw badRequest(
+      `Invalid value '${countText.slice(0, 20)}' for query parameter $count: use true or false.`,
+      'Request_BadRequest',
+    );
+  return {
+    filter,
+    select,
+    top,
+    offset: parseSkipToken(query.get('$skiptoken')),
+    count: countText === 'true',
+  };
 }
 
 export function parseSelect(
@@ -398,6 +412,7 @@ export function listPage(
     .slice(query.offset, query.offset + query.top)
     .map((i) => project(i, query.select));
   const body: Record<string, unknown> = { '@odata.context': context };
+  if (query.count) body['@odata.count'] = items.length;
   if (query.offset + query.top < items.length) {
     const next = new URLSearchParams(pageUrl.search);
     next.set('$skiptoken', skipToken(query.offset + query.top));
