@@ -1,5 +1,6 @@
 // The configuration module: load and validate `jit.config.yaml` into a JitConfig.
 export type {
+  AuthConfig,
   ConfigMode,
   ControllerConfig,
   CustomerManagedPolicyRef,
@@ -7,9 +8,12 @@ export type {
   DirectoryGroupConfig,
   JitConfig,
   LoadConfigResult,
+  MfaEvidence,
+  OidcConfig,
   PermissionSetConfig,
   PermissionsBoundaryConfig,
   ServerConfig,
+  SessionConfig,
   StoreConfig,
 } from './config.js';
 export { loadConfigFile } from './load-config-file.js';
