@@ -128,6 +128,17 @@ export const grantView = z.object({
   endedAt: z.string().optional(),
   endedBy: z.string().optional(),
   endReason: z.string().optional(),
+  source: z
+    .object({
+      kind: z.literal('entra-pim'),
+      instanceId: z.string(),
+      groupId: z.string(),
+      assignmentType: z.enum(['activated', 'assigned', 'unknown']),
+      standing: z.boolean(),
+      viaGroup: z.object({ id: z.string(), displayName: z.string() }).optional(),
+    })
+    .optional()
+    .describe('Set when the grant mirrors an Entra PIM activation rather than a request here'),
   version: z.number(),
 });
 

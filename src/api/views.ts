@@ -50,6 +50,18 @@ export function toGrantView(grant: Grant, version: number): z.infer<typeof grant
     ...('endedAt' in grant
       ? { endedAt: iso(grant.endedAt), endedBy: grant.endedBy, endReason: grant.endReason }
       : {}),
+    ...(grant.source
+      ? {
+          source: {
+            kind: grant.source.kind,
+            instanceId: grant.source.instanceId,
+            groupId: grant.source.groupId,
+            assignmentType: grant.source.assignmentType,
+            standing: grant.source.standing,
+            ...(grant.source.viaGroup ? { viaGroup: { ...grant.source.viaGroup } } : {}),
+          },
+        }
+      : {}),
     version,
   };
 }

@@ -6,6 +6,7 @@ import type { PrincipalSet, Role } from '../core/role.js';
 import type {
   AuthConfig,
   DirectoryConfig,
+  EntraConfig,
   JitConfig,
   MfaEvidence,
   PermissionSetConfig,
@@ -96,6 +97,7 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
     });
   }
 
+  const entra = buildEntra(raw, roles, errors);
   const auth = buildAuth(raw, errors);
 
   if (errors.length > 0) return { errors, warnings };
@@ -105,6 +107,7 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
     permissionSets,
     roles,
     ...(directory === undefined ? {} : { directory }),
+    ...(entra === undefined ? {} : { entra }),
     store: { sqlitePath: raw.store.sqlite },
     server: {
       host: raw.server.host,
@@ -200,6 +203,100 @@ function buildAuth(raw: RawConfig, errors: ConfigProblem[]): AuthConfig {
       mfaEvidence,
     },
     session,
+  };
+}
+
+/** The `entra` section: required in live mode once a role is activated in Entra PIM. */
+function buildEntra(
+  raw: RawConfig,
+  roles: ReadonlyMap<string, Role>,
+  errors: ConfigProblem[],
+): EntraConfig | undefined {
+  const pimRoles = [...roles.values()].filter((role) => role.source === 'entra-pim');
+  const owners = new Map<string, string>();
+  for (const role of pimRoles) {
+    const group = (role.entraGroup ?? role.group).toLowerCase();
+    const owner = owners.get(group);
+    if (owner === undefined) owners.set(group, role.name);
+    else {
+      errors.push({
+        path: ['roles', role.name, 'entraGroup'],
+        message: `Entra group ${role.entraGroup ?? role.group} already drives role ${owner}; each PIM role needs its own PIM group, set entraGroup: to another group`,
+      });
+    }
+  }
+  for (const [name, rawRole] of Object.entries(raw.roles)) {
+    if (rawRole.entraGroup !== undefined && rawRole.source !== 'entra-pim') {
+      errors.push({
+        path: ['roles', name, 'entraGroup'],
+        message: 'only applies to roles activated in Entra PIM; add source: entra-pim or remove it',
+      });
+    }
+  }
+  const section = raw.entra;
+  if (section === undefined) {
+    if (raw.mode === 'live' && pimRoles.length > 0) {
+      errors.push({
+        path: ['entra'],
+        message: `missing; role ${pimRoles[0]?.name ?? ''} uses source: entra-pim, so JIT Access must read PIM through Microsoft Graph: add entra.tenantId, entra.clientId and entra.clientSecretEnv (or entra.certificate)`,
+      });
+      return undefined;
+    }
+    return pimRoles.length > 0
+      ? {
+          authority: 'https://login.microsoftonline.com',
+          graphUrl: 'https://graph.microsoft.com/v1.0',
+          pollInterval: 10_000,
+          userAttribute: 'userPrincipalName',
+        }
+      : undefined;
+  }
+  if (section.clientSecretEnv !== undefined && section.certificate !== undefined) {
+    errors.push({
+      path: ['entra', 'certificate'],
+      message:
+        'give either clientSecretEnv or certificate, not both; a certificate is the safer choice',
+    });
+  }
+  if (raw.mode === 'live') {
+    if (section.tenantId === undefined)
+      errors.push({
+        path: ['entra', 'tenantId'],
+        message: "missing; give your directory (tenant) id from the Entra admin center's overview",
+      });
+    if (section.clientId === undefined)
+      errors.push({
+        path: ['entra', 'clientId'],
+        message: "missing; give the application (client) id of JIT Access's app registration",
+      });
+    if (section.clientSecretEnv === undefined && section.certificate === undefined)
+      errors.push({
+        path: ['entra'],
+        message:
+          'has no credential; add certificate: { privateKeyFile, certificateFile } or clientSecretEnv: <VARIABLE>',
+      });
+    for (const key of ['authority', 'graphUrl'] as const) {
+      if (!section[key].startsWith('https://'))
+        errors.push({
+          path: ['entra', key],
+          message: `${section[key]} is plain http; live mode talks to Entra over https only`,
+        });
+    }
+  }
+  const credential: EntraConfig['credential'] =
+    section.certificate !== undefined
+      ? { kind: 'certificate', ...section.certificate }
+      : section.clientSecretEnv !== undefined
+        ? { kind: 'secret', env: section.clientSecretEnv }
+        : undefined;
+  return {
+    ...(section.tenantId === undefined ? {} : { tenantId: section.tenantId }),
+    ...(section.clientId === undefined ? {} : { clientId: section.clientId }),
+    ...(credential === undefined ? {} : { credential }),
+    authority: section.authority.replace(/\/+$/, ''),
+    graphUrl: section.graphUrl.replace(/\/+$/, ''),
+    pollInterval: section.pollInterval,
+    userAttribute: section.userAttribute,
   };
 }
 
@@ -381,6 +478,7 @@ function buildRole(name: string, raw: RawRole, context: RoleContext): Role {
     accounts: raw.accounts,
     enforcement: raw.enforcement,
     source: raw.source,
+    ...(raw.entraGroup === undefined ? {} : { entraGroup: raw.entraGroup }),
     drift: raw.drift,
     activation: {
       maxDuration,

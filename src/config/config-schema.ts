@@ -212,6 +212,7 @@ const role = strictObject({
     .min(1, { error: "is empty; list the role's 12-digit AWS account ids" }),
   enforcement: z.enum(['group-membership', 'account-assignment']).default('group-membership'),
   source: z.enum(['native', 'entra-pim']).default('native'),
+  entraGroup: z.string().min(1).max(256).optional(),
   drift: z.enum(['report', 'enforce']).default('report'),
   activation: activation.prefault({}),
   eligibility,
@@ -264,7 +265,6 @@ const controller = strictObject({
   maxConcurrency: z.number().int().min(1).max(20).default(8),
 });
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const MFA_EVIDENCE = /^(?:amr|acrs:c[1-9]\d?)$/;
 
@@ -359,6 +359,45 @@ const server = strictObject({
   controller: controller.prefault({}),
 });
 
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const envName = z.string().regex(ENV_NAME, {
+  error: (issue) =>
+    `${describeValue(issue.input)} is not an environment variable name; name the variable that holds the secret, e.g. JIT_ENTRA_CLIENT_SECRET (never the secret itself)`,
+});
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: (issue) => `${describeValue(issue.input)} is not an http(s) URL`,
+});
+
+const entra = strictObject({
+  tenantId: z
+    .string()
+    .regex(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[a-z0-9.-]+\.[a-z]{2,}$/i,
+      {
+        error: (issue) =>
+          `${describeValue(issue.input)} is not a tenant id; give the directory (tenant) id GUID or a verified domain, e.g. contoso.onmicrosoft.com`,
+      },
+    )
+    .optional(),
+  clientId: z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+      error: (issue) =>
+        `${describeValue(issue.input)} is not an application (client) id; copy the GUID from the app registration's overview`,
+    })
+    .optional(),
+  clientSecretEnv: envName.optional(),
+  certificate: strictObject({
+    privateKeyFile: z.string().min(1),
+    certificateFile: z.string().min(1),
+  }).optional(),
+  authority: httpUrl.default('https://login.microsoftonline.com'),
+  graphUrl: httpUrl.default('https://graph.microsoft.com/v1.0'),
+  pollInterval: durationField({ min: 2_000, max: 5 * MINUTE }).default(10_000),
+  userAttribute: z.enum(['userPrincipalName', 'mail']).default('userPrincipalName'),
+});
+
 /** The whole file. */
 export const configSchema = strictObject({
   mode: z.enum(['sandbox', 'live'], {
@@ -370,6 +409,7 @@ export const configSchema = strictObject({
   }),
   roles: z.record(roleName, role, { error: missing('declare at least one role under roles') }),
   directory: directory.optional(),
+  entra: entra.optional(),
   store: store.prefault({}),
   server: server.prefault({}),
   auth: auth.prefault({}),

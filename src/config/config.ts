@@ -100,6 +100,27 @@ export interface AuthConfig {
 
 export type ConfigMode = 'sandbox' | 'live';
 
+/** How JIT Access reaches Entra ID (Graph) for PIM roles. In sandbox mode the Entra emulator
+ *  stands in, and tenant, client and credential are its own. */
+export interface EntraConfig {
+  readonly tenantId?: string;
+  readonly clientId?: string;
+  /** Either a client secret read from this environment variable, or a certificate. */
+  readonly credential?:
+    | { readonly kind: 'secret'; readonly env: string }
+    | {
+        readonly kind: 'certificate';
+        readonly privateKeyFile: string;
+        readonly certificateFile: string;
+      };
+  readonly authority: string;
+  readonly graphUrl: string;
+  /** How often the PIM holders of every managed group are read. */
+  readonly pollInterval: Millis;
+  /** Which Entra user attribute is the principal id (and the Identity Center userName). */
+  readonly userAttribute: 'userPrincipalName' | 'mail';
+}
+
 export interface JitConfig {
   readonly mode: ConfigMode;
   /** Who may revoke or cancel any grant. */
@@ -109,6 +130,8 @@ export interface JitConfig {
   /** Keyed by role name, in file order. */
   readonly roles: ReadonlyMap<string, Role>;
   readonly directory?: DirectoryConfig;
+  /** Present when a role uses `source: entra-pim` (or the file has an `entra` section). */
+  readonly entra?: EntraConfig;
   readonly store: StoreConfig;
   readonly server: ServerConfig;
   readonly auth: AuthConfig;

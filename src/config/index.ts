@@ -6,6 +6,7 @@ export type {
   CustomerManagedPolicyRef,
   DirectoryConfig,
   DirectoryGroupConfig,
+  EntraConfig,
   JitConfig,
   LoadConfigResult,
   MfaEvidence,

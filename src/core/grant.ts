@@ -68,6 +68,19 @@ export interface PendingExtension {
   readonly approvals: readonly Approval[];
 }
 
+/** Where a grant came from when it mirrors an outside activation (Entra PIM), not a request. */
+export interface GrantSource {
+  readonly kind: 'entra-pim';
+  /** The source's stable key for this holder of this activation (see `SourceActivation`). */
+  readonly key: string;
+  readonly instanceId: string;
+  readonly groupId: string;
+  readonly viaGroup?: { readonly id: string; readonly displayName: string };
+  readonly assignmentType: 'activated' | 'assigned' | 'unknown';
+  /** A permanent assignment in the source: standing access, mirrored and flagged. */
+  readonly standing: boolean;
+}
+
 interface GrantBase {
   readonly id: string;
   readonly role: string;
@@ -81,6 +94,8 @@ interface GrantBase {
   readonly requestedAt: Instant;
   readonly policy: GrantPolicy;
   readonly approvals: readonly Approval[];
+  /** Set on grants that mirror an outside activation; absent on native requests. */
+  readonly source?: GrantSource;
 }
 
 export interface RequestedGrant extends GrantBase {

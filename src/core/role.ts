@@ -38,6 +38,9 @@ export interface Role {
   readonly accounts: readonly string[];
   readonly enforcement: Enforcement;
   readonly source: ActivationSourceKind;
+  /** Entra PIM roles: the PIM-enabled Entra group (display name or object id) whose active
+   *  members hold the role. Defaults to `group`, as when Entra provisions that group to IdC. */
+  readonly entraGroup?: string;
   readonly drift: DriftMode;
   readonly activation: ActivationPolicy;
   readonly eligibility: { readonly members: PrincipalSet; readonly maxEligibility?: Millis };

@@ -32,7 +32,14 @@ export type GrantEvent =
       readonly justification?: string;
       readonly ticket?: string;
     }
-  | { readonly type: 'fail'; readonly reason: string };
+  | { readonly type: 'fail'; readonly reason: string }
+  /** The outside source moved the end of a mirrored grant (PIM extend, renew, update). */
+  | {
+      readonly type: 'source-update';
+      readonly endsAt: Instant;
+      readonly standing: boolean;
+      readonly reason: string;
+    };
 
 /** The audit action a successful transition records. */
 export type GrantAction =
@@ -51,7 +58,8 @@ export type GrantAction =
   | 'grant.extension_approval_recorded'
   | 'grant.extension_denied'
   | 'grant.extended'
-  | 'grant.break_glass_self_approved';
+  | 'grant.break_glass_self_approved'
+  | 'grant.source_updated';
 
 export interface Transition {
   readonly grant: Grant;
@@ -83,6 +91,8 @@ export function transition(grant: Grant, event: GrantEvent, now: Instant): Resul
       return extend(grant, event, now);
     case 'fail':
       return fail(grant, event.reason, now);
+    case 'source-update':
+      return sourceUpdate(grant, event, now);
     default:
       return assertNever(event);
   }
@@ -386,6 +396,12 @@ function extend(
   now: Instant,
 ): Result<Transition> {
   if (grant.status !== 'active') return illegal(grant, 'extended (only an active grant can be)');
+  if (grant.source) {
+    return refuse(
+      'ERR_ROLE_NOT_NATIVE',
+      `grant ${grant.id} mirrors an Entra PIM activation; extend it in Entra PIM, and the change reaches JIT Access at the next poll`,
+    );
+  }
   if (event.actor.id !== grant.principal) {
     return refuse(
       'ERR_FORBIDDEN',
@@ -426,6 +442,37 @@ function extend(
     actor: event.actor.id,
     from: grant.status,
     ...(event.justification === undefined ? {} : { reason: event.justification }),
+  });
+}
+
+function sourceUpdate(
+  grant: Grant,
+  event: Extract<GrantEvent, { type: 'source-update' }>,
+  now: Instant,
+): Result<Transition> {
+  if (grant.status !== 'active' || !grant.source) {
+    return illegal(grant, 'updated from an outside source (only an active mirrored grant can be)');
+  }
+  if (event.endsAt <= now) {
+    return illegal(grant, `moved to an end in the past (${new Date(event.endsAt).toISOString()})`);
+  }
+  const standing = event.standing;
+  const alert =
+    standing && !grant.source.standing
+      ? `grant ${grant.id} of ${grant.principal} became standing access: its Entra PIM assignment no longer ends`
+      : undefined;
+  return ok({
+    grant: {
+      ...grant,
+      endsAt: event.endsAt,
+      duration: event.endsAt - grant.startsAt,
+      source: { ...grant.source, standing },
+    },
+    action: 'grant.source_updated',
+    actor: `source:${grant.source.kind}`,
+    reason: event.reason,
+    from: grant.status,
+    ...(alert === undefined ? {} : { alert }),
   });
 }
 
@@ -491,5 +538,6 @@ function stripOpenFields(
     ...(grant.justification === undefined ? {} : { justification: grant.justification }),
     ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
     ...(grant.requestedStart === undefined ? {} : { requestedStart: grant.requestedStart }),
+    ...(grant.source === undefined ? {} : { source: grant.source }),
   };
 }

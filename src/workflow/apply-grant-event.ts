@@ -84,7 +84,7 @@ export function auditForTransition(t: Transition, now: Instant): AuditInput {
   };
 }
 
-function grantFacts(grant: Grant): Record<string, unknown> {
+export function grantFacts(grant: Grant): Record<string, unknown> {
   const window = grantWindow(grant);
   return {
     role: grant.role,

@@ -1,0 +1,86 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { ActivationSource, SourceGroupSnapshot } from '../ports/activation-source.js';
+import { silentLogger } from '../ports/logger.js';
+import type { MirrorOutcome, PimMirror } from '../workflow/pim-mirror.js';
+import { ActivationWatcher } from './activation-watcher.js';
+
+function fakes(leader: boolean, poll?: () => Promise<readonly SourceGroupSnapshot[]>) {
+  const snapshots: SourceGroupSnapshot[] = [
+    { ok: true, group: 'G', groupId: 'id', activations: [], unresolved: [] },
+  ];
+  const source: ActivationSource = {
+    kind: 'entra-pim',
+    poll: vi.fn(poll ?? (() => Promise.resolve(snapshots))),
+  };
+  const outcome: MirrorOutcome = {
+    role: 'r',
+    group: 'G',
+    ok: true,
+    created: 1,
+    updated: 0,
+    revoked: 0,
+    unresolved: 0,
+  };
+  const mirror = {
+    groups: ['G'],
+    sync: vi.fn(() => Promise.resolve([outcome])),
+  } as unknown as PimMirror;
+  const watcher = new ActivationWatcher({
+    source,
+    mirror,
+    isLeader: () => leader,
+    logger: silentLogger,
+    intervalMs: 60_000,
+  });
+  return { source, mirror, watcher, snapshots };
+}
+
+describe('ActivationWatcher', () => {
+  it('polls the mirror groups and hands the snapshots to the mirror', async () => {
+    const { source, mirror, watcher, snapshots } = fakes(true);
+    const outcomes = await watcher.pollNow();
+    expect(source.poll).toHaveBeenCalledWith(['G']);
+    expect(mirror.sync).toHaveBeenCalledWith(snapshots);
+    expect(outcomes).toHaveLength(1);
+  });
+
+  it('does nothing when this process does not lead', async () => {
+    const { source, watcher } = fakes(false);
+    expect(await watcher.pollNow()).toEqual([]);
+    expect(source.poll).not.toHaveBeenCalled();
+  });
+
+  it('survives a source that throws, and polls again later', async () => {
+    let calls = 0;
+    const { watcher } = fakes(true, () => {
+      calls += 1;
+      return calls === 1 ? Promise.reject(new Error('socket hang up')) : Promise.resolve([]);
+    });
+    expect(await watcher.pollNow()).toEqual([]);
+    await watcher.pollNow();
+    expect(calls).toBe(2);
+  });
+
+  it('serialises concurrent polls', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const { watcher } = fakes(true, async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight -= 1;
+      return [];
+    });
+    await Promise.all([watcher.pollNow(), watcher.pollNow(), watcher.pollNow()]);
+    expect(most).toBe(1);
+  });
+
+  it('starts polling at once and stops cleanly', async () => {
+    const { source, watcher } = fakes(true);
+    watcher.start();
+    await vi.waitFor(() => {
+      expect(source.poll).toHaveBeenCalled();
+    });
+    await watcher.stop();
+  });
+});
