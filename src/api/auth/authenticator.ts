@@ -37,7 +37,9 @@ export interface Authenticator {
 export function combineAuthenticators(authenticators: readonly Authenticator[]): Authenticator {
   return {
     kind: 'combined',
-    signInHint: authenticators.map((a) => a.signInHint).join(', or '),
+    get signInHint() {
+      return authenticators.map((a) => a.signInHint).join(', or ');
+    },
     async authenticate(credentials) {
       for (const authenticator of authenticators) {
         const result = await authenticator.authenticate(credentials);

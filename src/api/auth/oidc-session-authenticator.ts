@@ -9,8 +9,9 @@ import { SESSION_TOKEN_PREFIX, type SessionService } from './session-service.js'
 export interface OidcSessionAuthenticatorOptions {
   readonly sessions: SessionService;
   readonly cookie: SessionCookie;
-  /** Where a browser signs in, e.g. `https://jit.example.com/auth/login`. */
-  readonly loginUrl: string;
+  /** Where a browser signs in, e.g. `https://jit.example.com/auth/login` (a function: the
+   *  sandbox knows its address only once it listens). */
+  readonly loginUrl: () => string;
 }
 
 export class OidcSessionAuthenticator implements Authenticator {
@@ -22,11 +23,12 @@ export class OidcSessionAuthenticator implements Authenticator {
   }
 
   get signInHint(): string {
-    return `\`jit login\` (CLI), or open ${this.#options.loginUrl} (browser)`;
+    return `\`jit login\` (CLI), or open ${this.#options.loginUrl()} (browser)`;
   }
 
   async authenticate(credentials: Credentials): Promise<Result<Authentication> | undefined> {
-    const { sessions, cookie, loginUrl } = this.#options;
+    const { sessions, cookie } = this.#options;
+    const loginUrl = this.#options.loginUrl();
     if (credentials.authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(credentials.authorization);
       const token = match?.[1];
