@@ -6,7 +6,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { createTestApp, testConfig, type TestApp } from '../../../test/support/test-app.js';
 import type { Clock } from '../../ports/clock.js';
+import { silentLogger } from '../../ports/logger.js';
+import { combineAuthenticators } from './authenticator.js';
+import { buildOidcLogin } from './build-oidc-login.js';
 
 export interface FakeUser {
   readonly login: string;
@@ -248,4 +252,72 @@ export class CookieJar {
   header(): string {
     return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
+}
+
+/** Follows redirects by hand from `url`, carrying cookies, until an answer that is not a
+ *  redirect (or one to `stopAt`'s origin, which is not fetched); returns the last URL. */
+export async function followAsBrowser(
+  url: string,
+  jar: CookieJar = new CookieJar(),
+  stopAt?: string,
+): Promise<{ url: string; response: Response | undefined }> {
+  let current = url;
+  for (let hop = 0; hop < 10; hop += 1) {
+    if (stopAt !== undefined && current.startsWith(stopAt))
+      return { url: current, response: undefined };
+    const headers = new Headers();
+    if (jar.header() !== '') headers.set('cookie', jar.header());
+    const response = await fetch(current, { headers, redirect: 'manual' });
+    jar.take(response);
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || location === null) {
+      return { url: current, response };
+    }
+    current = new URL(location, current).toString();
+  }
+  throw new Error(`more than 10 redirects from ${url}`);
+}
+
+/** The test app with OIDC sign-in against `idp` (and sandbox sign-in beside it), listening on
+ *  127.0.0.1; `url` is where it listens. */
+export async function startOidcTestApp(
+  idp: FakeOidcProvider,
+): Promise<{ readonly t: TestApp; readonly url: string }> {
+  let listenUrl = '';
+  const t = await createTestApp({
+    deps: (base) => {
+      const config = testConfig('/nonexistent');
+      const built = buildOidcLogin({
+        config: {
+          ...config,
+          auth: {
+            oidc: {
+              issuer: idp.issuer,
+              clientId: idp.clientId,
+              clientSecretEnv: 'TEST_OIDC_SECRET',
+              scopes: ['openid', 'profile', 'email'],
+              allowInsecureRequests: true,
+              mfaEvidence: { kind: 'amr' },
+            },
+            session: { ttl: 8 * 3600_000 },
+          },
+        },
+        env: { TEST_OIDC_SECRET: idp.clientSecret },
+        store: base.store,
+        directory: base.directory,
+        clock: base.clock,
+        wallClock: { now: () => Date.now() },
+        logger: silentLogger,
+        listenUrl: () => listenUrl,
+      });
+      if (!built) throw new Error('OIDC sign-in was not built');
+      return {
+        ...base,
+        authenticator: combineAuthenticators([base.authenticator, built.authenticator]),
+        oidc: built.login,
+      };
+    },
+  });
+  listenUrl = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  return { t, url: listenUrl };
 }
