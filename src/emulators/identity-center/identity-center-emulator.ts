@@ -34,7 +34,15 @@ export interface ThrottleOptions {
   readonly burst?: number;
   /** Outstanding CreateAccountAssignment calls allowed (default 10). */
   readonly maxOutstandingCreates?: number;
+  /** Requests a second to each SCIM read API (GET), in its own bucket (default 40). */
+  readonly scimReadsPerSecond?: number;
+  /** Requests a second to each SCIM write API (POST, PUT, PATCH, DELETE), in its own bucket
+   *  (default 25). */
+  readonly scimWritesPerSecond?: number;
 }
+
+/** How a call answered outside the AWS JSON pipeline (the SCIM endpoint) ended. */
+export type ExternalCallOutcome = 'ok' | 'throttled' | 'faulted' | 'error';
 
 export interface IdentityCenterEmulatorOptions {
   /** Milliseconds since the epoch; drives async statuses, throttling and sessions. */
@@ -67,6 +75,9 @@ export class IdentityCenterEmulator {
   private readonly assignmentDelayMs: number;
   private readonly bucket: TokenBucket | undefined;
   private readonly maxOutstandingCreates: number;
+  private readonly scimRates: { readonly read: number; readonly write: number } | undefined;
+  /** One bucket per SCIM API (`GET Users/{id}`, `PATCH Groups/{id}`, ...), made on first use. */
+  private readonly scimBuckets = new Map<string, TokenBucket>();
 
   constructor(options: IdentityCenterEmulatorOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -78,6 +89,7 @@ export class IdentityCenterEmulator {
     if (throttle === false) {
       this.bucket = undefined;
       this.maxOutstandingCreates = Number.POSITIVE_INFINITY;
+      this.scimRates = undefined;
     } else {
       const rate = throttle?.ratePerSecond ?? 20;
       this.bucket = new TokenBucket(
@@ -85,6 +97,10 @@ export class IdentityCenterEmulator {
         this.clock,
       );
       this.maxOutstandingCreates = throttle?.maxOutstandingCreates ?? 10;
+      this.scimRates = {
+        read: throttle?.scimReadsPerSecond ?? 40,
+        write: throttle?.scimWritesPerSecond ?? 25,
+      };
     }
   }
 
@@ -155,6 +171,42 @@ export class IdentityCenterEmulator {
       this.stats.outstandingCreates(outstanding);
     }
     return result;
+  }
+
+  /**
+   * Takes a token from one SCIM API's own bucket; false means throttle the call. IdC's SCIM
+   * APIs do not share the ~20 TPS of sso-admin and identitystore: each has its own limit,
+   * 40 TPS for reads and 25 TPS for writes, per identity store (IdC User Guide, "IAM
+   * Identity Center throttle limits").
+   */
+  takeScimToken(api: string, kind: 'read' | 'write'): boolean {
+    if (this.scimRates === undefined) return true;
+    let bucket = this.scimBuckets.get(api);
+    if (bucket === undefined) {
+      const rate = this.scimRates[kind];
+      bucket = new TokenBucket({ ratePerSecond: rate, burst: rate }, this.clock);
+      this.scimBuckets.set(api, bucket);
+    }
+    return bucket.take();
+  }
+
+  /** Counts a call answered outside the AWS JSON pipeline, so `calls()` shows it too. Such
+   *  calls never count toward `peakRequestsPerSecond` (sso-admin and identitystore only). */
+  recordExternalCall(operation: string, outcome: ExternalCallOutcome): void {
+    this.stats.received(operation, this.clock(), false);
+    switch (outcome) {
+      case 'ok':
+        return;
+      case 'throttled':
+        this.stats.throttled(operation);
+        break;
+      case 'faulted':
+        this.stats.faulted(operation);
+        break;
+      case 'error':
+        break;
+    }
+    this.stats.failed(operation);
   }
 
   calls(): CallStatsSnapshot {

@@ -12,7 +12,11 @@ import {
   type GroupRecord,
   type UserRecord,
 } from './emulator-state.js';
-import type { EmulatorResponse, IdentityCenterEmulator } from './identity-center-emulator.js';
+import type {
+  EmulatorResponse,
+  ExternalCallOutcome,
+  IdentityCenterEmulator,
+} from './identity-center-emulator.js';
 import { parseScimFilter, ScimFilterError, type ScimEquality } from './scim-filter.js';
 
 export interface ScimTokenOptions {
@@ -429,6 +433,15 @@ const resourceTypeList: Json[] = [
   meta: { resourceType: 'ResourceType' },
 }));
 
+/** A path segment as sent; one that is not valid percent-encoding stays as it came. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function response(status: number, body: Json | undefined): EmulatorResponse {
   return {
     status,
@@ -447,10 +460,32 @@ export function scimErrorResponse(error: ScimError): EmulatorResponse {
   return response(error.status, body);
 }
 
-/** The SCIM endpoint of one emulator; reads `emulator.state` per request (survives resetAll). */
+/** The resources a SCIM operation name may carry; anything else is named `Unknown`. */
+const knownResources = new Set([
+  'Users',
+  'Groups',
+  'ServiceProviderConfig',
+  'Schemas',
+  'ResourceTypes',
+  'Me',
+  'Bulk',
+  '.search',
+]);
+
+/** What one call is named and how it ended, filled in while it is answered. */
+interface ScimCall {
+  operation: string | undefined;
+  outcome: ExternalCallOutcome;
+}
+
+/**
+ * The SCIM endpoint of one emulator; reads `emulator.state` per request (survives resetAll).
+ * Every call is counted in the emulator's own `calls()` as `SCIM.<Method>.<Resource>` (e.g.
+ * `SCIM.GET.Users`, `SCIM.PATCH.Groups`), and throttled by the emulator's per-API SCIM
+ * buckets, not by the sso-admin/identitystore limit (see `takeScimToken`).
+ */
 export class ScimEndpoint {
   readonly token: ScimTokenOptions;
-  private readonly counts = new Map<string, number>();
 
   constructor(
     private readonly emulator: IdentityCenterEmulator,
@@ -459,14 +494,19 @@ export class ScimEndpoint {
     this.token = token ?? { token: defaultScimToken, expiresAt: emulator.clock() + oneYearMs };
   }
 
-  /** Calls per `SCIM.<Method>.<Resource>`. */
+  /** Calls per `SCIM.<Method>.<Resource>`: the SCIM part of the emulator's `calls()`. */
   calls(): Record<string, number> {
-    return Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries(
+      Object.entries(this.emulator.calls().operations)
+        .filter(([operation]) => operation.startsWith('SCIM.'))
+        .map(([operation, counts]) => [operation, counts.calls]),
+    );
   }
 
   /**
-   * `url` is the request target (path and query) starting with /scim/v2. Faults set on the
-   * emulator under `SCIM.<Method>.<Resource>` (or `SCIM.*`) apply after authentication:
+   * `url` is the request target (path and query) starting with /scim/v2. After
+   * authentication, a call above its API's rate answers 429 with Retry-After; then faults set
+   * on the emulator under `SCIM.<Method>.<Resource>` (or `SCIM.*`) apply:
    * ThrottlingException answers 429 with Retry-After, AccessDeniedException 403,
    * ConflictException 409, the others 500.
    */
@@ -476,18 +516,25 @@ export class ScimEndpoint {
     authorization: string | undefined,
     body: string,
   ): Promise<EmulatorResponse> {
+    const call: ScimCall = { operation: undefined, outcome: 'ok' };
     try {
-      return await this.dispatch(method, url, authorization, body);
+      const result = await this.dispatch(call, method, url, authorization, body);
+      if (result.status >= 400 && call.outcome === 'ok') call.outcome = 'error';
+      return result;
     } catch (error) {
+      if (call.outcome === 'ok') call.outcome = 'error';
       if (!(error instanceof ScimError)) throw error;
       const result = scimErrorResponse(error);
       return error.status === 429
         ? { ...result, headers: { ...result.headers, 'retry-after': '1' } }
         : result;
+    } finally {
+      if (call.operation !== undefined)
+        this.emulator.recordExternalCall(call.operation, call.outcome);
     }
   }
 
-  private async injectFault(operation: string): Promise<void> {
+  private async injectFault(call: ScimCall, operation: string): Promise<void> {
     const faults = this.emulator.faults;
     const listed = faults.list();
     const key = listed[operation] !== undefined ? operation : 'SCIM.*';
@@ -496,6 +543,7 @@ export class ScimEndpoint {
     if (spec.latencyMs !== undefined && spec.latencyMs > 0) await sleep(spec.latencyMs);
     const injected = faults.error(key);
     if (injected === undefined) return;
+    call.outcome = 'faulted';
     const status =
       injected.type === 'ThrottlingException'
         ? 429
@@ -508,6 +556,7 @@ export class ScimEndpoint {
   }
 
   private async dispatch(
+    call: ScimCall,
     method: string,
     url: string,
     authorization: string | undefined,
@@ -518,18 +567,21 @@ export class ScimEndpoint {
       .replace(/^\/scim\/v2\/?/, '')
       .split('/')
       .filter((s) => s !== '')
-      .map(decodeURIComponent);
+      .map(safeDecode);
     const resource = segments[0] ?? '';
-    this.counts.set(
-      `SCIM.${method}.${resource}`,
-      (this.counts.get(`SCIM.${method}.${resource}`) ?? 0) + 1,
-    );
+    const named = knownResources.has(resource) ? resource : 'Unknown';
+    call.operation = `SCIM.${method}.${named}`;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
     if (match === null || match[1] !== this.token.token)
       throw new ScimError(401, 'The bearer token is missing or invalid');
     if (this.emulator.clock() >= this.token.expiresAt)
       throw new ScimError(401, 'The bearer token has expired');
-    await this.injectFault(`SCIM.${method}.${resource}`);
+    const api = `${method} ${named}${segments.length > 1 ? '/{id}' : ''}`;
+    if (!this.emulator.takeScimToken(api, method === 'GET' ? 'read' : 'write')) {
+      call.outcome = 'throttled';
+      throw new ScimError(429, 'Too many requests were made that exceed the limits');
+    }
+    await this.injectFault(call, call.operation);
     if (['Me', 'Bulk', '.search'].includes(resource) || segments.includes('.search'))
       throw new ScimError(501, `${resource} is not supported`);
     const state = this.emulator.state;

@@ -374,6 +374,21 @@ describe('ScpSessionRevoker', () => {
     expect(isDenied(doc, session(userIdOf(101), 'Admin', PROD, T0 + 60_000 - 1))).toBe(true);
   });
 
+  it('finds or creates the SCP again after it was deleted behind its back', async () => {
+    const { aws, revoker } = setup();
+    expect(
+      (await revoker.revokeSessions({ entitlement: alice('Admin', PROD), cutoff: T0 })).state,
+    ).toBe('done');
+    aws.policies.clear();
+    aws.faults.set('DescribePolicy', [new AwsFault('PolicyNotFoundException')]);
+    const lost = await revoker.revokeSessions({ entitlement: alice('Admin', DEV), cutoff: T0 });
+    expect(lost).toMatchObject({ state: 'failed', retryable: true });
+    const again = await revoker.revokeSessions({ entitlement: alice('Admin', DEV), cutoff: T0 });
+    expect(again.state).toBe('done');
+    expect(aws.count('CreatePolicy')).toBe(2);
+    expect(isDenied(aws.scp(), session(userIdOf(1), 'Admin', DEV, T0 - 1))).toBe(true);
+  });
+
   it('answers AWS errors with failed outcomes, never throwing and never echoing credentials', async () => {
     const { aws, revoker } = setup();
     aws.faults.set('ListPolicies', [
@@ -384,6 +399,10 @@ describe('ScpSessionRevoker', () => {
       cutoff: T0,
     });
     expect(throttled).toMatchObject({ state: 'failed', retryable: true });
+    // Organizations errors are worded as Organizations', not Identity Center's.
+    const throttledMessage = throttled.state === 'failed' ? throttled.message : '';
+    expect(throttledMessage).toMatch(/^ListPolicies: AWS Organizations throttled/);
+    expect(throttledMessage).not.toContain('Identity Center');
 
     aws.faults.set('DescribePolicy', [
       new AwsFault('AccessDeniedException', 'User AKIAABCDEFGHIJKLMNOP is not authorized'),
@@ -398,12 +417,23 @@ describe('ScpSessionRevoker', () => {
     });
     expect(unknown).toMatchObject({ state: 'failed', retryable: false });
 
+    // An Identity Center error keeps Identity Center's wording and names its own call.
+    aws.faults.set('ListAccountAssignmentsForPrincipal', [
+      new AwsFault('InternalServerException', 'oops', { httpStatusCode: 500 }),
+    ]);
+    const idc = await revoker.revokeSessions({ entitlement: alice('Admin', PROD), cutoff: T0 });
+    expect(idc).toMatchObject({ state: 'failed', retryable: true });
+    expect(idc.state === 'failed' ? idc.message : '').toMatch(
+      /^ListAccountAssignmentsForPrincipal: Identity Center had an internal error/,
+    );
+
     aws.faults.set(
       'UpdatePolicy',
       Array.from({ length: 5 }, () => new AwsFault('ConcurrentModificationException')),
     );
     const busy = await revoker.revokeSessions({ entitlement: alice('Admin', PROD), cutoff: T0 });
     expect(busy).toMatchObject({ state: 'failed', retryable: true });
+    expect(busy.state === 'failed' ? busy.message : '').toMatch(/^UpdatePolicy: .*concurrent/);
     // And it recovers.
     const ok = await revoker.revokeSessions({ entitlement: alice('Admin', PROD), cutoff: T0 });
     expect(ok.state).toBe('done');

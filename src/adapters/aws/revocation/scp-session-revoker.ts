@@ -43,6 +43,7 @@ import type {
   SessionRevoker,
 } from '../../../ports/session-revoker.js';
 import { failureFromError, isAwsError } from '../identity-center-errors.js';
+import { organizationsFailure } from './organizations-errors.js';
 import {
   compactPolicy,
   createRecord,
@@ -107,6 +108,39 @@ class Refusal extends Error {
   }
 }
 
+/** An AWS call that failed, named, so its failure is worded in its own service's terms. */
+class CallFailure extends Error {
+  constructor(
+    readonly service: 'organizations' | 'identity-center',
+    readonly operation: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${operation} failed`);
+  }
+}
+
+async function call<T>(
+  service: CallFailure['service'],
+  operation: string,
+  send: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw new CallFailure(service, operation, error);
+  }
+}
+
+const organizations = <T>(operation: string, send: () => Promise<T>): Promise<T> =>
+  call('organizations', operation, send);
+const identityCenter = <T>(operation: string, send: () => Promise<T>): Promise<T> =>
+  call('identity-center', operation, send);
+
+/** Whether `error` is (or is a failed call that got) the AWS error named `name`. */
+function failedWith(error: unknown, name: string): boolean {
+  return isAwsError(error instanceof CallFailure ? error.cause : error, name);
+}
+
 const SCP_TYPE = 'SERVICE_CONTROL_POLICY';
 
 /**
@@ -142,10 +176,8 @@ export class ScpSessionRevoker implements SessionRevoker {
 
   /** Denies the person's sessions issued before `revocation.cutoff` where access was removed. */
   async revokeSessions(revocation: SessionRevocation): Promise<RevocationOutcome> {
-    let step = 'GetUserId';
     try {
       const userId = await this.#userId(revocation.entitlement.user);
-      step = 'ListAccountAssignmentsForPrincipal';
       const scopes = await this.#scopes(revocation.entitlement, userId);
       if (scopes.length === 0) {
         return {
@@ -162,10 +194,9 @@ export class ScpSessionRevoker implements SessionRevoker {
           sessionDurationMs: this.#options.sessionDurationOf(scope.permissionSet),
         }),
       );
-      step = 'UpdatePolicy';
       return await this.#serial(() => this.#apply(records));
     } catch (error) {
-      return failed(error, step);
+      return this.#failed(error);
     }
   }
 
@@ -174,12 +205,9 @@ export class ScpSessionRevoker implements SessionRevoker {
    * stretched past this person's cut-off, so the new grant's sessions are not denied.
    */
   async release(entitlement: Entitlement): Promise<RevocationOutcome> {
-    let step = 'GetUserId';
     try {
       const userId = await this.#userId(entitlement.user);
-      step = 'ListAccountAssignmentsForPrincipal';
       const scopes = await this.#entitlementScopes(entitlement);
-      step = 'UpdatePolicy';
       return await this.#serial(async () => {
         const now = this.#options.clock.now();
         return this.#updateScp((records) =>
@@ -200,7 +228,7 @@ export class ScpSessionRevoker implements SessionRevoker {
         ).then((written) => ({ state: 'done' as const, detail: `released: ${written.detail}` }));
       });
     } catch (error) {
-      return failed(error, step);
+      return this.#failed(error);
     }
   }
 
@@ -245,7 +273,9 @@ export class ScpSessionRevoker implements SessionRevoker {
     const policyId = await this.#ensurePolicy();
     const attempts = this.#options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt += 1) {
-      const described = await this.#org.send(new DescribePolicyCommand({ PolicyId: policyId }));
+      const described = await organizations('DescribePolicy', () =>
+        this.#org.send(new DescribePolicyCommand({ PolicyId: policyId })),
+      );
       const content = described.Policy?.Content;
       const parsed = parsePolicy(content);
       const result = compactPolicy(change(parsed.records), parsed.foreign, {
@@ -256,10 +286,12 @@ export class ScpSessionRevoker implements SessionRevoker {
       const detail = `SCP ${this.#policyName}: ${result.statements} statement(s), ${result.size} of ${result.maxSize} bytes`;
       if (result.json === content) return { detail, overflow: result.overflow };
       try {
-        await this.#org.send(new UpdatePolicyCommand({ PolicyId: policyId, Content: result.json }));
+        await organizations('UpdatePolicy', () =>
+          this.#org.send(new UpdatePolicyCommand({ PolicyId: policyId, Content: result.json })),
+        );
         return { detail, overflow: result.overflow };
       } catch (error) {
-        if (!isAwsError(error, 'ConcurrentModificationException') || attempt >= attempts) {
+        if (!failedWith(error, 'ConcurrentModificationException') || attempt >= attempts) {
           throw error;
         }
         await this.#sleep(200 * 2 ** attempt);
@@ -270,11 +302,13 @@ export class ScpSessionRevoker implements SessionRevoker {
   /** Merges records into a permission set's inline policy, then re-provisions it. */
   async #updateInline(permissionSet: string, added: readonly RevocationRecord[]): Promise<string> {
     const permissionSetArn = await this.#permissionSetArn(permissionSet);
-    const current = await this.#sso.send(
-      new GetInlinePolicyForPermissionSetCommand({
-        InstanceArn: this.#options.instanceArn,
-        PermissionSetArn: permissionSetArn,
-      }),
+    const current = await identityCenter('GetInlinePolicyForPermissionSet', () =>
+      this.#sso.send(
+        new GetInlinePolicyForPermissionSetCommand({
+          InstanceArn: this.#options.instanceArn,
+          PermissionSetArn: permissionSetArn,
+        }),
+      ),
     );
     const existing = current.InlinePolicy ?? '';
     const parsed = parsePolicy(existing, { permissionSet });
@@ -291,12 +325,14 @@ export class ScpSessionRevoker implements SessionRevoker {
       );
     }
     if (result.json !== existing) {
-      await this.#sso.send(
-        new PutInlinePolicyToPermissionSetCommand({
-          InstanceArn: this.#options.instanceArn,
-          PermissionSetArn: permissionSetArn,
-          InlinePolicy: result.json,
-        }),
+      await identityCenter('PutInlinePolicyToPermissionSet', () =>
+        this.#sso.send(
+          new PutInlinePolicyToPermissionSetCommand({
+            InstanceArn: this.#options.instanceArn,
+            PermissionSetArn: permissionSetArn,
+            InlinePolicy: result.json,
+          }),
+        ),
       );
     }
     const accounts = [...new Set(added.flatMap((r) => r.accounts))].sort();
@@ -305,23 +341,28 @@ export class ScpSessionRevoker implements SessionRevoker {
   }
 
   async #provision(permissionSetArn: string, account: string): Promise<void> {
-    const started = await this.#sso.send(
-      new ProvisionPermissionSetCommand({
-        InstanceArn: this.#options.instanceArn,
-        PermissionSetArn: permissionSetArn,
-        TargetType: 'AWS_ACCOUNT',
-        TargetId: account,
-      }),
+    const started = await identityCenter('ProvisionPermissionSet', () =>
+      this.#sso.send(
+        new ProvisionPermissionSetCommand({
+          InstanceArn: this.#options.instanceArn,
+          PermissionSetArn: permissionSetArn,
+          TargetType: 'AWS_ACCOUNT',
+          TargetId: account,
+        }),
+      ),
     );
     let status = started.PermissionSetProvisioningStatus;
     const polls = this.#options.provisioningPolls ?? 60;
     for (let poll = 0; status?.Status === 'IN_PROGRESS' && poll < polls; poll += 1) {
       await this.#sleep(this.#options.provisioningPollMs ?? 1_000);
-      const described = await this.#sso.send(
-        new DescribePermissionSetProvisioningStatusCommand({
-          InstanceArn: this.#options.instanceArn,
-          ProvisionPermissionSetRequestId: status.RequestId,
-        }),
+      const requestId = status.RequestId;
+      const described = await identityCenter('DescribePermissionSetProvisioningStatus', () =>
+        this.#sso.send(
+          new DescribePermissionSetProvisioningStatusCommand({
+            InstanceArn: this.#options.instanceArn,
+            ProvisionPermissionSetRequestId: requestId,
+          }),
+        ),
       );
       status = described.PermissionSetProvisioningStatus;
     }
@@ -346,17 +387,20 @@ export class ScpSessionRevoker implements SessionRevoker {
       let attached = false;
       let token: string | undefined;
       do {
-        const page = await this.#org.send(
-          new ListTargetsForPolicyCommand({ PolicyId: policyId, NextToken: token }),
+        const next = token;
+        const page = await organizations('ListTargetsForPolicy', () =>
+          this.#org.send(new ListTargetsForPolicyCommand({ PolicyId: policyId, NextToken: next })),
         );
         attached ||= (page.Targets ?? []).some((t) => t.TargetId === targetId);
         token = page.NextToken;
       } while (token !== undefined && !attached);
       if (!attached) {
         try {
-          await this.#org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: targetId }));
+          await organizations('AttachPolicy', () =>
+            this.#org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: targetId })),
+          );
         } catch (error) {
-          if (!isAwsError(error, 'DuplicatePolicyAttachmentException')) throw error;
+          if (!failedWith(error, 'DuplicatePolicyAttachmentException')) throw error;
         }
       }
       this.#attached = true;
@@ -367,8 +411,9 @@ export class ScpSessionRevoker implements SessionRevoker {
   async #findPolicy(): Promise<string | undefined> {
     let token: string | undefined;
     do {
-      const page = await this.#org.send(
-        new ListPoliciesCommand({ Filter: SCP_TYPE, NextToken: token }),
+      const next = token;
+      const page = await organizations('ListPolicies', () =>
+        this.#org.send(new ListPoliciesCommand({ Filter: SCP_TYPE, NextToken: next })),
       );
       const found = (page.Policies ?? []).find((p) => p.Name === this.#policyName);
       if (found?.Id !== undefined) return found.Id;
@@ -379,21 +424,23 @@ export class ScpSessionRevoker implements SessionRevoker {
 
   async #createPolicy(): Promise<string> {
     try {
-      const created = await this.#org.send(
-        new CreatePolicyCommand({
-          Name: this.#policyName,
-          Type: SCP_TYPE,
-          Description:
-            'Managed by JIT Access: denies role sessions issued before access was removed. Do not edit.',
-          Content: compactPolicy([], [], { target: 'scp', now: this.#options.clock.now() }).json,
-        }),
+      const created = await organizations('CreatePolicy', () =>
+        this.#org.send(
+          new CreatePolicyCommand({
+            Name: this.#policyName,
+            Type: SCP_TYPE,
+            Description:
+              'Managed by JIT Access: denies role sessions issued before access was removed. Do not edit.',
+            Content: compactPolicy([], [], { target: 'scp', now: this.#options.clock.now() }).json,
+          }),
+        ),
       );
       const id = created.Policy?.PolicySummary?.Id;
       if (id === undefined) throw new Refusal('CreatePolicy returned no policy id');
       return id;
     } catch (error) {
       // Another process created it between our listing and our create.
-      if (!isAwsError(error, 'DuplicatePolicyException')) throw error;
+      if (!failedWith(error, 'DuplicatePolicyException')) throw error;
       const id = await this.#findPolicy();
       if (id === undefined) throw error;
       return id;
@@ -402,13 +449,15 @@ export class ScpSessionRevoker implements SessionRevoker {
 
   async #userId(principal: string): Promise<string> {
     const userName = (this.#options.userNameOf ?? ((p: string) => p))(principal);
-    const found = await this.#ids.send(
-      new GetUserIdCommand({
-        IdentityStoreId: this.#options.identityStoreId,
-        AlternateIdentifier: {
-          UniqueAttribute: { AttributePath: 'userName', AttributeValue: userName },
-        },
-      }),
+    const found = await identityCenter('GetUserId', () =>
+      this.#ids.send(
+        new GetUserIdCommand({
+          IdentityStoreId: this.#options.identityStoreId,
+          AlternateIdentifier: {
+            UniqueAttribute: { AttributePath: 'userName', AttributeValue: userName },
+          },
+        }),
+      ),
     );
     if (found.UserId === undefined)
       throw new Refusal(`no Identity Center user with userName ${userName}`, false);
@@ -471,12 +520,15 @@ export class ScpSessionRevoker implements SessionRevoker {
     let token: string | undefined;
     const groups: string[] = [];
     do {
-      const page = await this.#ids.send(
-        new ListGroupMembershipsForMemberCommand({
-          IdentityStoreId: this.#options.identityStoreId,
-          MemberId: { UserId: userId },
-          NextToken: token,
-        }),
+      const next = token;
+      const page = await identityCenter('ListGroupMembershipsForMember', () =>
+        this.#ids.send(
+          new ListGroupMembershipsForMemberCommand({
+            IdentityStoreId: this.#options.identityStoreId,
+            MemberId: { UserId: userId },
+            NextToken: next,
+          }),
+        ),
       );
       for (const m of page.GroupMemberships ?? []) {
         if (m.GroupId !== undefined && m.GroupId !== exceptGroupId) groups.push(m.GroupId);
@@ -494,13 +546,16 @@ export class ScpSessionRevoker implements SessionRevoker {
     const out: { permissionSet: string; account: string }[] = [];
     let token: string | undefined;
     do {
-      const page = await this.#sso.send(
-        new ListAccountAssignmentsForPrincipalCommand({
-          InstanceArn: this.#options.instanceArn,
-          PrincipalId: principalId,
-          PrincipalType: principalType,
-          NextToken: token,
-        }),
+      const next = token;
+      const page = await identityCenter('ListAccountAssignmentsForPrincipal', () =>
+        this.#sso.send(
+          new ListAccountAssignmentsForPrincipalCommand({
+            InstanceArn: this.#options.instanceArn,
+            PrincipalId: principalId,
+            PrincipalType: principalType,
+            NextToken: next,
+          }),
+        ),
       );
       for (const a of page.AccountAssignments ?? []) {
         if (a.PermissionSetArn === undefined || a.AccountId === undefined) continue;
@@ -515,13 +570,15 @@ export class ScpSessionRevoker implements SessionRevoker {
   }
 
   async #groupId(displayName: string): Promise<string> {
-    const found = await this.#ids.send(
-      new GetGroupIdCommand({
-        IdentityStoreId: this.#options.identityStoreId,
-        AlternateIdentifier: {
-          UniqueAttribute: { AttributePath: 'displayName', AttributeValue: displayName },
-        },
-      }),
+    const found = await identityCenter('GetGroupId', () =>
+      this.#ids.send(
+        new GetGroupIdCommand({
+          IdentityStoreId: this.#options.identityStoreId,
+          AlternateIdentifier: {
+            UniqueAttribute: { AttributePath: 'displayName', AttributeValue: displayName },
+          },
+        }),
+      ),
     );
     if (found.GroupId === undefined)
       throw new Refusal(`GetGroupId returned no id for ${displayName}`);
@@ -531,11 +588,13 @@ export class ScpSessionRevoker implements SessionRevoker {
   async #permissionSetName(arn: string): Promise<string> {
     const known = this.#permissionSetNames.get(arn);
     if (known !== undefined) return known;
-    const described = await this.#sso.send(
-      new DescribePermissionSetCommand({
-        InstanceArn: this.#options.instanceArn,
-        PermissionSetArn: arn,
-      }),
+    const described = await identityCenter('DescribePermissionSet', () =>
+      this.#sso.send(
+        new DescribePermissionSetCommand({
+          InstanceArn: this.#options.instanceArn,
+          PermissionSetArn: arn,
+        }),
+      ),
     );
     const name = described.PermissionSet?.Name;
     if (name === undefined) throw new Refusal(`DescribePermissionSet returned no name for ${arn}`);
@@ -549,8 +608,14 @@ export class ScpSessionRevoker implements SessionRevoker {
     if (known !== undefined) return known;
     let token: string | undefined;
     do {
-      const page = await this.#sso.send(
-        new ListPermissionSetsCommand({ InstanceArn: this.#options.instanceArn, NextToken: token }),
+      const next = token;
+      const page = await identityCenter('ListPermissionSets', () =>
+        this.#sso.send(
+          new ListPermissionSetsCommand({
+            InstanceArn: this.#options.instanceArn,
+            NextToken: next,
+          }),
+        ),
       );
       for (const arn of page.PermissionSets ?? []) {
         if (!this.#permissionSetNames.has(arn) && (await this.#permissionSetName(arn)) === name) {
@@ -564,24 +629,28 @@ export class ScpSessionRevoker implements SessionRevoker {
     throw new Refusal(`no permission set named ${name} in ${this.#options.instanceArn}`, false);
   }
 
+  /** An expected failure as an outcome, worded in the terms of the service that failed. */
+  #failed(error: unknown): RevocationOutcome {
+    if (error instanceof Refusal) {
+      return { state: 'failed', retryable: error.retryable, message: error.message };
+    }
+    if (failedWith(error, 'PolicyNotFoundException')) {
+      // Deleted behind our back: find or create it again next time.
+      this.#policyId = undefined;
+      this.#attached = false;
+    }
+    const failure =
+      error instanceof CallFailure
+        ? error.service === 'organizations'
+          ? organizationsFailure(error.cause, error.operation, this.#options.targetId)
+          : failureFromError(error.cause, error.operation)
+        : failureFromError(error, 'session revocation');
+    return { state: 'failed', retryable: failure.retryable, message: failure.message };
+  }
+
   #serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#chain.then(work, work);
     this.#chain = run.catch(() => undefined);
     return run;
   }
-}
-
-function failed(error: unknown, step: string): RevocationOutcome {
-  if (error instanceof Refusal) {
-    return { state: 'failed', retryable: error.retryable, message: error.message };
-  }
-  if (isAwsError(error, 'ConcurrentModificationException')) {
-    return {
-      state: 'failed',
-      retryable: true,
-      message: `${step}: the SCP kept changing under concurrent writers; will try again`,
-    };
-  }
-  const failure = failureFromError(error, step);
-  return { state: 'failed', retryable: failure.retryable, message: failure.message };
 }
