@@ -84,7 +84,7 @@ describe('config: auth', () => {
       oidc: { issuer: 'http://127.0.0.1:4000/t/v2.0/', clientId: 'c', allowInsecureRequests: true },
     };
     expect(loaded(config).config.auth.oidc).toMatchObject({
-      issuer: 'http://127.0.0.1:4000/t/v2.0',
+      issuer: 'http://127.0.0.1:4000/t/v2.0/',
       allowInsecureRequests: true,
     });
   });

@@ -268,7 +268,7 @@ const controller = strictObject({
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const MFA_EVIDENCE = /^(?:amr|acrs:c[1-9]\d?)$/;
 
-function checkHttpUrl(example: string) {
+function checkHttpUrl(example: string, keepTrailingSlash = false) {
   return (input: unknown): FieldCheck<string> => {
     if (typeof input !== 'string') {
       return {
@@ -294,7 +294,7 @@ function checkHttpUrl(example: string) {
         message: `${describeValue(input)} has a query or fragment; write it without ? and #, like ${example}`,
       };
     }
-    return { ok: true, value: input.replace(/\/+$/, '') };
+    return { ok: true, value: keepTrailingSlash ? input : input.replace(/\/+$/, '') };
   };
 }
 
@@ -318,7 +318,8 @@ function checkMfaEvidence(input: unknown): FieldCheck<'amr' | `acrs:${string}`> 
 
 const oidc = strictObject(
   {
-    issuer: field(checkHttpUrl('https://login.microsoftonline.com/<tenant id>/v2.0')),
+    // Kept exactly as written: the provider's discovery document must name the same issuer.
+    issuer: field(checkHttpUrl('https://login.microsoftonline.com/<tenant id>/v2.0', true)),
     clientId: z
       .string({
         error: missing("give the application (client) id of the server's app registration"),

@@ -69,7 +69,8 @@ export type MfaEvidence =
 
 /** Sign-in with an OpenID Connect provider (Microsoft Entra ID, or the sandbox's emulator). */
 export interface OidcConfig {
-  /** The issuer, without a trailing slash; discovery is at `${issuer}/.well-known/openid-configuration`. */
+  /** The issuer, exactly as the provider names itself; discovery is under it at
+   *  `/.well-known/openid-configuration`. */
   readonly issuer: string;
   readonly clientId: string;
   /** The name of the environment variable holding the client secret; none: a public client. */

@@ -90,7 +90,7 @@ describe('buildOidcLogin', () => {
         clientSecret: 's',
       },
     });
-    expect(built?.login.provider.issuer).toBe('http://127.0.0.1:4000/t/v2.0');
+    expect(built?.login.provider.issuer).toBe('http://127.0.0.1:4000/t/v2.0/');
     expect(built?.login.loginUrl).toBe('http://127.0.0.1:8400/auth/login');
     expect(built?.login.cookie.name).toBe('jit_session');
   });

@@ -143,7 +143,7 @@ function providerSettings(
     );
   }
   return {
-    issuer: sandbox.issuer.replace(/\/+$/, ''),
+    issuer: sandbox.issuer,
     clientId: sandbox.clientId,
     ...(sandbox.clientSecret === undefined ? {} : { clientSecret: sandbox.clientSecret }),
     scopes: ['openid', 'profile', 'email'],
