@@ -9,7 +9,7 @@ import type { Clock } from '../../ports/clock.js';
 import { silentLogger } from '../../ports/logger.js';
 import { combineAuthenticators } from './authenticator.js';
 import { buildOidcLogin } from './build-oidc-login.js';
-import { CookieJar, FakeOidcProvider } from './test-harness.js';
+import { CookieJar, FakeOidcProvider, followAsBrowser } from './test-harness.js';
 
 const HOUR = 3600_000;
 const wallClock: Clock = { now: () => Date.now() };
@@ -343,6 +343,23 @@ describe('browser sign-in', () => {
     expect(body.detail).toBe(
       'the identity provider did not sign you in: access_denied (The user declined.); try again',
     );
+  });
+
+  it('signs in through a sign-in page with one form per user, with or without MFA', async () => {
+    idp.signInPage = true;
+    idp.users = [
+      { login: 'alice@example.com', amr: ['pwd', 'mfa'] },
+      { login: 'bob@example.com', amr: ['pwd', 'mfa'] },
+    ];
+    for (const mfa of [true, false]) {
+      const jar = new CookieJar();
+      const landed = await followAsBrowser(`${server}/auth/login?returnTo=/v1/me`, jar, undefined, {
+        upn: 'bob@example.com',
+        ...(mfa ? {} : { mfa: false }),
+      });
+      expect(landed.url).toBe(`${server}/v1/me`);
+      expect(await landed.response?.json()).toMatchObject({ id: 'bob@example.com', mfa });
+    }
   });
 
   it('keeps sandbox sign-in working beside OIDC', async () => {

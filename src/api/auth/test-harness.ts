@@ -49,6 +49,10 @@ export class FakeOidcProvider {
   misbehave: Misbehaviour | undefined;
   /** Answer the next authorize with this OAuth error instead of a code. */
   denyNext: string | undefined;
+  /** Answer authorize with a sign-in page (one form per user in `users`, as the Entra
+   *  emulator does) instead of signing `next` in at once. */
+  signInPage = false;
+  users: readonly FakeUser[] = [];
   readonly #server: Server;
   readonly #clock: Clock;
   readonly #codes = new Map<string, IssuedCode>();
@@ -121,29 +125,41 @@ export class FakeOidcProvider {
       json(response, 200, { keys: [this.#key.jwk] });
       return;
     }
+    if (request.method === 'GET' && path === '/authorize' && this.signInPage) {
+      this.authorizeRequests.push(url.searchParams);
+      const hidden = [...url.searchParams]
+        .map(
+          ([name, value]) =>
+            `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`,
+        )
+        .join('');
+      const forms = this.users
+        .map(
+          (user) =>
+            `<li><form method="post" action="/tenant/v2.0/authorize" data-upn="${escape(user.login)}">${hidden}<input type="hidden" name="login" value="${escape(user.login)}"><button type="submit">Sign in</button><button type="submit" name="mfa" value="0">without MFA</button></form></li>`,
+        )
+        .join('\n');
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(`<!doctype html><ul>${forms}</ul>`);
+      return;
+    }
+    if (request.method === 'POST' && path === '/authorize') {
+      const form = new URLSearchParams(await body(request));
+      const user = this.users.find((u) => u.login === form.get('login'));
+      if (user === undefined) {
+        json(response, 400, { error: 'unknown_user' });
+        return;
+      }
+      this.next =
+        form.get('mfa') === '0'
+          ? { ...user, amr: (user.amr ?? []).filter((a) => a !== 'mfa') }
+          : user;
+      this.#codeRedirect(form, response);
+      return;
+    }
     if (request.method === 'GET' && path === '/authorize') {
       this.authorizeRequests.push(url.searchParams);
-      const redirectUri = url.searchParams.get('redirect_uri') ?? '';
-      const back = new URL(redirectUri);
-      const state = url.searchParams.get('state');
-      if (this.denyNext !== undefined) {
-        back.searchParams.set('error', this.denyNext);
-        back.searchParams.set('error_description', 'The user declined.');
-        this.denyNext = undefined;
-      } else {
-        const code = randomBytes(16).toString('hex');
-        this.#codes.set(code, {
-          user: this.next,
-          nonce: url.searchParams.get('nonce') ?? undefined,
-          challenge: url.searchParams.get('code_challenge') ?? undefined,
-          redirectUri,
-          clientId: url.searchParams.get('client_id') ?? '',
-        });
-        back.searchParams.set('code', code);
-      }
-      if (state !== null) back.searchParams.set('state', state);
-      response.writeHead(302, { location: back.toString() });
-      response.end();
+      this.#codeRedirect(url.searchParams, response);
       return;
     }
     if (request.method === 'POST' && path === '/token') {
@@ -182,6 +198,31 @@ export class FakeOidcProvider {
     json(response, 404, { error: 'not_found' });
   }
 
+  /** Signs `next` in (or refuses, when told to) and sends the browser back with a code. */
+  #codeRedirect(params: URLSearchParams, response: ServerResponse): void {
+    const redirectUri = params.get('redirect_uri') ?? '';
+    const back = new URL(redirectUri);
+    const state = params.get('state');
+    if (this.denyNext !== undefined) {
+      back.searchParams.set('error', this.denyNext);
+      back.searchParams.set('error_description', 'The user declined.');
+      this.denyNext = undefined;
+    } else {
+      const code = randomBytes(16).toString('hex');
+      this.#codes.set(code, {
+        user: this.next,
+        nonce: params.get('nonce') ?? undefined,
+        challenge: params.get('code_challenge') ?? undefined,
+        redirectUri,
+        clientId: params.get('client_id') ?? '',
+      });
+      back.searchParams.set('code', code);
+    }
+    if (state !== null) back.searchParams.set('state', state);
+    response.writeHead(302, { location: back.toString() });
+    response.end();
+  }
+
   async #idToken(issued: IssuedCode): Promise<string> {
     const misbehave = this.misbehave;
     this.misbehave = undefined;
@@ -207,6 +248,10 @@ export class FakeOidcProvider {
       .setExpirationTime(exp)
       .sign(misbehave === 'foreign-key' ? this.#foreignKey : this.#key.privateKey);
   }
+}
+
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function json(response: ServerResponse, status: number, value: unknown): void {
@@ -254,28 +299,83 @@ export class CookieJar {
   }
 }
 
+/** Whom to sign in as on a provider's sign-in page: the form whose `data-upn` is `upn`,
+ *  submitted as is, or with `mfa=0|1` (the Entra emulator's page contract). */
+export interface PageSignIn {
+  readonly upn: string;
+  readonly mfa?: boolean;
+}
+
 /** Follows redirects by hand from `url`, carrying cookies, until an answer that is not a
- *  redirect (or one to `stopAt`'s origin, which is not fetched); returns the last URL. */
+ *  redirect (or one to `stopAt`'s origin, which is not fetched); on a sign-in page, submits
+ *  the form for `signIn`. Returns the last URL and answer. */
 export async function followAsBrowser(
   url: string,
   jar: CookieJar = new CookieJar(),
   stopAt?: string,
+  signIn?: PageSignIn,
 ): Promise<{ url: string; response: Response | undefined }> {
   let current = url;
-  for (let hop = 0; hop < 10; hop += 1) {
-    if (stopAt !== undefined && current.startsWith(stopAt))
+  let init: RequestInit = {};
+  for (let hop = 0; hop < 12; hop += 1) {
+    if (stopAt !== undefined && current.startsWith(stopAt)) {
       return { url: current, response: undefined };
-    const headers = new Headers();
+    }
+    const headers = new Headers(init.headers);
     if (jar.header() !== '') headers.set('cookie', jar.header());
-    const response = await fetch(current, { headers, redirect: 'manual' });
+    const response = await fetch(current, { ...init, headers, redirect: 'manual' });
+    init = {};
     jar.take(response);
     const location = response.headers.get('location');
-    if (response.status < 300 || response.status >= 400 || location === null) {
-      return { url: current, response };
+    if (response.status >= 300 && response.status < 400 && location !== null) {
+      current = new URL(location, current).toString();
+      continue;
     }
-    current = new URL(location, current).toString();
+    const type = response.headers.get('content-type') ?? '';
+    if (signIn !== undefined && response.status === 200 && type.startsWith('text/html')) {
+      const form = signInForm(await response.text(), signIn);
+      current = new URL(form.action, current).toString();
+      init = {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.fields.toString(),
+      };
+      continue;
+    }
+    return { url: current, response };
   }
-  throw new Error(`more than 10 redirects from ${url}`);
+  throw new Error(`more than 12 hops from ${url}`);
+}
+
+/** The form of one user on a sign-in page, with its hidden inputs and the MFA choice. */
+export function signInForm(
+  html: string,
+  signIn: PageSignIn,
+): { readonly action: string; readonly fields: URLSearchParams } {
+  const unescape = (text: string): string =>
+    text
+      .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+      .replace(/&quot;/g, '"')
+      .replace(/&#x27;|&apos;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  const forms = html.match(/<form\b[^>]*>[\s\S]*?<\/form>/g) ?? [];
+  const wanted = signIn.upn.toLowerCase();
+  const form = forms.find((f) => {
+    const upn = /data-upn="([^"]*)"/.exec(f)?.[1];
+    return upn !== undefined && unescape(upn).toLowerCase() === wanted;
+  });
+  if (form === undefined) throw new Error(`the sign-in page has no form for ${signIn.upn}`);
+  const action = unescape(/action="([^"]*)"/.exec(form)?.[1] ?? '');
+  const fields = new URLSearchParams();
+  for (const input of form.match(/<input\b[^>]*>/g) ?? []) {
+    const name = /name="([^"]*)"/.exec(input)?.[1];
+    const value = /value="([^"]*)"/.exec(input)?.[1] ?? '';
+    if (name !== undefined) fields.append(unescape(name), unescape(value));
+  }
+  if (signIn.mfa !== undefined) fields.set('mfa', signIn.mfa ? '1' : '0');
+  return { action, fields };
 }
 
 /** The test app with OIDC sign-in against `idp` (and sandbox sign-in beside it), listening on
