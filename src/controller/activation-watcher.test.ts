@@ -8,10 +8,8 @@ function fakes(leader: boolean, poll?: () => Promise<readonly SourceGroupSnapsho
   const snapshots: SourceGroupSnapshot[] = [
     { ok: true, group: 'G', groupId: 'id', activations: [], unresolved: [] },
   ];
-  const source: ActivationSource = {
-    kind: 'entra-pim',
-    poll: vi.fn(poll ?? (() => Promise.resolve(snapshots))),
-  };
+  const pollSpy = vi.fn(poll ?? (() => Promise.resolve(snapshots)));
+  const source: ActivationSource = { kind: 'entra-pim', poll: pollSpy };
   const outcome: MirrorOutcome = {
     role: 'r',
     group: 'G',
@@ -21,10 +19,8 @@ function fakes(leader: boolean, poll?: () => Promise<readonly SourceGroupSnapsho
     revoked: 0,
     unresolved: 0,
   };
-  const mirror = {
-    groups: ['G'],
-    sync: vi.fn(() => Promise.resolve([outcome])),
-  } as unknown as PimMirror;
+  const syncSpy = vi.fn(() => Promise.resolve([outcome]));
+  const mirror = { groups: ['G'], sync: syncSpy } as unknown as PimMirror;
   const watcher = new ActivationWatcher({
     source,
     mirror,
@@ -32,22 +28,22 @@ function fakes(leader: boolean, poll?: () => Promise<readonly SourceGroupSnapsho
     logger: silentLogger,
     intervalMs: 60_000,
   });
-  return { source, mirror, watcher, snapshots };
+  return { pollSpy, syncSpy, watcher, snapshots };
 }
 
 describe('ActivationWatcher', () => {
   it('polls the mirror groups and hands the snapshots to the mirror', async () => {
-    const { source, mirror, watcher, snapshots } = fakes(true);
+    const { pollSpy, syncSpy, watcher, snapshots } = fakes(true);
     const outcomes = await watcher.pollNow();
-    expect(source.poll).toHaveBeenCalledWith(['G']);
-    expect(mirror.sync).toHaveBeenCalledWith(snapshots);
+    expect(pollSpy).toHaveBeenCalledWith(['G']);
+    expect(syncSpy).toHaveBeenCalledWith(snapshots);
     expect(outcomes).toHaveLength(1);
   });
 
   it('does nothing when this process does not lead', async () => {
-    const { source, watcher } = fakes(false);
+    const { pollSpy, watcher } = fakes(false);
     expect(await watcher.pollNow()).toEqual([]);
-    expect(source.poll).not.toHaveBeenCalled();
+    expect(pollSpy).not.toHaveBeenCalled();
   });
 
   it('survives a source that throws, and polls again later', async () => {
@@ -76,10 +72,10 @@ describe('ActivationWatcher', () => {
   });
 
   it('starts polling at once and stops cleanly', async () => {
-    const { source, watcher } = fakes(true);
+    const { pollSpy, watcher } = fakes(true);
     watcher.start();
     await vi.waitFor(() => {
-      expect(source.poll).toHaveBeenCalled();
+      expect(pollSpy).toHaveBeenCalled();
     });
     await watcher.stop();
   });
