@@ -5,7 +5,8 @@ import { createTestApp, type TestApp } from '../../../test/support/test-app.js';
 import type { JitConfig, OidcConfig } from '../../config/config.js';
 import { silentLogger } from '../../ports/logger.js';
 import { buildOidcLogin, type BuildOidcLoginOptions } from './build-oidc-login.js';
-import { signInFrom } from './oidc-provider.js';
+import { OidcProvider, signInFrom } from './oidc-provider.js';
+import { FakeOidcProvider } from './test-harness.js';
 
 let t: TestApp;
 
@@ -127,5 +128,59 @@ describe('signInFrom', () => {
       value: { amr: ['pwd'] },
     });
     expect(signInFrom(claims, { kind: 'amr' })).toMatchObject({ value: { amr: ['pwd'] } });
+  });
+});
+
+describe('OidcProvider with an authentication context as MFA evidence', () => {
+  it('asks for the context with the claims parameter', async () => {
+    const idp = await FakeOidcProvider.start({ clock: t.clock });
+    try {
+      const provider = new OidcProvider({
+        issuer: idp.issuer,
+        clientId: idp.clientId,
+        clientSecret: idp.clientSecret,
+        scopes: ['openid', 'profile'],
+        mfaEvidence: { kind: 'acrs', value: 'c1' },
+        allowInsecureRequests: true,
+        clock: t.clock,
+        wallClock: { now: () => Date.now() },
+      });
+      const url = await provider.authorizationUrl({
+        redirectUri: 'http://127.0.0.1:1/auth/callback',
+        state: 's',
+        nonce: 'n',
+        verifier: 'v'.repeat(43),
+      });
+      if (!url.ok) throw new Error(url.refusal.message);
+      expect(JSON.parse(url.value.searchParams.get('claims') ?? '')).toEqual({
+        id_token: { acrs: { essential: true, value: 'c1' } },
+      });
+      expect(url.value.searchParams.get('scope')).toBe('openid profile');
+    } finally {
+      await idp.close();
+    }
+  });
+
+  it('says which issuer it could not read when discovery fails', async () => {
+    const provider = new OidcProvider({
+      issuer: 'http://127.0.0.1:9/nothing/v2.0',
+      clientId: 'c',
+      scopes: ['openid'],
+      mfaEvidence: { kind: 'amr' },
+      allowInsecureRequests: true,
+      clock: t.clock,
+      wallClock: { now: () => Date.now() },
+      timeoutMs: 2000,
+    });
+    const result = await provider.discover();
+    expect(result).toMatchObject({
+      ok: false,
+      refusal: {
+        code: 'ERR_TARGET',
+        message: expect.stringMatching(
+          /^cannot read the identity provider's discovery document at http:\/\/127\.0\.0\.1:9\/nothing\/v2\.0\/\.well-known\/openid-configuration: .*; check auth\.oidc\.issuer/,
+        ) as string,
+      },
+    });
   });
 });
