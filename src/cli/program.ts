@@ -155,9 +155,8 @@ export function buildProgram(ctx: CliContext): Command {
       },
     );
 
-  program
-    .command('emulate')
-    .description('run a local cloud emulator on its own')
+  const emulate = program.command('emulate').description('run a local cloud emulator on its own');
+  emulate
     .command('identity-center')
     .description(
       'the IAM Identity Center emulator (sso-admin, identitystore, Organizations over AWS JSON 1.1)',
@@ -167,6 +166,15 @@ export function buildProgram(ctx: CliContext): Command {
     .action(async (opts: { port: number; config?: string }) => {
       const { runEmulateIdentityCenter } = await import('./emulate-command.js');
       await runEmulateIdentityCenter(ctx, opts);
+    });
+  emulate
+    .command('entra')
+    .description('the Microsoft Entra emulator (OAuth2/OIDC sign-in, Graph v1.0, PIM for Groups)')
+    .option('--port <port>', 'listen port', parsePort, 4567)
+    .option('-c, --config <file>', "seed the config's directory users and groups")
+    .action(async (opts: { port: number; config?: string }) => {
+      const { runEmulateEntra } = await import('./emulate-command.js');
+      await runEmulateEntra(ctx, opts);
     });
 
   program
