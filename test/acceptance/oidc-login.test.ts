@@ -1,10 +1,19 @@
 // OIDC sign-in end to end with the built `jit`: the server and the CLI run as separate
-// processes, an OpenID provider listens on 127.0.0.1, and the test plays the browser
-// (redirects followed by hand, cookies carried by hand).
+// processes, an OpenID provider (a minimal one, then the Entra emulator) listens on
+// 127.0.0.1, and the test plays the browser (redirects followed and forms submitted by hand,
+// cookies carried by hand).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CookieJar, FakeOidcProvider, followAsBrowser } from '../../src/api/auth/test-harness.js';
+import {
+  CookieJar,
+  FakeOidcProvider,
+  followAsBrowser,
+  type PageSignIn,
+} from '../../src/api/auth/test-harness.js';
+import { parseConfig } from '../../src/config/index.js';
+import { startEntraEmulator, type RunningEntraEmulator } from '../../src/emulators/entra/index.js';
+import { entraSeedFromConfig } from '../../src/sandbox/entra-sandbox.js';
 import { OPEN_URL_PROMPT } from '../../src/cli/loopback-login.js';
 import { JIT, JitServer, runJit, Workspace, type CliResult } from '../support/jit-process.js';
 import { acceptanceConfig } from '../support/test-config.js';
@@ -40,11 +49,21 @@ function jitAs(user: string, args: readonly string[]): Promise<CliResult> {
   return runJit(args, { JIT_HOME: home(user), JIT_SERVER: server.url });
 }
 
-/** `jit login --no-browser` as a process; once it prints the URL, the test is the browser. */
-function cliLogin(user: string): Promise<CliResult> {
+/** `jit login --no-browser` as a process; once it prints the URL, the test is the browser
+ *  (on a sign-in page, as `signIn`). */
+function cliLogin(
+  user: string,
+  on: { server: JitServer; home: (user: string) => string } = { server, home },
+  signIn?: PageSignIn,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [JIT, 'login', '--no-browser'], {
-      env: { ...process.env, NO_COLOR: '1', JIT_HOME: home(user), JIT_SERVER: server.url },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        JIT_HOME: on.home(user),
+        JIT_SERVER: on.server.url,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -57,7 +76,7 @@ function cliLogin(user: string): Promise<CliResult> {
       const url = lines[lines.indexOf(OPEN_URL_PROMPT) + 1];
       if (!browsing && lines.includes(OPEN_URL_PROMPT) && url) {
         browsing = true;
-        followAsBrowser(url).catch(reject);
+        followAsBrowser(url, new CookieJar(), undefined, signIn).catch(reject);
       }
     });
     child.on('error', reject);
@@ -132,5 +151,74 @@ describe('OIDC sign-in with the built CLI and server', () => {
     expect(((await expired.json()) as { detail: string }).detail).toMatch(
       /your session expired at .*; sign in again: open http:\/\/127\.0\.0\.1:\d+\/auth\/login/,
     );
+  });
+});
+
+describe('OIDC sign-in with the built CLI and server against the Entra emulator', () => {
+  let entra: RunningEntraEmulator;
+  let ews: Workspace;
+  let eserver: JitServer;
+  const ehome = (user: string): string => join(ews.dir, `home-${user}`);
+  const jitThere = (user: string, args: readonly string[]): Promise<CliResult> =>
+    runJit(args, { JIT_HOME: ehome(user), JIT_SERVER: eserver.url });
+
+  beforeAll(async () => {
+    const parsed = parseConfig(acceptanceConfig('/nonexistent'), 'acceptance.yaml');
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    entra = await startEntraEmulator({
+      clock: { now: () => Date.now() },
+      seed: entraSeedFromConfig(parsed.config),
+    });
+    // Only configuration points the server at the emulator, as it would at Entra.
+    ews = await Workspace.create(
+      (dir) => `${acceptanceConfig(dir)}auth:
+  oidc:
+    issuer: ${entra.issuer}
+    clientId: ${entra.app.clientId}
+    clientSecretEnv: JIT_OIDC_CLIENT_SECRET
+    allowInsecureRequests: true
+`,
+    );
+    eserver = await JitServer.start(ews, {
+      env: { JIT_OIDC_CLIENT_SECRET: entra.app.clientSecret },
+    });
+  });
+
+  afterAll(async () => {
+    await eserver.stop();
+    await entra.close();
+    await ews.dispose();
+  });
+
+  it('signs in with jit login through the emulator page, and refuses MFA roles without MFA', async () => {
+    const on = { server: eserver, home: ehome };
+    const alice = await cliLogin('alice', on, { upn: 'alice@example.com' });
+    expect(alice.code).toBe(0);
+    expect(alice.stdout).toMatch(/as alice@example\.com \(with MFA\)/);
+    const requested = await jitThere('alice', [
+      'request',
+      'prod-admin',
+      '--duration',
+      'PT1H',
+      '--justification',
+      'INC-10: emulator',
+    ]);
+    expect(requested.code).toBe(0);
+
+    const noMfa = await cliLogin('alice2', on, { upn: 'alice@example.com', mfa: false });
+    expect(noMfa.stdout).toMatch(/without MFA/);
+    const refused = await jitThere('alice2', [
+      'request',
+      'prod-admin',
+      '--duration',
+      'PT1H',
+      '--justification',
+      'INC-11',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/MFA/);
+
+    expect((await jitThere('alice', ['logout'])).stdout).toBe('signed out\n');
+    expect(entra.calls()['POST /token']).toBe(2);
   });
 });

@@ -333,7 +333,12 @@ export async function followAsBrowser(
     }
     const type = response.headers.get('content-type') ?? '';
     if (signIn !== undefined && response.status === 200 && type.startsWith('text/html')) {
-      const form = signInForm(await response.text(), signIn);
+      const html = await response.text();
+      if (!/<form\b/.test(html)) {
+        // A page with nothing to submit (the CLI's "signed in" page): the end of the road.
+        return { url: current, response: new Response(html, response) };
+      }
+      const form = signInForm(html, signIn);
       current = new URL(form.action, current).toString();
       init = {
         method: 'POST',
@@ -366,7 +371,12 @@ export function signInForm(
     const upn = /data-upn="([^"]*)"/.exec(f)?.[1];
     return upn !== undefined && unescape(upn).toLowerCase() === wanted;
   });
-  if (form === undefined) throw new Error(`the sign-in page has no form for ${signIn.upn}`);
+  if (form === undefined) {
+    const text = html.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ');
+    throw new Error(
+      `the sign-in page has no form for ${signIn.upn}: ${text.replace(/\s+/g, ' ').trim().slice(0, 400)}`,
+    );
+  }
   const action = unescape(/action="([^"]*)"/.exec(form)?.[1] ?? '');
   const fields = new URLSearchParams();
   for (const input of form.match(/<input\b[^>]*>/g) ?? []) {
