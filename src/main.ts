@@ -7,6 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
 import { FileAccessTarget } from './adapters/local/file-access-target.js';
 import { ConfigDirectory } from './adapters/local/config-directory.js';
+import { combineAuthenticators } from './api/auth/authenticator.js';
+import { buildOidcLogin, type SandboxOidcProvider } from './api/auth/build-oidc-login.js';
 import { SandboxTokens } from './api/auth/sandbox-tokens.js';
 import { createApp, type App } from './api/create-app.js';
 import type { JitConfig } from './config/index.js';
@@ -40,9 +42,14 @@ export interface ServeOptions {
   readonly sandboxTarget?: 'identity-center' | 'file';
   /** Sandbox: an Identity Center emulator already running; else one starts in-process. */
   readonly identityCenterEndpoint?: string;
+  /** Sandbox: an OIDC provider (the Entra emulator) offered beside sandbox sign-in when the
+   *  config has no auth.oidc. */
+  readonly sandboxOidc?: SandboxOidcProvider;
 }
 
 export interface RunningServer {
+  /** The OIDC issuer people sign in with, when OIDC sign-in is on. */
+  readonly oidcIssuer?: string;
   /** Where access lands, for people: the emulator's URL or the sandbox file. */
   readonly targetDescription: string;
   readonly url: string;
@@ -59,7 +66,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   if (config.mode !== 'sandbox') {
     throw new JitError(
       'ERR_INVALID_CONFIG',
-      'mode: live needs OIDC sign-in and the Identity Center adapter, which this version does not have yet; sandbox sign-in is never allowed against a live target. Use mode: sandbox',
+      'mode: live needs the Identity Center adapter wiring, which this version does not have yet; sandbox sign-in is never allowed against a live target. Use mode: sandbox',
     );
   }
   const logger = pino(
@@ -159,6 +166,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     clock: businessClock,
   });
 
+  let listenUrl = '';
+  const oidc = buildOidcLogin({
+    config,
+    env,
+    store,
+    directory,
+    clock: businessClock,
+    wallClock: realClock,
+    logger: logger.child({ component: 'oidc' }),
+    listenUrl: () => listenUrl,
+    // Sandbox: sign-in through the Entra emulator's OIDC endpoints unless told otherwise.
+    sandboxProvider: options.sandboxOidc ?? {
+      issuer: entra.emulator.issuer,
+      clientId: entra.emulator.app.clientId,
+      clientSecret: entra.emulator.app.clientSecret,
+    },
+  });
+
   const faults = options.testHooks ? crashPoints(env['JIT_TEST_CRASH_AT'], logger) : undefined;
   const reconciler = new Reconciler({
     store,
@@ -223,8 +248,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     workflow,
     store,
     directory,
-    authenticator: sandboxLogin,
+    authenticator: oidc ? combineAuthenticators([sandboxLogin, oidc.authenticator]) : sandboxLogin,
     sandboxLogin,
+    ...(oidc ? { oidc: oidc.login } : {}),
+    ...(config.auth.oidc?.cliClientId ? { cliClientId: config.auth.oidc.cliClientId } : {}),
     sandboxTarget: { held },
     clock: businessClock,
     version: options.version,
@@ -261,6 +288,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   const address = await app.listen({ host, port });
+  listenUrl = address;
+  if (oidc) {
+    // Early word on a wrong issuer; sign-in retries discovery, so this is not fatal.
+    const discovered = await oidc.login.provider.discover();
+    if (!discovered.ok)
+      logger.warn({ issuer: oidc.login.provider.issuer }, discovered.refusal.message);
+  }
   logger.info(
     {
       url: address,
@@ -274,6 +308,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   return {
     url: address,
     targetDescription,
+    ...(oidc ? { oidcIssuer: oidc.login.provider.issuer } : {}),
     app,
     store,
     entra: entra.emulator,

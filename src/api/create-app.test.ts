@@ -653,6 +653,15 @@ describe('the OpenAPI document', () => {
         'GET /v1/controller',
         'GET /v1/sandbox/target',
         'POST /v1/auth/sandbox-login',
+        'GET /auth/login',
+        'GET /auth/callback',
+        'POST /auth/logout',
+        'GET /v1/auth/config',
+        'POST /v1/auth/cli/token',
+        'GET /v1/auth/session',
+        'DELETE /v1/auth/sessions/current',
+        'GET /v1/auth/sessions',
+        'DELETE /v1/auth/sessions',
       ].sort(),
     );
     for (const [path, ops] of Object.entries(doc.paths)) {

@@ -2,6 +2,7 @@
 // validate with zod, OpenAPI comes from the same schemas, and every error leaves through
 // the one handler in problem.ts.
 import { createHash } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -24,11 +25,13 @@ import type { Directory } from '../ports/directory.js';
 import type { ReconcileResult } from '../controller/reconciler.js';
 import type { Store } from '../store/store.js';
 import type { WorkflowService } from '../workflow/workflow-service.js';
-import type { Authenticator } from './auth/authenticator.js';
 import type { MirrorOutcome } from '../workflow/pim-mirror.js';
+import type { Authentication, Authenticator } from './auth/authenticator.js';
+import type { OidcLogin } from './auth/oidc-login.js';
 import type { SandboxTokens } from './auth/sandbox-tokens.js';
 import { handleError, sendProblem } from './problem.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
+import { csrfHeader, csrfRefusal, registerAuthRoutes } from './routes/auth-routes.js';
 import { registerGrantRoutes } from './routes/grant-routes.js';
 import { registerSandboxRoutes } from './routes/sandbox-routes.js';
 
@@ -47,6 +50,10 @@ export interface AppDeps {
   readonly version: string;
   /** Sandbox sign-in; refused unless mode is sandbox. */
   readonly sandboxLogin?: SandboxTokens;
+  /** OIDC sign-in for browsers and the CLI (required in live mode). */
+  readonly oidc?: OidcLogin;
+  /** A public client id the CLI may use for flows straight with the identity provider. */
+  readonly cliClientId?: string;
   /** Sandbox test hooks: set the clock, run a pass, show the emulated target. */
   readonly testHooks?: {
     readonly clock: SettableClock;
@@ -67,10 +74,13 @@ export interface AppDeps {
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    authentication?: Authentication;
   }
 }
 
 export type App = FastifyInstance;
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export async function createApp(deps: AppDeps): Promise<App> {
   if (deps.sandboxLogin && deps.mode !== 'sandbox') {
@@ -101,6 +111,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.removeContentTypeParser('text/plain');
 
   await app.register(helmet, { global: true });
+  await app.register(cookie);
   if (deps.rateLimit !== false) {
     await app.register(rateLimit, {
       max: deps.rateLimit?.max ?? 1200,
@@ -122,8 +133,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
         description:
           'Just-in-time privileged access to AWS: requests, approvals, grants and the audit log.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: deps.oidc?.cookie.name ?? 'jit_session',
+            description:
+              'browser session from GET /auth/login; state-changing calls also send x-csrf-token',
+          },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
   });
@@ -136,12 +158,34 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
 
   const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const result = await deps.authenticator.authenticate(request.headers.authorization);
+    const authorization = request.headers.authorization;
+    const result = await deps.authenticator.authenticate({
+      ...(authorization === undefined ? {} : { authorization }),
+      cookies: request.cookies,
+    });
+    if (result === undefined) {
+      await sendProblem(reply, {
+        code: 'ERR_UNAUTHENTICATED',
+        message: `sign in first: ${deps.authenticator.signInHint}, then retry`,
+      });
+      return;
+    }
     if (!result.ok) {
       await sendProblem(reply, result.refusal);
       return;
     }
-    request.principal = result.value;
+    const auth = result.value;
+    // A cookie rides along on cross-site requests; a bearer token never does. So only
+    // cookie-signed-in changes must prove they come from our own pages.
+    if (auth.via === 'cookie' && !SAFE_METHODS.has(request.method)) {
+      const session = auth.session;
+      if (!session || !deps.oidc?.secrets.checkCsrfToken(session.id, csrfHeader(request.headers))) {
+        await sendProblem(reply, csrfRefusal);
+        return;
+      }
+    }
+    request.principal = auth.principal;
+    request.authentication = auth;
   };
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
@@ -163,6 +207,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   registerGrantRoutes(app, deps, authenticate);
   registerAuditRoutes(app, deps, authenticate);
   registerSandboxRoutes(app, deps, authenticate);
+  registerAuthRoutes(app, deps, authenticate);
 
   await app.ready();
   return app;

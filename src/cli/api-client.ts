@@ -51,6 +51,10 @@ export class ApiClient {
     return this.#send<T>('POST', path, body);
   }
 
+  delete<T>(path: string): Promise<T> {
+    return this.#send<T>('DELETE', path);
+  }
+
   async #send<T>(method: string, path: string, body?: unknown): Promise<T> {
     const doFetch = this.#options.fetch ?? fetch;
     const headers: Record<string, string> = { accept: 'application/json' };

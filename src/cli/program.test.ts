@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, TEST_START, type TestApp } from '../../test/support/test-app.js';
+import { LIVE_AUTH_YAML } from '../config/test-config.js';
 import { CliError } from './cli-error.js';
 import { buildProgram } from './program.js';
 
@@ -302,7 +303,7 @@ describe('exit codes', () => {
 
   it('refuses to serve a live config with exit 2, before opening anything', async () => {
     const live = join(root, 'live.yaml');
-    const text = (await readFile(t.configPath, 'utf8')).replace('mode: sandbox', 'mode: live');
+    const text = `${(await readFile(t.configPath, 'utf8')).replace('mode: sandbox', 'mode: live')}\n${LIVE_AUTH_YAML.join('\n')}\n`;
     await writeFile(
       live,
       text.replace(

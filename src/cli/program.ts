@@ -42,6 +42,12 @@ interface GlobalOptions {
   server?: string;
 }
 
+interface SignedIn {
+  token: string;
+  expiresAt: string;
+  principal: { id: string; mfa: boolean; isAdmin: boolean; groups: string[] };
+}
+
 interface GrantOutcome {
   grant: GrantView;
   action: string;
@@ -83,7 +89,7 @@ export function buildProgram(ctx: CliContext): Command {
     if (requireLogin && !token) {
       const elsewhere = saved && !sameServer ? ` (you are signed in to ${saved.server})` : '';
       throw new CliError(
-        `not signed in to ${server}${elsewhere}; sign in with \`jit login --as <user>\``,
+        `not signed in to ${server}${elsewhere}; sign in with \`jit login\` (sandbox: \`jit login --as <user>\`)`,
       );
     }
     return new ApiClient({ server, ...(token ? { token } : {}) });
@@ -173,16 +179,18 @@ export function buildProgram(ctx: CliContext): Command {
 
   program
     .command('login')
-    .description('sign in (sandbox: as a directory user)')
-    .requiredOption('--as <user>', 'sandbox user: handle or e-mail')
-    .action(async (opts: { as: string }) => {
+    .description(
+      "sign in: through your browser and the server's identity provider, or (sandbox) --as a directory user",
+    )
+    .option('--as <user>', 'sandbox only: sign in as this directory user (handle or e-mail)')
+    .option('--no-browser', 'print the sign-in URL instead of opening a browser')
+    .action(async (opts: { as?: string; browser: boolean }) => {
       const out = output();
       const api = await client(false);
-      const result = await api.post<{
-        token: string;
-        expiresAt: string;
-        principal: { id: string; mfa: boolean; isAdmin: boolean; groups: string[] };
-      }>('/v1/auth/sandbox-login', { user: opts.as });
+      const result =
+        opts.as !== undefined
+          ? await api.post<SignedIn>('/v1/auth/sandbox-login', { user: opts.as })
+          : await browserLogin(api, opts.browser, out);
       await credentials.write({
         server: api.server,
         token: result.token,
@@ -199,17 +207,65 @@ export function buildProgram(ctx: CliContext): Command {
       }
       const p = result.principal;
       out.line(
-        `signed in to ${api.server} as ${colour.bold(p.id)}${p.mfa ? ' (with MFA)' : colour.yellow(' (without MFA)')}${p.isAdmin ? ', administrator' : ''}`,
+        `signed in to ${api.server} as ${colour.bold(p.id)}${p.mfa ? ' (with MFA)' : colour.yellow(' (without MFA)')}${p.isAdmin ? ', administrator' : ''}; until ${result.expiresAt}`,
       );
-      out.line(colour.dim('sandbox sign-in: for trying JIT Access locally, never for real AWS'));
+      if (opts.as !== undefined)
+        out.line(colour.dim('sandbox sign-in: for trying JIT Access locally, never for real AWS'));
     });
+
+  /** `jit login` without --as: the server brokers the identity provider for a loopback. */
+  async function browserLogin(api: ApiClient, browser: boolean, out: Output): Promise<SignedIn> {
+    const config = await api.get<{ oidc: boolean; sandboxLogin: boolean }>('/v1/auth/config');
+    if (!config.oidc) {
+      throw new CliError(
+        config.sandboxLogin
+          ? `${api.server} has no OIDC sign-in configured; in the sandbox sign in with \`jit login\` (sandbox: \`jit login --as <user>\`)`
+          : `${api.server} has no OIDC sign-in configured; ask its operator to set auth.oidc`,
+      );
+    }
+    const { runLoopbackFlow } = await import('./loopback-login.js');
+    const env = ctx.env;
+    const headless = process.platform === 'linux' && !env['DISPLAY'] && !env['WAYLAND_DISPLAY'];
+    const flow = await runLoopbackFlow({
+      authorizationUrl: ({ redirectUri, challenge, state }) => {
+        const url = new URL('/auth/login', api.server);
+        url.searchParams.set('cli_redirect', redirectUri);
+        url.searchParams.set('cli_challenge', challenge);
+        url.searchParams.set('cli_state', state);
+        return url.toString();
+      },
+      // Progress goes to standard error, so --json keeps standard output clean.
+      print: (line) => {
+        out.error(line);
+      },
+      noBrowser: !browser || headless,
+    });
+    return api.post<SignedIn>('/v1/auth/cli/token', {
+      code: flow.code,
+      verifier: flow.verifier,
+    });
+  }
 
   program
     .command('logout')
-    .description('forget the saved sign-in')
+    .description('sign out: end the session on the server and forget it here')
     .action(async () => {
+      const out = output();
+      const saved = await credentials.read();
+      let note = '';
+      if (saved?.token.startsWith('jit_')) {
+        try {
+          await new ApiClient({ server: saved.server, token: saved.token }).delete(
+            '/v1/auth/sessions/current',
+          );
+        } catch (error) {
+          // Forget it locally all the same; say that the server may still hold it.
+          note = ` (the server could not end the session: ${error instanceof Error ? error.message : String(error)})`;
+        }
+      }
       await credentials.clear();
-      output().line('signed out');
+      if (note) out.error(colour.yellow(`warning: signed out here only${note}`));
+      out.line('signed out');
     });
 
   program

@@ -49,6 +49,11 @@ export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Prom
     `${colour.bold('JIT Access')} ${ctx.version} (${config.mode}) is listening on ${colour.cyan(server.url)}  (API: ${server.url}/openapi.json)`,
   );
   write(`access lands in: ${server.targetDescription}`);
+  if (server.oidcIssuer) {
+    write(
+      `OIDC sign-in with ${server.oidcIssuer}: \`jit login\`, or open ${server.url}/auth/login`,
+    );
+  }
   write(
     colour.yellow(
       'sandbox sign-in is ON: anyone can sign in as any directory user. Never use it against real AWS.',

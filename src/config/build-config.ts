@@ -3,7 +3,14 @@
 // other), raises warnings about risky but legal settings, and builds the JitConfig.
 import { HOUR } from '../core/duration.js';
 import type { PrincipalSet, Role } from '../core/role.js';
-import type { DirectoryConfig, EntraConfig, JitConfig, PermissionSetConfig } from './config.js';
+import type {
+  AuthConfig,
+  DirectoryConfig,
+  EntraConfig,
+  JitConfig,
+  MfaEvidence,
+  PermissionSetConfig,
+} from './config.js';
 import { isoOf } from './config-fields.js';
 import { formatPath } from './config-path.js';
 import type { ConfigProblem } from './config-problem.js';
@@ -91,6 +98,7 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
   }
 
   const entra = buildEntra(raw, roles, errors);
+  const auth = buildAuth(raw, errors);
 
   if (errors.length > 0) return { errors, warnings };
   const config: JitConfig = {
@@ -110,8 +118,92 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
         maxConcurrency: raw.server.controller.maxConcurrency,
       },
     },
+    auth,
   };
   return { config, errors, warnings };
+}
+
+const CALLBACK_PATH = '/auth/callback';
+
+/** OIDC sign-in: required in live mode, where it must run over https end to end. */
+function buildAuth(raw: RawConfig, errors: ConfigProblem[]): AuthConfig {
+  const path = ['auth', 'oidc'];
+  const session = {
+    ttl: raw.auth.session.ttl,
+    ...(raw.auth.session.idleTimeout === undefined
+      ? {}
+      : { idleTimeout: raw.auth.session.idleTimeout }),
+  };
+  const oidc = raw.auth.oidc;
+  if (oidc === undefined) {
+    if (raw.mode === 'live') {
+      errors.push({
+        path,
+        message:
+          'missing; mode: live signs people in with OIDC, add auth.oidc with the issuer and clientId of your Entra app registration (see docs/configuration.md#auth)',
+      });
+    }
+    return { session };
+  }
+  const live = raw.mode === 'live';
+  if (oidc.allowInsecureRequests && live) {
+    errors.push({
+      path: [...path, 'allowInsecureRequests'],
+      message:
+        'is only accepted in mode: sandbox (for the local Entra emulator); remove it and use the https issuer',
+    });
+  }
+  if (oidc.issuer.startsWith('http:') && !(oidc.allowInsecureRequests && !live)) {
+    errors.push({
+      path: [...path, 'issuer'],
+      message: live
+        ? `${oidc.issuer} is plain http; use the provider's https issuer`
+        : `${oidc.issuer} is plain http; use https, or set allowInsecureRequests: true for a local emulator`,
+    });
+  }
+  if (oidc.redirectUri === undefined) {
+    if (live) {
+      errors.push({
+        path: [...path, 'redirectUri'],
+        message: `missing; in mode: live give the https address people reach the server at, ending in ${CALLBACK_PATH}, e.g. https://jit.example.com${CALLBACK_PATH}`,
+      });
+    }
+  } else {
+    if (!oidc.redirectUri.endsWith(CALLBACK_PATH)) {
+      errors.push({
+        path: [...path, 'redirectUri'],
+        message: `${oidc.redirectUri} does not end in ${CALLBACK_PATH}, where the server takes the provider's answer; write it like https://jit.example.com${CALLBACK_PATH}`,
+      });
+    } else if (live && !oidc.redirectUri.startsWith('https:')) {
+      errors.push({
+        path: [...path, 'redirectUri'],
+        message: `${oidc.redirectUri} is plain http; in mode: live the session cookie needs https, use an https address`,
+      });
+    }
+  }
+  if (!oidc.scopes.includes('openid')) {
+    errors.push({
+      path: [...path, 'scopes'],
+      message: 'does not include openid, without which there is no id_token; add openid',
+    });
+  }
+  const mfaEvidence: MfaEvidence =
+    oidc.mfaEvidence === undefined || oidc.mfaEvidence === 'amr'
+      ? { kind: 'amr' }
+      : { kind: 'acrs', value: oidc.mfaEvidence.slice('acrs:'.length) };
+  return {
+    oidc: {
+      issuer: oidc.issuer,
+      clientId: oidc.clientId,
+      ...(oidc.clientSecretEnv === undefined ? {} : { clientSecretEnv: oidc.clientSecretEnv }),
+      ...(oidc.cliClientId === undefined ? {} : { cliClientId: oidc.cliClientId }),
+      ...(oidc.redirectUri === undefined ? {} : { redirectUri: oidc.redirectUri }),
+      scopes: oidc.scopes,
+      allowInsecureRequests: oidc.allowInsecureRequests,
+      mfaEvidence,
+    },
+    session,
+  };
 }
 
 /** The `entra` section: required in live mode once a role is activated in Entra PIM. */

@@ -265,6 +265,94 @@ const controller = strictObject({
   maxConcurrency: z.number().int().min(1).max(20).default(8),
 });
 
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+const MFA_EVIDENCE = /^(?:amr|acrs:c[1-9]\d?)$/;
+
+function checkHttpUrl(example: string, keepTrailingSlash = false) {
+  return (input: unknown): FieldCheck<string> => {
+    if (typeof input !== 'string') {
+      return {
+        ok: false,
+        message: `expected a URL, got ${describeValue(input)}; write it like ${example}`,
+      };
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(input);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      return {
+        ok: false,
+        message: `${describeValue(input)} is not an http(s) URL; write it like ${example}`,
+      };
+    }
+    if (url.search !== '' || url.hash !== '') {
+      return {
+        ok: false,
+        message: `${describeValue(input)} has a query or fragment; write it without ? and #, like ${example}`,
+      };
+    }
+    return { ok: true, value: keepTrailingSlash ? input : input.replace(/\/+$/, '') };
+  };
+}
+
+function checkEnvName(input: unknown): FieldCheck<string> {
+  if (typeof input === 'string' && ENV_NAME.test(input)) return { ok: true, value: input };
+  return {
+    ok: false,
+    message: `${describeValue(input)} is not the name of an environment variable; give the variable's name (e.g. JIT_OIDC_CLIENT_SECRET), never the secret itself`,
+  };
+}
+
+function checkMfaEvidence(input: unknown): FieldCheck<'amr' | `acrs:${string}`> {
+  if (typeof input === 'string' && MFA_EVIDENCE.test(input)) {
+    return { ok: true, value: input as 'amr' | `acrs:${string}` };
+  }
+  return {
+    ok: false,
+    message: `${describeValue(input)} is not amr or acrs:c<N>; write amr (the id_token's amr lists mfa) or acrs:c1 (an Entra authentication context whose Conditional Access policy requires MFA)`,
+  };
+}
+
+const oidc = strictObject(
+  {
+    // Kept exactly as written: the provider's discovery document must name the same issuer.
+    issuer: field(checkHttpUrl('https://login.microsoftonline.com/<tenant id>/v2.0', true)),
+    clientId: z
+      .string({
+        error: missing("give the application (client) id of the server's app registration"),
+      })
+      .min(1),
+    clientSecretEnv: field(checkEnvName).optional(),
+    cliClientId: z.string().min(1).optional(),
+    redirectUri: field(checkHttpUrl('https://jit.example.com/auth/callback')).optional(),
+    scopes: z
+      .array(
+        z.string().regex(SCOPE, {
+          error: (issue) =>
+            `${describeValue(issue.input)} is not an OAuth scope; scopes have no spaces or quotes, e.g. openid`,
+        }),
+      )
+      .min(1)
+      .default(['openid', 'profile', 'email']),
+    allowInsecureRequests: z.boolean().default(false),
+    mfaEvidence: field(checkMfaEvidence).optional(),
+  },
+  { missing: 'give issuer and clientId of the OIDC provider (see docs/configuration.md#auth)' },
+);
+
+const session = strictObject({
+  ttl: durationField({ min: 5 * MINUTE, max: 7 * DAY }).default(8 * HOUR),
+  idleTimeout: durationField({ min: MINUTE, max: DAY }).optional(),
+});
+
+const auth = strictObject({
+  oidc: oidc.optional(),
+  session: session.prefault({}),
+});
+
 const server = strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(1).max(65_535).default(8400),
@@ -325,6 +413,7 @@ export const configSchema = strictObject({
   entra: entra.optional(),
   store: store.prefault({}),
   server: server.prefault({}),
+  auth: auth.prefault({}),
 });
 
 /** The file after the schema: defaults applied, durations in milliseconds, names unresolved. */

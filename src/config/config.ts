@@ -62,6 +62,43 @@ export interface StoreConfig {
   readonly sqlitePath: string;
 }
 
+/** How a sign-in proves MFA: the id_token's `amr` lists `mfa`, or its `acrs` lists an Entra
+ *  authentication context (whose Conditional Access policy requires MFA). */
+export type MfaEvidence =
+  { readonly kind: 'amr' } | { readonly kind: 'acrs'; readonly value: string };
+
+/** Sign-in with an OpenID Connect provider (Microsoft Entra ID, or the sandbox's emulator). */
+export interface OidcConfig {
+  /** The issuer, exactly as the provider names itself; discovery is under it at
+   *  `/.well-known/openid-configuration`. */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** The name of the environment variable holding the client secret; none: a public client. */
+  readonly clientSecretEnv?: string;
+  /** A public client id the CLI may use for flows straight with the provider. */
+  readonly cliClientId?: string;
+  /** Where the provider sends people back; ends in `/auth/callback`. Sandbox default: the
+   *  server's own address. */
+  readonly redirectUri?: string;
+  readonly scopes: readonly string[];
+  /** Sandbox only: plain-http issuer and endpoints (the emulator). */
+  readonly allowInsecureRequests: boolean;
+  readonly mfaEvidence: MfaEvidence;
+}
+
+export interface SessionConfig {
+  /** How long a sign-in lasts. */
+  readonly ttl: Millis;
+  /** A session unused this long ends; none: only `ttl` counts. */
+  readonly idleTimeout?: Millis;
+}
+
+export interface AuthConfig {
+  /** Required in live mode; optional in the sandbox, next to sandbox sign-in. */
+  readonly oidc?: OidcConfig;
+  readonly session: SessionConfig;
+}
+
 export type ConfigMode = 'sandbox' | 'live';
 
 /** How JIT Access reaches Entra ID (Graph) for PIM roles. In sandbox mode the Entra emulator
@@ -98,6 +135,7 @@ export interface JitConfig {
   readonly entra?: EntraConfig;
   readonly store: StoreConfig;
   readonly server: ServerConfig;
+  readonly auth: AuthConfig;
 }
 
 /** Either a usable config (perhaps with warnings) or every problem found, one line each. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, baseConfig, errorsOf, loaded, type Yamlish } from './test-config.js';
+import { at, baseConfig, errorsOf, liveAuth, loaded, type Yamlish } from './test-config.js';
 
 const TENANT = '6f1d2b3c-4a5e-4f60-8a7b-9c0d1e2f3a4b';
 const CLIENT = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
@@ -34,6 +34,7 @@ describe('config: the entra section and PIM roles', () => {
     at(config, 'roles', 'ec2-admin')['eligibility'] = { members: ['dev@example.com'] };
     at(config, 'roles', 'ec2-admin', 'activation', 'approval')['approvers'] = ['ops@example.com'];
     config['admins'] = ['ops@example.com'];
+    config['auth'] = liveAuth();
     config['entra'] = {
       tenantId: TENANT,
       clientId: CLIENT,

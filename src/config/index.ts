@@ -1,5 +1,6 @@
 // The configuration module: load and validate `jit.config.yaml` into a JitConfig.
 export type {
+  AuthConfig,
   ConfigMode,
   ControllerConfig,
   CustomerManagedPolicyRef,
@@ -8,9 +9,12 @@ export type {
   EntraConfig,
   JitConfig,
   LoadConfigResult,
+  MfaEvidence,
+  OidcConfig,
   PermissionSetConfig,
   PermissionsBoundaryConfig,
   ServerConfig,
+  SessionConfig,
   StoreConfig,
 } from './config.js';
 export { loadConfigFile } from './load-config-file.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HOUR, MINUTE } from '../core/duration.js';
 import { parseConfig } from './parse-config.js';
-import { at, baseConfig, errorsOf, loaded } from './test-config.js';
+import { at, baseConfig, errorsOf, LIVE_AUTH_YAML, loaded } from './test-config.js';
 
 const ROLE = ['roles', 'ec2-admin'] as const;
 
@@ -68,7 +68,7 @@ describe('parseConfig: schema errors', () => {
     const config = baseConfig();
     config.colour = 'blue';
     expect(errorsOf(config)).toEqual([
-      'colour: unknown key; valid keys here are mode, admins, permissionSets, roles, directory, entra, store, server',
+      'colour: unknown key; valid keys here are mode, admins, permissionSets, roles, directory, entra, store, server, auth',
     ]);
   });
 
@@ -344,6 +344,7 @@ describe('parseConfig: checks across keys', () => {
       "    accounts: ['111111111111']",
       '    activation: { approval: { required: true, approvers: [bob@example.com, db-approvers], quorum: 3 } }',
       '    eligibility: { members: [devs] }',
+      ...LIVE_AUTH_YAML,
     ].join('\n');
     expect(errorsOf(text)).toEqual([
       'roles.r.activation.approval.quorum: quorum 3 is more than the 2 approvers listed; lower quorum to 2 or add approvers',
@@ -554,6 +555,7 @@ describe('parseConfig: the config it builds', () => {
       "    accounts: ['012345678901']",
       '    activation: { approval: { required: true, approvers: [Bob@Example.com] } }',
       '    eligibility: { members: [devs, Alice@Example.com] }',
+      ...LIVE_AUTH_YAML,
     ].join('\n');
     const { config, warnings } = loaded(text);
     expect(warnings).toEqual([]);
@@ -578,6 +580,7 @@ describe('parseConfig: the config it builds', () => {
       '  b:',
       '    <<: *base',
       '    group: JIT-b',
+      ...LIVE_AUTH_YAML,
     ].join('\n');
     const { config } = loaded(text);
     expect(config.roles.get('b')!.activation.maxDuration).toBe(2 * HOUR);

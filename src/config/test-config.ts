@@ -51,6 +51,28 @@ export function baseConfig(): Yamlish {
   };
 }
 
+/** The auth section a live config needs, as YAML lines (live mode requires OIDC). */
+export const LIVE_AUTH_YAML: readonly string[] = [
+  'auth:',
+  '  oidc:',
+  '    issuer: https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0',
+  '    clientId: 00000000-aaaa-bbbb-cccc-000000000001',
+  '    clientSecretEnv: JIT_OIDC_CLIENT_SECRET',
+  '    redirectUri: https://jit.example.com/auth/callback',
+];
+
+/** The same auth section as a value, for configs built as objects. */
+export function liveAuth(): Yamlish {
+  return {
+    oidc: {
+      issuer: 'https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0',
+      clientId: '00000000-aaaa-bbbb-cccc-000000000001',
+      clientSecretEnv: 'JIT_OIDC_CLIENT_SECRET',
+      redirectUri: 'https://jit.example.com/auth/callback',
+    },
+  };
+}
+
 /** Writes `config` as YAML and parses it. */
 export function parseObject(config: Yamlish): LoadConfigResult {
   return parseConfig(stringify(config), 'jit.config.yaml');

@@ -58,12 +58,38 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface SessionsTable {
+  id: string;
+  /** SHA-256 (hex) of the session token; the token itself is never stored. */
+  token_hash: string;
+  principal: string;
+  kind: string;
+  created_at: BigIntColumn;
+  expires_at: BigIntColumn;
+  last_seen_at: BigIntColumn;
+  revoked_at: NullableBigIntColumn;
+  /** JSON: amr, authTime, displayName. */
+  data: string;
+}
+
+export interface LoginCodesTable {
+  /** SHA-256 (hex) of the one-time code. */
+  code_hash: string;
+  /** The CLI's PKCE challenge (S256) the code is bound to. */
+  challenge: string;
+  expires_at: BigIntColumn;
+  /** JSON: the sign-in the code stands for (principal, amr, authTime, displayName). */
+  data: string;
+}
+
 export interface Database {
   grants: GrantsTable;
   audit_entries: AuditEntriesTable;
   audit_head: AuditHeadTable;
   leases: LeasesTable;
   settings: SettingsTable;
+  sessions: SessionsTable;
+  login_codes: LoginCodesTable;
 }
 
 /** A BIGINT read back as a JS number; throws if it cannot be one exactly. */

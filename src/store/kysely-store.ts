@@ -12,11 +12,21 @@ import {
   type GrantStatus,
   type Instant,
 } from '../core/grant.js';
-import { toInstant, type AuditEntriesTable, type Database, type GrantsTable } from './database.js';
+import {
+  toInstant,
+  type AuditEntriesTable,
+  type Database,
+  type GrantsTable,
+  type SessionsTable,
+} from './database.js';
 import {
   VersionConflictError,
   type AuditQuery,
   type GrantQuery,
+  type LoginCodeRecord,
+  type SessionKind,
+  type SessionQuery,
+  type SessionRecord,
   type Store,
   type StoredGrant,
   type StoreTransaction,
@@ -36,6 +46,8 @@ const MAX_GRANT_LIMIT = 1000;
 const DEFAULT_AUDIT_LIMIT = 100;
 const MAX_AUDIT_LIMIT = 10_000;
 const DEFAULT_AUDIT_PAGE = 1000;
+const DEFAULT_SESSION_LIMIT = 100;
+const MAX_SESSION_LIMIT = 1000;
 /** Keeps `IN (...)` lists well under every dialect's bound-parameter limit. */
 const IN_LIST_CHUNK = 500;
 
@@ -281,6 +293,92 @@ export class KyselyStore implements Store {
     );
   }
 
+  async sessionByTokenHash(tokenHash: string): Promise<SessionRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toSessionRecord(row);
+  }
+
+  async listSessions(query: SessionQuery): Promise<readonly SessionRecord[]> {
+    let select = this.#db
+      .selectFrom('sessions')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(clampLimit(query.limit, DEFAULT_SESSION_LIMIT, MAX_SESSION_LIMIT));
+    if (query.principal !== undefined) select = select.where('principal', '=', query.principal);
+    if (query.liveAt !== undefined) {
+      select = select.where('revoked_at', 'is', null).where('expires_at', '>', query.liveAt);
+    }
+    return (await select.execute()).map(toSessionRecord);
+  }
+
+  async touchSession(id: string, at: Instant): Promise<void> {
+    await this.#write((db) =>
+      db
+        .updateTable('sessions')
+        .set({ last_seen_at: at })
+        .where('id', '=', id)
+        .where('last_seen_at', '<', at)
+        .execute(),
+    );
+  }
+
+  async saveLoginCode(code: LoginCodeRecord): Promise<void> {
+    await this.#write((db) =>
+      db
+        .insertInto('login_codes')
+        .values({
+          code_hash: code.codeHash,
+          challenge: code.challenge,
+          expires_at: code.expiresAt,
+          data: JSON.stringify({
+            principal: code.principal,
+            amr: code.amr,
+            authTime: code.authTime,
+            ...(code.displayName === undefined ? {} : { displayName: code.displayName }),
+          }),
+        })
+        .execute(),
+    );
+  }
+
+  async takeLoginCode(codeHash: string): Promise<LoginCodeRecord | undefined> {
+    // One statement: of two exchanges racing with the same code, one gets the row.
+    const row = await this.#write((db) =>
+      db
+        .deleteFrom('login_codes')
+        .where('code_hash', '=', codeHash)
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    if (row === undefined) return undefined;
+    const data = parseJsonObject(row.data);
+    return {
+      codeHash: row.code_hash,
+      challenge: row.challenge,
+      expiresAt: toInstant(row.expires_at),
+      principal: typeof data['principal'] === 'string' ? data['principal'] : '',
+      amr: stringArray(data['amr']),
+      authTime: typeof data['authTime'] === 'number' ? data['authTime'] : 0,
+      ...(typeof data['displayName'] === 'string' ? { displayName: data['displayName'] } : {}),
+    };
+  }
+
+  async deleteEndedSessions(before: Instant): Promise<number> {
+    return this.#write(async (db) => {
+      const result = await db
+        .deleteFrom('sessions')
+        .where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)]))
+        .executeTakeFirst();
+      await db.deleteFrom('login_codes').where('expires_at', '<', before).execute();
+      return Number(result.numDeletedRows);
+    });
+  }
+
   async getSetting(key: string): Promise<string | undefined> {
     const row = await this.#db
       .selectFrom('settings')
@@ -418,6 +516,89 @@ class KyselyStoreTransaction implements StoreTransaction {
     }
     return entry;
   }
+
+  async insertSession(session: SessionRecord): Promise<void> {
+    await this.#trx
+      .insertInto('sessions')
+      .values({
+        id: session.id,
+        token_hash: session.tokenHash,
+        principal: session.principal,
+        kind: session.kind,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+        last_seen_at: session.lastSeenAt,
+        revoked_at: session.revokedAt ?? null,
+        data: JSON.stringify({
+          amr: session.amr,
+          authTime: session.authTime,
+          ...(session.displayName === undefined ? {} : { displayName: session.displayName }),
+        }),
+      })
+      .execute();
+  }
+
+  async revokeSessions(
+    match: { readonly id: string } | { readonly principal: string },
+    at: Instant,
+  ): Promise<readonly SessionRecord[]> {
+    let select = this.#trx
+      .selectFrom('sessions')
+      .selectAll()
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', at)
+      .orderBy('created_at')
+      .orderBy('id');
+    select =
+      'id' in match
+        ? select.where('id', '=', match.id)
+        : select.where('principal', '=', match.principal);
+    if (this.#dialect === 'postgres') select = select.forUpdate();
+    const rows = await select.execute();
+    if (rows.length === 0) return [];
+    await this.#trx
+      .updateTable('sessions')
+      .set({ revoked_at: at })
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .execute();
+    return rows.map(toSessionRecord);
+  }
+}
+
+function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
+  const data = parseJsonObject(row.data);
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    principal: row.principal,
+    kind: (row.kind === 'cli' ? 'cli' : 'browser') satisfies SessionKind,
+    amr: stringArray(data['amr']),
+    authTime: typeof data['authTime'] === 'number' ? data['authTime'] : 0,
+    ...(typeof data['displayName'] === 'string' ? { displayName: data['displayName'] } : {}),
+    createdAt: toInstant(row.created_at),
+    expiresAt: toInstant(row.expires_at),
+    lastSeenAt: toInstant(row.last_seen_at),
+    ...(row.revoked_at === null ? {} : { revokedAt: toInstant(row.revoked_at) }),
+  };
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 type GrantRow = Pick<Selectable<GrantsTable>, 'id' | 'status' | 'version' | 'data'>;

@@ -124,10 +124,51 @@ const personIndexes: Migration = {
   },
 };
 
+/** Sign-in sessions (only a hash of each token is kept) and the CLI's one-time login codes. */
+const sessions: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('principal', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .addColumn('data', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('sessions_principal_expires_at')
+      .on('sessions')
+      .columns(['principal', 'expires_at'])
+      .execute();
+    await db.schema
+      .createIndex('sessions_expires_at')
+      .on('sessions')
+      .column('expires_at')
+      .execute();
+    await db.schema
+      .createTable('login_codes')
+      .addColumn('code_hash', 'text', (c) => c.primaryKey())
+      .addColumn('challenge', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .execute();
+  },
+
+  async down(db: AnyDb): Promise<void> {
+    await db.schema.dropTable('login_codes').execute();
+    await db.schema.dropTable('sessions').execute();
+  },
+};
+
 /** The store's migrations, by name; names sort in the order they run. */
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_person_indexes': personIndexes,
+  '0003_sessions': sessions,
 });
 
 /** A Kysely `MigrationProvider` over `STORE_MIGRATIONS`. */

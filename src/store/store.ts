@@ -34,6 +34,49 @@ export interface AuditQuery {
   readonly limit?: number;
 }
 
+export type SessionKind = 'browser' | 'cli';
+
+/** A sign-in session as stored: only the SHA-256 of its token, never the token. */
+export interface SessionRecord {
+  /** Public id, safe to show and to audit (`s_…`). */
+  readonly id: string;
+  /** SHA-256 (hex) of the bearer token or cookie value. */
+  readonly tokenHash: string;
+  /** Principal id: the lower-cased UPN or e-mail. */
+  readonly principal: string;
+  readonly kind: SessionKind;
+  /** The id_token's `amr` (with `mfa` when the configured MFA evidence was present). */
+  readonly amr: readonly string[];
+  /** The id_token's `auth_time`; 0 when the provider sent none. */
+  readonly authTime: Instant;
+  readonly displayName?: string;
+  readonly createdAt: Instant;
+  readonly expiresAt: Instant;
+  readonly lastSeenAt: Instant;
+  readonly revokedAt?: Instant;
+}
+
+/** A one-time code the CLI exchanges for a session, bound to its PKCE challenge. */
+export interface LoginCodeRecord {
+  /** SHA-256 (hex) of the code. */
+  readonly codeHash: string;
+  /** BASE64URL(SHA-256(verifier)) sent by the CLI when it started. */
+  readonly challenge: string;
+  readonly expiresAt: Instant;
+  readonly principal: string;
+  readonly amr: readonly string[];
+  readonly authTime: Instant;
+  readonly displayName?: string;
+}
+
+export interface SessionQuery {
+  readonly principal?: string;
+  /** Only sessions neither revoked nor expired at this instant. */
+  readonly liveAt?: Instant;
+  /** Newest first; default 100, at most 1000. */
+  readonly limit?: number;
+}
+
 /** Thrown by `updateGrant` when the row's version is no longer the one read. */
 export class VersionConflictError extends Error {
   constructor(
@@ -57,6 +100,13 @@ export interface StoreTransaction {
   updateGrant(grant: Grant, expectedVersion: number): Promise<StoredGrant>;
   /** Appends to the chain after its head, which stays locked until the transaction ends. */
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  insertSession(session: SessionRecord): Promise<void>;
+  /** Marks revoked, at `at`, the sessions with this id or of this principal that are live at
+   *  `at`; returns them as they were before. */
+  revokeSessions(
+    match: { readonly id: string } | { readonly principal: string },
+    at: Instant,
+  ): Promise<readonly SessionRecord[]>;
 }
 
 export interface Store {
@@ -103,6 +153,18 @@ export interface Store {
   ): Promise<{ readonly holder: string; readonly expiresAt: Instant } | undefined>;
   /** Gives up the lease if `holder` holds it; otherwise does nothing. */
   releaseLease(name: string, holder: string): Promise<void>;
+
+  /** The session whose token hashes to `tokenHash`, revoked or expired ones included. */
+  sessionByTokenHash(tokenHash: string): Promise<SessionRecord | undefined>;
+  listSessions(query: SessionQuery): Promise<readonly SessionRecord[]>;
+  /** Records that a session was used at `at` (for the idle timeout). */
+  touchSession(id: string, at: Instant): Promise<void>;
+  saveLoginCode(code: LoginCodeRecord): Promise<void>;
+  /** Removes and returns the code: a second take of the same code finds nothing. */
+  takeLoginCode(codeHash: string): Promise<LoginCodeRecord | undefined>;
+  /** Deletes sessions that ended (expired or revoked) before `before`, and login codes that
+   *  expired before it; returns how many sessions went. */
+  deleteEndedSessions(before: Instant): Promise<number>;
 
   getSetting(key: string): Promise<string | undefined>;
   /** Sets the value only if the key is absent; returns the value that is stored. */

@@ -662,6 +662,8 @@ describe('applyGrantEvent and insertGrant', () => {
                 getGrant: (id) => tx.getGrant(id),
                 insertGrant: (g) => tx.insertGrant(g),
                 appendAudit: (e) => tx.appendAudit(e),
+                insertSession: (session) => tx.insertSession(session),
+                revokeSessions: (match, at) => tx.revokeSessions(match, at),
                 updateGrant: (g, version) => {
                   if (conflicts < 2) {
                     conflicts += 1;

@@ -7,7 +7,12 @@ import type { AuditEntry, AuditInput } from '../../src/audit/audit-entry.js';
 import { verifyAudit } from '../../src/audit/verify-audit.js';
 import { JitError } from '../../src/core/errors.js';
 import type { Grant } from '../../src/core/grant.js';
-import { VersionConflictError, type Store } from '../../src/store/store.js';
+import {
+  VersionConflictError,
+  type LoginCodeRecord,
+  type SessionRecord,
+  type Store,
+} from '../../src/store/store.js';
 import { active, ended, HOUR, pending, requested, scheduled, T0 } from './grant-fixtures.js';
 
 /** What a dialect's test file provides: a store on an empty database, and ways to reach it. */
@@ -634,6 +639,126 @@ export function runStoreSuite(name: string, create: () => Promise<StoreFixture>)
           );
           expect(results.filter(Boolean)).toHaveLength(1);
         }
+      });
+    });
+
+    describe('sessions', () => {
+      const session = (over: Partial<SessionRecord> = {}): SessionRecord => ({
+        id: 's_1',
+        tokenHash: 'a'.repeat(64),
+        principal: 'alice@example.com',
+        kind: 'browser',
+        amr: ['pwd', 'mfa'],
+        authTime: T0 - 60_000,
+        displayName: 'Alice',
+        createdAt: T0,
+        expiresAt: T0 + 8 * HOUR,
+        lastSeenAt: T0,
+        ...over,
+      });
+
+      it('stores a session with its audit entry and finds it by token hash', async () => {
+        await store.transaction(async (tx) => {
+          await tx.insertSession(session());
+          await tx.appendAudit({ at: T0, actor: 'alice@example.com', action: 'session.created' });
+        });
+        expect(await store.sessionByTokenHash('a'.repeat(64))).toEqual(session());
+        expect(await store.sessionByTokenHash('b'.repeat(64))).toBeUndefined();
+        expect((await store.auditHead()).seq).toBe(1);
+      });
+
+      it('lists sessions newest first, by principal, and only live ones when asked', async () => {
+        await store.transaction(async (tx) => {
+          await tx.insertSession(session());
+          await tx.insertSession(
+            session({ id: 's_2', tokenHash: 'b'.repeat(64), kind: 'cli', createdAt: T0 + 1 }),
+          );
+          await tx.insertSession(
+            session({ id: 's_3', tokenHash: 'c'.repeat(64), principal: 'bob@example.com' }),
+          );
+          await tx.insertSession(
+            session({ id: 's_4', tokenHash: 'd'.repeat(64), expiresAt: T0 + HOUR }),
+          );
+        });
+        const ids = (list: readonly SessionRecord[]): string[] => list.map((s) => s.id);
+        expect(ids(await store.listSessions({ principal: 'alice@example.com' }))).toEqual([
+          's_2',
+          's_4',
+          's_1',
+        ]);
+        expect(
+          ids(await store.listSessions({ principal: 'alice@example.com', liveAt: T0 + HOUR })),
+        ).toEqual(['s_2', 's_1']);
+        expect(ids(await store.listSessions({ limit: 1 }))).toEqual(['s_2']);
+      });
+
+      it('revokes one session or all of a principal, returning only those that were live', async () => {
+        await store.transaction(async (tx) => {
+          await tx.insertSession(session());
+          await tx.insertSession(session({ id: 's_2', tokenHash: 'b'.repeat(64) }));
+          await tx.insertSession(
+            session({ id: 's_3', tokenHash: 'c'.repeat(64), principal: 'bob@example.com' }),
+          );
+        });
+        const one = await store.transaction((tx) => tx.revokeSessions({ id: 's_1' }, T0 + 5));
+        expect(one.map((s) => s.id)).toEqual(['s_1']);
+        expect(await store.transaction((tx) => tx.revokeSessions({ id: 's_1' }, T0 + 6))).toEqual(
+          [],
+        );
+        const all = await store.transaction((tx) =>
+          tx.revokeSessions({ principal: 'alice@example.com' }, T0 + 7),
+        );
+        expect(all.map((s) => s.id)).toEqual(['s_2']);
+        expect((await store.sessionByTokenHash('a'.repeat(64)))?.revokedAt).toBe(T0 + 5);
+        expect((await store.sessionByTokenHash('b'.repeat(64)))?.revokedAt).toBe(T0 + 7);
+        expect((await store.sessionByTokenHash('c'.repeat(64)))?.revokedAt).toBeUndefined();
+      });
+
+      it('records use only forwards in time', async () => {
+        await store.transaction((tx) => tx.insertSession(session()));
+        await store.touchSession('s_1', T0 + 10);
+        await store.touchSession('s_1', T0 + 5);
+        expect((await store.sessionByTokenHash('a'.repeat(64)))?.lastSeenAt).toBe(T0 + 10);
+      });
+
+      it('hands a login code out once, to one of two concurrent takers', async () => {
+        const code: LoginCodeRecord = {
+          codeHash: 'e'.repeat(64),
+          challenge: 'x'.repeat(43),
+          expiresAt: T0 + 120_000,
+          principal: 'alice@example.com',
+          amr: ['pwd'],
+          authTime: T0,
+        };
+        await store.saveLoginCode(code);
+        const other = await another();
+        const taken = await Promise.all([
+          store.takeLoginCode(code.codeHash),
+          other.takeLoginCode(code.codeHash),
+        ]);
+        expect(taken.filter((t) => t !== undefined)).toEqual([code]);
+        expect(await store.takeLoginCode(code.codeHash)).toBeUndefined();
+      });
+
+      it('deletes sessions and codes that ended before a given time', async () => {
+        await store.transaction(async (tx) => {
+          await tx.insertSession(session({ expiresAt: T0 + HOUR }));
+          await tx.insertSession(
+            session({ id: 's_2', tokenHash: 'b'.repeat(64), revokedAt: T0 + 1 }),
+          );
+          await tx.insertSession(session({ id: 's_3', tokenHash: 'c'.repeat(64) }));
+        });
+        await store.saveLoginCode({
+          codeHash: 'e'.repeat(64),
+          challenge: 'x'.repeat(43),
+          expiresAt: T0 + 1,
+          principal: 'alice@example.com',
+          amr: [],
+          authTime: 0,
+        });
+        expect(await store.deleteEndedSessions(T0 + 2 * HOUR)).toBe(2);
+        expect((await store.listSessions({})).map((s) => s.id)).toEqual(['s_3']);
+        expect(await store.takeLoginCode('e'.repeat(64))).toBeUndefined();
       });
     });
 

@@ -6,12 +6,14 @@ import type { Principal } from '../../core/principal.js';
 import { inPrincipalSet, type PrincipalSet } from '../../core/role.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Directory } from '../../ports/directory.js';
-import type { Authenticator } from './authenticator.js';
+import type { Authentication, Authenticator, Credentials } from './authenticator.js';
 
 const ISSUER = 'jit-access-sandbox';
 const AUDIENCE = 'jit-access';
 /** Long enough that tests may move the sandbox clock by hours without signing in again. */
 const TOKEN_LIFETIME_S = 24 * 3600;
+/** A compact JWS: what this authenticator's tokens look like (OIDC session tokens do not). */
+const JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 export interface SandboxTokensOptions {
   readonly secret: Uint8Array;
@@ -22,6 +24,7 @@ export interface SandboxTokensOptions {
 
 export class SandboxTokens implements Authenticator {
   readonly kind = 'sandbox';
+  readonly signInHint = '`jit login --as <user>` (sandbox)';
   readonly #options: SandboxTokensOptions;
 
   constructor(options: SandboxTokensOptions) {
@@ -54,14 +57,9 @@ export class SandboxTokens implements Authenticator {
     return ok({ token, principal, expiresAt: (now + TOKEN_LIFETIME_S) * 1000 });
   }
 
-  async authenticate(authorization: string | undefined): Promise<Result<Principal>> {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    if (!match?.[1]) {
-      return refuse(
-        'ERR_UNAUTHENTICATED',
-        'sign in first: `jit login --as <user>` (sandbox), then retry',
-      );
-    }
+  async authenticate(credentials: Credentials): Promise<Result<Authentication> | undefined> {
+    const match = /^Bearer\s+(\S+)$/i.exec(credentials.authorization ?? '');
+    if (!match?.[1] || !JWS.test(match[1])) return undefined;
     try {
       const { payload } = await jwtVerify(match[1], this.#options.secret, {
         issuer: ISSUER,
@@ -80,7 +78,7 @@ export class SandboxTokens implements Authenticator {
         ? payload['amr'].filter((v): v is string => typeof v === 'string')
         : [];
       const authTime = typeof payload['auth_time'] === 'number' ? payload['auth_time'] * 1000 : 0;
-      return ok(this.#principal(user.id, user.groups, amr, authTime));
+      return ok({ principal: this.#principal(user.id, user.groups, amr, authTime), via: 'bearer' });
     } catch (error) {
       const why =
         error instanceof joseErrors.JWTExpired
