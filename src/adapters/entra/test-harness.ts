@@ -69,6 +69,8 @@ export interface FakeEntraOptions {
   readonly pageSize?: number;
   /** The time client assertions are checked against; default `Date.now`. */
   readonly now?: () => number;
+  /** Refuse OData casts on member lists without `ConsistencyLevel` and `$count` (default true). */
+  readonly castsNeedAdvancedQuery?: boolean;
 }
 
 export interface FakeEntra {
@@ -321,8 +323,8 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
     const filterValue = eq?.[2]?.replaceAll("''", "'");
     const advanced = (): boolean => {
       if (
-        req.headers.consistencylevel === 'eventual' &&
-        url.searchParams.get('$count') === 'true'
+        options.castsNeedAdvancedQuery === false ||
+        (req.headers.consistencylevel === 'eventual' && url.searchParams.get('$count') === 'true')
       ) {
         return true;
       }
