@@ -19,6 +19,10 @@ import { NoopSessionRevoker, type SessionRevoker } from './ports/session-revoker
 import type { AccessTarget } from './ports/access-target.js';
 import type { Entitlement } from './core/grant.js';
 import { startIdentityCenterSandbox } from './sandbox/identity-center-sandbox.js';
+import { startEntraSandbox, type EntraSandbox } from './sandbox/entra-sandbox.js';
+import type { RunningEntraEmulator } from './emulators/entra/index.js';
+import { ActivationWatcher } from './controller/activation-watcher.js';
+import { PimMirror } from './workflow/pim-mirror.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { WorkflowService } from './workflow/workflow-service.js';
@@ -44,6 +48,8 @@ export interface RunningServer {
   readonly url: string;
   readonly app: App;
   readonly store: Store;
+  /** The sandbox's Entra emulator (PIM, Graph, sign-in). */
+  readonly entra: RunningEntraEmulator;
   close(): Promise<void>;
 }
 
@@ -101,6 +107,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let closeTarget = (): Promise<void> => Promise.resolve();
   let revoker: SessionRevoker = new NoopSessionRevoker();
   let targetDescription: string;
+  let scim: { url: string; token: string } | undefined;
   if (options.sandboxTarget === 'file') {
     const path = env['JIT_SANDBOX_TARGET'] ?? join(stateDir, 'sandbox-target.json');
     const fileTarget = new FileAccessTarget({ path, clock: businessClock });
@@ -119,10 +126,27 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
     target = sandbox.target;
     revoker = sandbox.revoker;
+    scim = sandbox.scim;
     held = () => sandbox.held();
     closeTarget = () => sandbox.close();
     targetDescription = `Identity Center emulator at ${sandbox.endpoint} (real AWS SDK adapter)`;
   }
+  let entra: EntraSandbox;
+  try {
+    entra = await startEntraSandbox({
+      config,
+      clock: businessClock,
+      logger: logger.child({ component: 'entra-emulator' }),
+      ...(scim ? { scim } : {}),
+    });
+  } catch (error) {
+    await closeTarget();
+    throw error;
+  }
+  const closeEmulators = async (): Promise<void> => {
+    await entra.close();
+    await closeTarget();
+  };
   const directory = new ConfigDirectory(config.directory);
   const secretHex = await store.setSettingIfAbsent(
     'sandbox-token-secret',
@@ -176,6 +200,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   clock?.onChange(() => {
     controller.kick();
   });
+  const mirror = new PimMirror({
+    store,
+    roles: config.roles,
+    clock: businessClock,
+    ids: randomIds(() => realClock.now()),
+    logger,
+    onChange: () => {
+      controller.kick();
+    },
+  });
+  const watcher = new ActivationWatcher({
+    source: entra.adapters.activationSource,
+    mirror,
+    isLeader: () => controller.isLeader,
+    logger,
+    intervalMs: config.entra?.pollInterval ?? 10_000,
+  });
 
   const app = await createApp({
     mode: config.mode,
@@ -196,7 +237,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       leader: controller.isLeader,
       ...(controller.lastResult ? { lastPass: controller.lastResult } : {}),
     }),
-    ...(clock ? { testHooks: { clock, reconcile: () => controller.runOnce() } } : {}),
+    ...(clock
+      ? {
+          testHooks: {
+            clock,
+            reconcile: () => controller.runOnce(),
+            pollActivations: () => watcher.pollNow(),
+          },
+        }
+      : {}),
   });
 
   logger.warn(
@@ -204,6 +253,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     'sandbox sign-in is ON: anyone can sign in as any directory user; never use it against real AWS',
   );
   await controller.start();
+  if (mirror.groups.length > 0) {
+    // The first poll mirrors PIM before the server listens, as the first pass converges.
+    await watcher.pollNow();
+    watcher.start();
+  }
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   const address = await app.listen({ host, port });
@@ -222,11 +276,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     targetDescription,
     app,
     store,
+    entra: entra.emulator,
     async close() {
+      await watcher.stop();
       await controller.stop();
       await app.close();
       await store.close();
-      await closeTarget();
+      await closeEmulators();
       logger.flush();
     },
   };

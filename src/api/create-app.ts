@@ -25,6 +25,7 @@ import type { ReconcileResult } from '../controller/reconciler.js';
 import type { Store } from '../store/store.js';
 import type { WorkflowService } from '../workflow/workflow-service.js';
 import type { Authenticator } from './auth/authenticator.js';
+import type { MirrorOutcome } from '../workflow/pim-mirror.js';
 import type { SandboxTokens } from './auth/sandbox-tokens.js';
 import { handleError, sendProblem } from './problem.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   readonly testHooks?: {
     readonly clock: SettableClock;
     readonly reconcile: () => Promise<ReconcileResult | undefined>;
+    /** Polls Entra PIM now and mirrors what it sees (what the watcher does every interval). */
+    readonly pollActivations?: () => Promise<readonly MirrorOutcome[]>;
   };
   /** Sandbox: what the emulated target holds, for people trying it out. */
   readonly sandboxTarget?: { held(): Promise<readonly Entitlement[]> };

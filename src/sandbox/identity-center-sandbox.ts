@@ -29,6 +29,8 @@ export interface IdentityCenterSandbox {
   readonly revoker: ScpSessionRevoker;
   readonly instanceArn: string;
   readonly identityStoreId: string;
+  /** The emulator's SCIM endpoint (in-process emulator only), for the Entra provisioning job. */
+  readonly scim?: { readonly url: string; readonly token: string };
   /** What Identity Center holds within what the config manages. */
   held(): Promise<readonly Entitlement[]>;
   close(): Promise<void>;
@@ -118,6 +120,9 @@ export async function startIdentityCenterSandbox(
     revoker,
     instanceArn: applied.instanceArn,
     identityStoreId: applied.identityStoreId,
+    ...(emulator
+      ? { scim: { url: `${emulator.url}/scim/v2/`, token: emulator.scim.token.token } }
+      : {}),
     held: () => target.list(scope),
     async close() {
       ssoAdmin.destroy();

@@ -88,6 +88,12 @@ export function registerSandboxRoutes(
     },
   );
 
+  app.post('/v1/sandbox/poll', { schema: { hide: true } }, async (_request, reply) => {
+    const poll = deps.testHooks?.pollActivations;
+    if (!poll) return sendProblem(reply, hooksOff);
+    return { outcomes: await poll() };
+  });
+
   app.post('/v1/sandbox/reconcile', { schema: { hide: true } }, async (_request, reply) => {
     if (!deps.testHooks) return sendProblem(reply, hooksOff);
     const result = await deps.testHooks.reconcile();
