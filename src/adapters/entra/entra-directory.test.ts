@@ -145,10 +145,11 @@ describe('EntraDirectory', () => {
     expect(ambiguous.message).toContain('2 Entra groups are named "JIT-prod-admin"');
   });
 
-  it('lists transitive user members with the advanced-query parameters Graph requires for casts', async () => {
+  it('lists transitive user members through a cast, switching once to advanced-query parameters when Graph asks', async () => {
     const { fake, directory } = await setup();
 
     const members = await directory.transitiveUserMembers(ids.staff);
+    await directory.transitiveUserMembers(ids.oncall);
 
     expect(members.map((m) => m.userPrincipalName).sort()).toEqual([
       'Alice@Example.com',
@@ -156,9 +157,43 @@ describe('EntraDirectory', () => {
       'carol@example.com',
       'dave@example.com',
     ]);
-    const request = fake.graphRequests.find((r) => r.path.endsWith('/microsoft.graph.user'));
-    expect(request?.headers.consistencylevel).toBe('eventual');
-    expect(request?.query.get('$count')).toBe('true');
+    const casts = fake.graphRequests.filter((r) => r.path.endsWith('/microsoft.graph.user'));
+    expect(
+      casts.map((r) => [r.path.split('/')[3], r.headers.consistencylevel, r.query.get('$count')]),
+    ).toEqual([
+      [ids.staff, undefined, null], // refused: Request_UnsupportedQuery
+      [ids.staff, 'eventual', 'true'],
+      [ids.staff, 'eventual', 'true'], // second page
+      [ids.oncall, 'eventual', 'true'],
+    ]);
+  });
+
+  it('sends casts without advanced-query parameters where Graph takes them plain', async () => {
+    const fake = await startFakeEntra({ castsNeedAdvancedQuery: false });
+    running.push(fake);
+    seedTenant(fake);
+    const clock = new SettableClock({ fixed: 0 });
+    const tokens = createGraphTokenSource({
+      authority: fake.url,
+      tenantId: fake.tenantId,
+      clientId: fake.clientId,
+      credential: { kind: 'secret', secret: fake.secret },
+      allowInsecureRequests: true,
+      clock,
+    });
+    const graph = new GraphClient({
+      tokens,
+      baseUrl: fake.graphUrl,
+      allowInsecureRequests: true,
+      clock,
+    });
+    const directory = new EntraDirectory({ graph, clock });
+
+    expect(await directory.groupNamesOf(ids.carol)).toEqual(['oncall', 'oncall-nested', 'staff']);
+    for (const request of fake.graphRequests) {
+      expect(request.headers.consistencylevel).toBeUndefined();
+      expect(request.query.has('$count')).toBe(false);
+    }
   });
 
   it('lists eligible members, expanding eligible groups', async () => {

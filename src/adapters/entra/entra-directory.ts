@@ -10,7 +10,7 @@
 //   group of people who may use JIT Access). Without any, it lists nobody: enumerating every
 //   user of a tenant is neither cheap nor needed.
 // - Group memberships use Graph's OData casts (`.../microsoft.graph.user`, `.../microsoft.graph.group`),
-//   which Graph documents as advanced queries: `ConsistencyLevel: eventual` and `$count=true`.
+//   with the advanced-query parameters only if Graph asks for them (see `#listCast`).
 //
 // Results are cached on the injected clock: ids and users for `cacheTtlMs` (default 5 min),
 // memberships for `membershipTtlMs` (default 60 s, since they decide who holds access).
@@ -24,7 +24,7 @@ import type { Instant } from '../../core/grant.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Directory, DirectoryUser } from '../../ports/directory.js';
 import { ExpiringCache } from './expiring-cache.js';
-import { odataString, type GraphClient, type GraphRequestOptions } from './graph-client.js';
+import { odataString, type GraphClient } from './graph-client.js';
 import { GraphError } from './graph-errors.js';
 
 /** An Entra user, as far as JIT Access needs one. */
@@ -81,11 +81,6 @@ export const PIM_GROUP_PATH = '/identityGovernance/privilegedAccess/group';
 
 const USER_SELECT = 'id,userPrincipalName,mail,displayName,mailNickname';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Graph's advanced-query parameters, needed for OData casts on membership lists. */
-const ADVANCED: GraphRequestOptions = {
-  headers: { ConsistencyLevel: 'eventual' },
-  query: { $count: 'true' },
-};
 const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
 const DEFAULT_MEMBERSHIP_TTL_MS = 60_000;
 
@@ -103,6 +98,7 @@ export class EntraDirectory implements Directory {
   readonly #usersByKey: ExpiringCache<EntraUser | null>;
   readonly #memberships: ExpiringCache<readonly string[]>;
   readonly #members: ExpiringCache<readonly EntraUser[]>;
+  #castsNeedAdvancedQuery = false;
 
   constructor(options: EntraDirectoryOptions) {
     this.#graph = options.graph;
@@ -211,9 +207,9 @@ export class EntraDirectory implements Directory {
   /** Every user in the group, directly or through nested groups. */
   transitiveUserMembers(groupId: string): Promise<readonly EntraUser[]> {
     return this.#members.getOrLoad(groupId, async () => {
-      const users = await this.#graph.listAll<User>(
+      const users = await this.#listCast<User>(
         `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user`,
-        { ...ADVANCED, query: { ...ADVANCED.query, $select: USER_SELECT } },
+        USER_SELECT,
       );
       return users.flatMap((user) => toUser(user) ?? []);
     });
@@ -222,9 +218,9 @@ export class EntraDirectory implements Directory {
   /** Display names of every group the user is in, directly or transitively. */
   groupNamesOf(userId: string): Promise<readonly string[]> {
     return this.#memberships.getOrLoad(userId, async () => {
-      const groups = await this.#graph.listAll<Group>(
+      const groups = await this.#listCast<Group>(
         `/users/${encodeURIComponent(userId)}/transitiveMemberOf/microsoft.graph.group`,
-        { ...ADVANCED, query: { ...ADVANCED.query, $select: 'displayName' } },
+        'displayName',
       );
       return groups.flatMap((group) => group.displayName ?? []).sort();
     });
@@ -290,6 +286,30 @@ export class EntraDirectory implements Directory {
       }
     }
     return eligible;
+  }
+
+  /**
+   * Lists a member collection through an OData cast. Graph's "advanced query" page lists
+   * casts on transitive member lists among the queries that need `ConsistencyLevel: eventual`
+   * and `$count=true`, while its per-API pages show them without; so the plain query goes
+   * first, and a `Request_UnsupportedQuery` refusal switches this directory to the advanced
+   * form for good.
+   */
+  async #listCast<T>(path: string, select: string): Promise<T[]> {
+    if (!this.#castsNeedAdvancedQuery) {
+      try {
+        return await this.#graph.listAll<T>(path, { query: { $select: select } });
+      } catch (error) {
+        if (!(error instanceof GraphError && error.graphCode === 'Request_UnsupportedQuery')) {
+          throw error;
+        }
+        this.#castsNeedAdvancedQuery = true;
+      }
+    }
+    return this.#graph.listAll<T>(path, {
+      headers: { ConsistencyLevel: 'eventual' },
+      query: { $select: select, $count: 'true' },
+    });
   }
 
   async #findOne(

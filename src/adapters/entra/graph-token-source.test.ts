@@ -279,7 +279,9 @@ describe('createGraphTokenSource', () => {
 
       const error = await rejection(tokens.getToken());
 
-      expect(error.message).toContain('AADSTS700027');
+      if (!(error instanceof GraphTokenError)) throw error;
+      expect(error.oauthError).toBe('invalid_client'); // read from a 401 with a challenge
+      expect(error.aadsts).toBe('AADSTS700027');
       expect(error.message).not.toContain('PRIVATE KEY');
     });
 

@@ -323,6 +323,12 @@ async function tokenError(
   if (error instanceof oidc.ResponseBodyError) {
     return make(error.error, error.error_description ?? `HTTP ${error.status} during ${during}`);
   }
+  if (error instanceof oidc.WWWAuthenticateChallengeError) {
+    // A 401 with `WWW-Authenticate` (as for invalid_client): the OAuth error is in the body.
+    const body = await errorBodyOf(error.response);
+    if (body !== undefined) return make(body.error, body.description);
+    return make('invalid_client', `HTTP ${error.status} with a challenge during ${during}`);
+  }
   if (error instanceof oidc.ClientError) {
     const body = await errorBodyOf(error.cause);
     if (body !== undefined) return make(body.error, body.description);

@@ -69,6 +69,8 @@ export interface FakeEntraOptions {
   readonly pageSize?: number;
   /** The time client assertions are checked against; default `Date.now`. */
   readonly now?: () => number;
+  /** Refuse OData casts on member lists without `ConsistencyLevel` and `$count` (default true). */
+  readonly castsNeedAdvancedQuery?: boolean;
 }
 
 export interface FakeEntra {
@@ -201,12 +203,19 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
       return;
     }
     const form = new URLSearchParams(body);
-    const invalidClient = (code: number, text: string): void => {
-      send(res, 401, {
-        error: 'invalid_client',
-        error_description: `AADSTS${code}: ${text} Trace ID: ${randomUUID()}`,
-        error_codes: [code],
-      });
+    // A refused assertion also carries a `WWW-Authenticate` challenge (the emulator sends
+    // one); a refused secret does not, so both shapes of a 401 are exercised.
+    const invalidClient = (code: number, text: string, challenge = false): void => {
+      send(
+        res,
+        401,
+        {
+          error: 'invalid_client',
+          error_description: `AADSTS${code}: ${text} Trace ID: ${randomUUID()}`,
+          error_codes: [code],
+        },
+        challenge ? { 'www-authenticate': 'Basic realm="login.microsoftonline.com"' } : {},
+      );
     };
     const assertionText = form.get('client_assertion');
     const assertion = assertionText === null ? undefined : decodeJwt(assertionText);
@@ -231,7 +240,7 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
     }
     if (assertionText !== null) {
       if (certificate === undefined || assertion === undefined) {
-        invalidClient(700027, 'Client assertion contains an invalid signature.');
+        invalidClient(700027, 'Client assertion contains an invalid signature.', true);
         return;
       }
       const why = checkAssertion(
@@ -243,7 +252,7 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
         options.now ?? Date.now,
       );
       if (why !== undefined) {
-        invalidClient(700027, why);
+        invalidClient(700027, why, true);
         return;
       }
     } else if (form.get('client_secret') !== secret) {
@@ -321,8 +330,8 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
     const filterValue = eq?.[2]?.replaceAll("''", "'");
     const advanced = (): boolean => {
       if (
-        req.headers.consistencylevel === 'eventual' &&
-        url.searchParams.get('$count') === 'true'
+        options.castsNeedAdvancedQuery === false ||
+        (req.headers.consistencylevel === 'eventual' && url.searchParams.get('$count') === 'true')
       ) {
         return true;
       }
