@@ -253,6 +253,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(oidc ? { oidc: oidc.login } : {}),
     ...(config.auth.oidc?.cliClientId ? { cliClientId: config.auth.oidc.cliClientId } : {}),
     sandboxTarget: { held },
+    pim: {
+      issuer: entra.emulator.issuer,
+      clientId: entra.emulator.app.clientId,
+      graphUrl: entra.emulator.graphUrl,
+      allowInsecureRequests: true,
+      roles: () =>
+        Promise.resolve(
+          [...config.roles.values()].flatMap((role) => {
+            const groupId = entra.groups.get(role.name);
+            return groupId === undefined
+              ? []
+              : [{ role: role.name, group: role.entraGroup ?? role.group, groupId }];
+          }),
+        ),
+    },
     clock: businessClock,
     version: options.version,
     // Warnings and errors only: Fastify's per-request lines would record full URLs.

@@ -31,6 +31,7 @@ import type { OidcLogin } from './auth/oidc-login.js';
 import type { SandboxTokens } from './auth/sandbox-tokens.js';
 import { handleError, sendProblem } from './problem.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
+import { registerPimRoutes, type PimActivationInfo } from './routes/pim-routes.js';
 import { csrfHeader, csrfRefusal, registerAuthRoutes } from './routes/auth-routes.js';
 import { registerGrantRoutes } from './routes/grant-routes.js';
 import { registerSandboxRoutes } from './routes/sandbox-routes.js';
@@ -61,6 +62,8 @@ export interface AppDeps {
     /** Polls Entra PIM now and mirrors what it sees (what the watcher does every interval). */
     readonly pollActivations?: () => Promise<readonly MirrorOutcome[]>;
   };
+  /** Entra PIM: how people activate entra-pim roles (`jit pim activate`). */
+  readonly pim?: PimActivationInfo;
   /** Sandbox: what the emulated target holds, for people trying it out. */
   readonly sandboxTarget?: { held(): Promise<readonly Entitlement[]> };
   readonly controllerStatus?: () => ControllerStatus;
@@ -206,6 +209,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   registerGrantRoutes(app, deps, authenticate);
   registerAuditRoutes(app, deps, authenticate);
+  registerPimRoutes(app, deps, authenticate);
   registerSandboxRoutes(app, deps, authenticate);
   registerAuthRoutes(app, deps, authenticate);
 

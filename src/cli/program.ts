@@ -343,6 +343,53 @@ export function buildProgram(ctx: CliContext): Command {
       },
     );
 
+  const pim = program
+    .command('pim')
+    .description('Entra PIM roles: activate them in PIM with your own sign-in');
+  pim
+    .command('activate <role>')
+    .description(
+      'activate an entra-pim role in Entra PIM (signs you in through your browser for a delegated Graph token); JIT Access grants access at its next poll',
+    )
+    .option('-d, --duration <iso>', 'how long, e.g. PT1H', 'PT1H')
+    .option('-j, --justification <text>', 'why you need it (PIM may require it)')
+    .option('-t, --ticket <ref>', 'ticket number (PIM may require it)')
+    .option('--ticket-system <name>', 'ticket system name sent with --ticket')
+    .option('--no-browser', 'print the sign-in URL instead of opening a browser')
+    .option('--wait', 'wait until JIT Access has granted the access')
+    .option('--wait-seconds <n>', 'how long --wait waits', positive('--wait-seconds'), 120)
+    .action(
+      async (
+        role: string,
+        opts: {
+          duration: string;
+          justification?: string;
+          ticket?: string;
+          ticketSystem?: string;
+          browser: boolean;
+          wait?: boolean;
+          waitSeconds: number;
+        },
+      ) => {
+        const { runPimActivate } = await import('./pim-command.js');
+        await runPimActivate(
+          await client(),
+          role,
+          {
+            duration: checkDuration('--duration', opts.duration),
+            ...(opts.justification === undefined ? {} : { justification: opts.justification }),
+            ...(opts.ticket === undefined ? {} : { ticket: opts.ticket }),
+            ...(opts.ticketSystem === undefined ? {} : { ticketSystem: opts.ticketSystem }),
+            browser: opts.browser,
+            wait: opts.wait === true,
+            waitSeconds: opts.waitSeconds,
+          },
+          output(),
+          ctx.env,
+        );
+      },
+    );
+
   const decide = (name: 'approve' | 'deny', description: string): void => {
     program
       .command(`${name} <id>`)

@@ -18,8 +18,8 @@ export interface PimActivationInfo {
   readonly graphUrl: string;
   /** Sandbox only: the emulator speaks plain http. */
   readonly allowInsecureRequests: boolean;
-  /** The PIM group object id of each entra-pim role. */
-  groups(): Promise<ReadonlyMap<string, string>>;
+  /** The entra-pim roles and their PIM group object ids. */
+  roles(): Promise<readonly { role: string; group: string; groupId: string }[]>;
 }
 
 const pimConfigView = z.object({
@@ -64,22 +64,14 @@ export function registerPimRoutes(
             'no role here is activated in Entra PIM; roles with source: entra-pim appear here once the config has them',
         });
       }
-      const groups = await pim.groups();
-      const roles = [...deps.roles.values()]
-        .filter((role) => role.source === 'entra-pim')
-        .flatMap((role) => {
-          const groupId = groups.get(role.name);
-          return groupId === undefined
-            ? []
-            : [{ role: role.name, groupId, group: role.entraGroup ?? role.group }];
-        });
+      const roles = await pim.roles();
       return {
         issuer: pim.issuer,
         clientId: pim.clientId,
         graphUrl: pim.graphUrl,
         allowInsecureRequests: pim.allowInsecureRequests,
         scopes: PIM_SCOPES,
-        roles,
+        roles: [...roles],
       };
     },
   );

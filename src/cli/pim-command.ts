@@ -1,0 +1,246 @@
+// `jit pim activate <role>`: activates an entra-pim role in Entra PIM with the person's own
+// delegated Graph token (PIM refuses `selfActivate` with an application token), obtained by a
+// loopback sign-in with PKCE as a public client, straight from the identity provider. JIT
+// Access then sees the activation at its next poll and grants access; with --wait, this
+// command waits for that grant. The same code runs against Entra and the sandbox emulator.
+import * as oidc from 'openid-client';
+import type { ApiClient } from './api-client.js';
+import { CliError } from './cli-error.js';
+import { runLoopbackFlow } from './loopback-login.js';
+import { colour, type Output } from './output.js';
+
+interface PimConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly graphUrl: string;
+  readonly allowInsecureRequests: boolean;
+  readonly scopes: readonly string[];
+  readonly roles: readonly { role: string; group: string; groupId: string }[];
+}
+
+interface GrantList {
+  readonly grants: readonly {
+    id: string;
+    role: string;
+    status: string;
+    endsAt?: string;
+    source?: unknown;
+  }[];
+}
+
+export interface PimActivateOptions {
+  readonly duration: string;
+  readonly justification?: string;
+  readonly ticket?: string;
+  readonly ticketSystem?: string;
+  readonly browser: boolean;
+  readonly wait: boolean;
+  readonly waitSeconds: number;
+}
+
+interface GraphErrorBody {
+  readonly error?: { readonly code?: string; readonly message?: string };
+}
+
+interface ScheduleRequest {
+  readonly id?: string;
+  readonly status?: string;
+}
+
+export async function runPimActivate(
+  api: ApiClient,
+  role: string,
+  opts: PimActivateOptions,
+  out: Output,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
+  const config = await api.get<PimConfig>('/v1/pim/config');
+  const target = config.roles.find((r) => r.role === role);
+  if (!target) {
+    const known = config.roles.map((r) => r.role).join(', ') || 'none';
+    throw new CliError(
+      `role ${role} is not activated in Entra PIM here (PIM roles: ${known}); request native roles with \`jit request\``,
+    );
+  }
+
+  const token = await signIn(config, opts, out, env);
+  const principalId = token.oid;
+  const body = {
+    accessId: 'member',
+    principalId,
+    groupId: target.groupId,
+    action: 'selfActivate',
+    scheduleInfo: {
+      startDateTime: new Date().toISOString(),
+      expiration: { type: 'afterDuration', duration: opts.duration },
+    },
+    ...(opts.justification === undefined ? {} : { justification: opts.justification }),
+    ...(opts.ticket === undefined
+      ? {}
+      : { ticketInfo: { ticketNumber: opts.ticket, ticketSystem: opts.ticketSystem ?? 'jit' } }),
+  };
+  const url = `${config.graphUrl.replace(/\/+$/, '')}/identityGovernance/privilegedAccess/group/assignmentScheduleRequests`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token.accessToken}`,
+        'content-type': 'application/json',
+        'client-request-id': crypto.randomUUID(),
+      },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new CliError(
+      `could not reach Microsoft Graph at ${config.graphUrl}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    let parsed: GraphErrorBody = {};
+    try {
+      parsed = JSON.parse(text) as GraphErrorBody;
+    } catch {
+      // not JSON: reported by status below
+    }
+    throw new CliError(pimRefusal(role, response.status, parsed, response.headers));
+  }
+  const request = JSON.parse(text) as ScheduleRequest;
+  const status = request.status ?? 'unknown';
+  if (out.json && !opts.wait) {
+    out.data({ role, group: target.group, request: request.id, status });
+    return;
+  }
+  if (status === 'PendingApproval') {
+    out.line(
+      `${colour.yellow('pending approval')} in Entra PIM (request ${request.id ?? '?'}): an approver of ${target.group} must approve it in PIM; JIT Access grants access at its next poll after that`,
+    );
+    if (!opts.wait) return;
+  } else {
+    out.line(
+      `activated ${colour.bold(role)} in Entra PIM for ${opts.duration} (request ${request.id ?? '?'}, ${status}); JIT Access grants access at its next poll`,
+    );
+  }
+  if (!opts.wait) return;
+  const grant = await waitForGrant(api, role, opts.waitSeconds);
+  if (out.json) {
+    out.data({ role, group: target.group, request: request.id, status, grant });
+    return;
+  }
+  out.line(
+    `access granted: grant ${grant.id}, active${grant.endsAt ? ` until ${grant.endsAt}` : ''}`,
+  );
+}
+
+async function signIn(
+  config: PimConfig,
+  opts: PimActivateOptions,
+  out: Output,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ accessToken: string; oid: string }> {
+  const insecure = config.allowInsecureRequests;
+  let server: oidc.Configuration;
+  try {
+    server = await oidc.discovery(
+      new URL(config.issuer),
+      config.clientId,
+      undefined,
+      oidc.None(),
+      insecure
+        ? // Deprecated only to stand out; only the sandbox's emulator speaks plain HTTP.
+          // eslint-disable-next-line @typescript-eslint/no-deprecated
+          { execute: [oidc.allowInsecureRequests] }
+        : undefined,
+    );
+  } catch (error) {
+    throw new CliError(
+      `could not read the identity provider at ${config.issuer}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const nonce = oidc.randomNonce();
+  const headless = process.platform === 'linux' && !env['DISPLAY'] && !env['WAYLAND_DISPLAY'];
+  let redirect = '';
+  let expectedState = '';
+  const flow = await runLoopbackFlow({
+    authorizationUrl: ({ redirectUri, challenge, state }) => {
+      redirect = redirectUri;
+      expectedState = state;
+      return oidc
+        .buildAuthorizationUrl(server, {
+          redirect_uri: redirectUri,
+          scope: config.scopes.join(' '),
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          state,
+          nonce,
+        })
+        .toString();
+    },
+    print: (line) => {
+      out.error(line);
+    },
+    noBrowser: !opts.browser || headless,
+  });
+  const callback = new URL(redirect);
+  callback.searchParams.set('code', flow.code);
+  callback.searchParams.set('state', expectedState);
+  let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+  try {
+    tokens = await oidc.authorizationCodeGrant(server, callback, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState,
+      expectedNonce: nonce,
+      idTokenExpected: true,
+    });
+  } catch (error) {
+    throw new CliError(
+      `signing in for Entra PIM failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const claims = tokens.claims();
+  const oid = typeof claims?.['oid'] === 'string' ? claims['oid'] : undefined;
+  if (!oid) {
+    throw new CliError(
+      'the identity provider returned no object id (oid) for you; PIM needs it to activate',
+    );
+  }
+  return { accessToken: tokens.access_token, oid };
+}
+
+function pimRefusal(role: string, status: number, body: GraphErrorBody, headers: Headers): string {
+  const code = body.error?.code ?? `HTTP ${status}`;
+  const message = body.error?.message ?? 'no details';
+  const requestId = headers.get('request-id');
+  const hints: string[] = [];
+  if (/JustificationRule/.test(message)) hints.push('give a reason with --justification');
+  if (/TicketingRule/.test(message)) hints.push('give the ticket with --ticket');
+  if (/ExpirationRule/.test(message)) hints.push('ask for a shorter --duration');
+  if (/MfaRule/.test(message)) hints.push('sign in again with MFA');
+  if (/RoleAssignmentExists/.test(code))
+    hints.push('you already hold it in PIM; see your grant with `jit grants`');
+  if (/RoleAssignmentDoesNotExist|eligib/i.test(`${code} ${message}`))
+    hints.push('you must be eligible for the role in PIM; ask an administrator');
+  return `Entra PIM refused to activate ${role}: ${code}: ${message}${hints.length > 0 ? ` (${hints.join('; ')})` : ''}${requestId ? ` [request-id ${requestId}]` : ''}`;
+}
+
+async function waitForGrant(
+  api: ApiClient,
+  role: string,
+  seconds: number,
+): Promise<{ id: string; endsAt?: string }> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const list = await api.get<GrantList>(
+      `/v1/grants?role=${encodeURIComponent(role)}&status=active&limit=20`,
+    );
+    const found = list.grants.find((g) => g.role === role && g.status === 'active' && g.source);
+    if (found) return found.endsAt === undefined ? { id: found.id } : found;
+    if (Date.now() >= deadline) {
+      throw new CliError(
+        `no access after ${seconds} s: JIT Access has not seen the activation yet (it polls PIM every few seconds; approval may still be pending); check with \`jit grants\``,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}

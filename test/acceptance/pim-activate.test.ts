@@ -1,0 +1,125 @@
+// Acceptance (Entra issue): the seed's flow driven from a terminal. `jit pim activate` signs
+// the person in at the sandbox's Entra emulator (the test plays the browser on its sign-in
+// page), activates the role in PIM with their own delegated Graph token, and the running
+// `jit serve` sees the activation at its next poll and grants access.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CookieJar, followAsBrowser } from '../../src/api/auth/test-harness.js';
+import { OPEN_URL_PROMPT } from '../../src/cli/loopback-login.js';
+import { JIT, JitServer, runJit, Workspace, type CliResult } from '../support/jit-process.js';
+import { acceptanceConfig } from '../support/test-config.js';
+
+let ws: Workspace;
+let server: JitServer;
+
+const PIM_ROLE = `  prod-pim:
+    source: entra-pim
+    group: JIT-Prod-PIM
+    permissionSet: AdminAccess
+    accounts: ['111111111111']
+    activation:
+      maxDuration: PT2H
+      requireJustification: true
+      requireMfa: false
+      approval: { required: false }
+    eligibility:
+      members: [alice]
+`;
+
+beforeAll(async () => {
+  ws = await Workspace.create((dir) =>
+    acceptanceConfig(dir).replace('directory:\n', `${PIM_ROLE}directory:\n`),
+  );
+  server = await JitServer.start(ws);
+});
+
+afterAll(async () => {
+  await server.stop();
+  await ws.dispose();
+});
+
+const home = (user: string): string => join(ws.dir, `home-${user}`);
+
+function jitAs(user: string, args: readonly string[]): Promise<CliResult> {
+  return runJit(args, { JIT_HOME: home(user), JIT_SERVER: server.url });
+}
+
+/** Runs `jit pim activate` as a process; when it prints the sign-in URL, the test is the
+ *  browser and signs in as `upn` on the emulator's page. */
+function pimActivate(user: string, upn: string, args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [JIT, 'pim', 'activate', ...args, '--no-browser'], {
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        JIT_HOME: home(user),
+        JIT_SERVER: server.url,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let browsing = false;
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const lines = stderr.split('\n');
+      const url = lines[lines.indexOf(OPEN_URL_PROMPT) + 1];
+      if (!browsing && lines.includes(OPEN_URL_PROMPT) && url) {
+        browsing = true;
+        followAsBrowser(url, new CookieJar(), undefined, { upn }).catch(reject);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+describe('jit pim activate against the sandbox Entra emulator', () => {
+  it('says what PIM refused and how to fix it', async () => {
+    expect((await jitAs('alice', ['login', '--as', 'alice'])).code).toBe(0);
+    const refused = await pimActivate('alice', 'alice@example.com', [
+      'prod-pim',
+      '--duration',
+      'PT1H',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Entra PIM refused to activate prod-pim: .*JustificationRule/);
+    expect(refused.stderr).toMatch(/give a reason with --justification/);
+  });
+
+  it('activates in PIM from the terminal, and the server grants access at its next poll', async () => {
+    const activated = await pimActivate('alice', 'alice@example.com', [
+      'prod-pim',
+      '--duration',
+      'PT1H',
+      '--justification',
+      'INC-77: from the terminal',
+    ]);
+    expect(activated.stderr).toContain(OPEN_URL_PROMPT);
+    expect(activated.code, activated.stderr).toBe(0);
+    expect(activated.stdout).toMatch(/activated prod-pim in Entra PIM for PT1H .*Provisioned/);
+
+    await server.post('/v1/sandbox/poll', {});
+    await server.reconcile();
+    const grants = JSON.parse(
+      (await jitAs('alice', ['--json', 'grants', '--role', 'prod-pim'])).stdout,
+    ) as { status: string; principal: string; source?: { kind: string } }[];
+    expect(grants).toEqual([
+      expect.objectContaining({
+        status: 'active',
+        principal: 'alice@example.com',
+        source: expect.objectContaining({ kind: 'entra-pim' }) as unknown,
+      }),
+    ]);
+  });
+
+  it('refuses a native role with a pointer to jit request', async () => {
+    const result = await jitAs('alice', ['pim', 'activate', 'prod-admin', '--no-browser']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not activated in Entra PIM here .*jit request/);
+  });
+});
