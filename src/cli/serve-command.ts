@@ -49,6 +49,9 @@ export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Prom
     `${colour.bold('JIT Access')} ${ctx.version} (${config.mode}) is listening on ${colour.cyan(server.url)}  (API: ${server.url}/openapi.json)`,
   );
   write(`access lands in: ${server.targetDescription}`);
+  write(
+    `Entra ID: emulator at ${server.entra.url} (tenant ${server.entra.tenantId}; Graph ${server.entra.graphUrl}; provisioning to Identity Center every ${Math.round(server.entra.provisioning.status().cycleMs / 60_000)} min, as Entra does)`,
+  );
   if (server.oidcIssuer) {
     write(
       `OIDC sign-in with ${server.oidcIssuer}: \`jit login\`, or open ${server.url}/auth/login`,
@@ -85,6 +88,22 @@ export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Prom
     write('  jit grants --all                     # the grant, now active, and when it ends');
     write('  jit revoke <grant id> --reason done  # "I am done": access removed at once');
     write(`  jit audit verify --config ${opts.config}   # every step, hash-chained`);
+    const pimRole = roles.find((r) => r.source === 'entra-pim');
+    if (pimRole) {
+      const who = config.directory.users.find(
+        (u) =>
+          pimRole.eligibility.members.users.includes(u.id) ||
+          u.groups.some((g) => pimRole.eligibility.members.groups.includes(g)),
+      );
+      write();
+      write(colour.bold("The seed's flow: activate in Entra PIM, access lands within seconds:"));
+      write(
+        `  jit pim activate ${pimRole.name} --duration PT1H --justification "INC-1234" --wait   # sign in as ${who?.id ?? 'an eligible user'} on the emulator's page`,
+      );
+      write(
+        '  jit grants --all                     # the grant mirrors PIM and ends at its end time',
+      );
+    }
     write();
     write(colour.dim('Stop with Ctrl-C. State lives in .jit/ (delete it to start over).'));
   }
