@@ -33,7 +33,7 @@ import { assertNever, entitlementKey, type Entitlement } from '../../core/grant.
 import type { AccessTarget, TargetOperation, TargetScope } from '../../ports/access-target.js';
 import type { Clock } from '../../ports/clock.js';
 import { failureFromError, isAwsError, type FailedOperation } from './identity-center-errors.js';
-import { TtlCache } from './ttl-cache.js';
+import { ExpiringCache } from '../expiring-cache.js';
 
 export interface IdentityCenterAccessTargetOptions {
   /** An sso-admin client (only `send` is used). */
@@ -77,10 +77,10 @@ export class IdentityCenterAccessTarget implements AccessTarget {
   readonly #userNameOf: (principalId: string) => string;
   readonly #principalIdOf: (userName: string) => string;
   readonly #configuredArns: Readonly<Record<string, string>>;
-  readonly #userIds: TtlCache<string>;
-  readonly #groupIds: TtlCache<string>;
-  readonly #userNames: TtlCache<string>;
-  readonly #permissionSetArns: TtlCache<string>;
+  readonly #userIds: ExpiringCache<string>;
+  readonly #groupIds: ExpiringCache<string>;
+  readonly #userNames: ExpiringCache<string>;
+  readonly #permissionSetArns: ExpiringCache<string>;
   /** Permission-set names never change (UpdatePermissionSet cannot rename), so this lasts. */
   readonly #permissionSetNames = new Map<string, string>();
   readonly #principalsSeen = new Map<string, string>();
@@ -97,10 +97,10 @@ export class IdentityCenterAccessTarget implements AccessTarget {
       options.principalIdOf ?? ((userName) => this.#principalsSeen.get(userName) ?? userName);
     this.#configuredArns = options.permissionSetArns ?? {};
     const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
-    this.#userIds = new TtlCache(options.clock, ttl);
-    this.#groupIds = new TtlCache(options.clock, ttl);
-    this.#userNames = new TtlCache(options.clock, ttl);
-    this.#permissionSetArns = new TtlCache(options.clock, ttl);
+    this.#userIds = new ExpiringCache(options.clock, ttl);
+    this.#groupIds = new ExpiringCache(options.clock, ttl);
+    this.#userNames = new ExpiringCache(options.clock, ttl);
+    this.#permissionSetArns = new ExpiringCache(options.clock, ttl);
   }
 
   grant(entitlement: Entitlement): Promise<TargetOperation> {

@@ -29,7 +29,8 @@ export function isAwsError(error: unknown, name: string): boolean {
   return asError(error)?.name === name;
 }
 
-const CREDENTIAL_ERRORS = new Set([
+/** AWS errors that mean the credentials or the signature are wrong. */
+export const CREDENTIAL_ERRORS: ReadonlySet<string> = new Set([
   'UnrecognizedClientException',
   'InvalidSignatureException',
   'SignatureDoesNotMatch',
@@ -39,7 +40,8 @@ const CREDENTIAL_ERRORS = new Set([
   'CredentialsProviderError',
 ]);
 
-const MESSAGE_HIDDEN = new Set([
+/** AWS errors whose message may echo parts of the request signature: never shown. */
+export const MESSAGE_HIDDEN: ReadonlySet<string> = new Set([
   'InvalidSignatureException',
   'SignatureDoesNotMatch',
   'IncompleteSignature',
@@ -60,7 +62,7 @@ export function failureFromError(error: unknown, operation: string): FailedOpera
     };
   }
   const code = aws.name;
-  const said = MESSAGE_HIDDEN.has(code) ? '' : redact(aws.message ?? '');
+  const said = MESSAGE_HIDDEN.has(code) ? '' : redactAwsMessage(aws.message ?? '');
   const detail = said === '' ? '' : ` (AWS: ${said})`;
   const status = aws.$metadata?.httpStatusCode;
   const retryAfterMs = retryAfter(aws);
@@ -131,7 +133,7 @@ export function failureFromError(error: unknown, operation: string): FailedOpera
       state: 'failed',
       retryable: true,
       code: networkCode,
-      message: `${operation}: could not reach Identity Center (${redact(aws.message ?? networkCode)}); will try again`,
+      message: `${operation}: could not reach Identity Center (${redactAwsMessage(aws.message ?? networkCode)}); will try again`,
     };
   }
   return permanent(
@@ -147,7 +149,7 @@ function retryAfter(error: AwsErrorLike): number | undefined {
 }
 
 /** Masks anything that looks like an access key id or a secret; keeps messages short. */
-function redact(text: string): string {
+export function redactAwsMessage(text: string): string {
   return text
     .replace(/\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b/g, '[key id]')
     .replace(/(Credential=|Signature=|X-Amz-Security-Token[=:]\s*)[^\s,]+/gi, '$1[hidden]')

@@ -23,7 +23,7 @@ import { JitError } from '../../core/errors.js';
 import type { Instant } from '../../core/grant.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Directory, DirectoryUser } from '../../ports/directory.js';
-import { ExpiringCache } from './expiring-cache.js';
+import { ExpiringCache } from '../expiring-cache.js';
 import { odataString, type GraphClient } from './graph-client.js';
 import { GraphError } from './graph-errors.js';
 

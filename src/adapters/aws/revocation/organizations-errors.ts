@@ -3,6 +3,7 @@
 // policy change still being applied, 5xx, network trouble) or not (access denied, SCPs not
 // enabled, the 5-SCP attachment quota, a missing target), with what to fix. As for Identity
 // Center errors, messages never carry credentials.
+import { CREDENTIAL_ERRORS, MESSAGE_HIDDEN, redactAwsMessage } from '../identity-center-errors.js';
 
 /** A failed Organizations call, as the revoker reports it. */
 export interface OrganizationsFailure {
@@ -19,22 +20,6 @@ interface AwsErrorLike {
   readonly Reason?: unknown;
   readonly code?: unknown;
 }
-
-const CREDENTIAL_ERRORS = new Set([
-  'UnrecognizedClientException',
-  'InvalidSignatureException',
-  'SignatureDoesNotMatch',
-  'InvalidClientTokenId',
-  'IncompleteSignature',
-  'MissingAuthenticationToken',
-  'CredentialsProviderError',
-]);
-
-const MESSAGE_HIDDEN = new Set([
-  'InvalidSignatureException',
-  'SignatureDoesNotMatch',
-  'IncompleteSignature',
-]);
 
 /**
  * Maps an error thrown by an Organizations SDK call (`operation` names it, e.g.
@@ -59,7 +44,7 @@ export function organizationsFailure(
     };
   }
   const code = aws.name;
-  const said = MESSAGE_HIDDEN.has(code) ? '' : redact(aws.message ?? '');
+  const said = MESSAGE_HIDDEN.has(code) ? '' : redactAwsMessage(aws.message ?? '');
   const detail = said === '' ? '' : ` (AWS: ${said})`;
   const status = aws.$metadata?.httpStatusCode;
   const retryable = (message: string): OrganizationsFailure => ({
@@ -143,7 +128,7 @@ export function organizationsFailure(
     return {
       retryable: true,
       code: networkCode,
-      message: `${operation}: could not reach AWS Organizations (${redact(aws.message ?? networkCode)}); will try again`,
+      message: `${operation}: could not reach AWS Organizations (${redactAwsMessage(aws.message ?? networkCode)}); will try again`,
     };
   }
   return permanent(
@@ -162,12 +147,4 @@ function constraintMessage(reason: unknown, targetId: string): string {
     default:
       return `AWS Organizations refused the change (${typeof reason === 'string' ? reason : 'no reason given'})`;
   }
-}
-
-/** Masks anything that looks like an access key id or a signature; keeps messages short. */
-function redact(text: string): string {
-  return text
-    .replace(/\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b/g, '[key id]')
-    .replace(/(Credential=|Signature=|X-Amz-Security-Token[=:]\s*)[^\s,]+/gi, '$1[hidden]')
-    .slice(0, 500);
 }

@@ -1,8 +1,9 @@
 // A map whose entries expire after a fixed time on the injected clock, and whose loads are
 // shared: callers asking for a key that is being loaded wait for that one load instead of
 // starting their own. Failed loads are not cached. Directory data (ids, names, members)
-// changes rarely, but it does change, so the Entra adapter caches it for minutes at most.
-import type { Clock } from '../../ports/clock.js';
+// changes rarely, but it does change (a user re-provisioned by SCIM gets a new id), so the
+// Entra and Identity Center adapters cache it for minutes at most.
+import type { Clock } from '../ports/clock.js';
 
 export class ExpiringCache<V> {
   readonly #entries = new Map<string, { value: V; expiresAt: number }>();
