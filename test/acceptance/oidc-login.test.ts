@@ -2,7 +2,6 @@
 // processes, an OpenID provider (a minimal one, then the Entra emulator) listens on
 // 127.0.0.1, and the test plays the browser (redirects followed and forms submitted by hand,
 // cookies carried by hand).
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,7 +14,8 @@ import { parseConfig } from '../../src/config/index.js';
 import { startEntraEmulator, type RunningEntraEmulator } from '../../src/emulators/entra/index.js';
 import { entraSeedFromConfig } from '../../src/sandbox/entra-sandbox.js';
 import { OPEN_URL_PROMPT } from '../../src/cli/loopback-login.js';
-import { JIT, JitServer, runJit, Workspace, type CliResult } from '../support/jit-process.js';
+import { JitServer, runJit, Workspace, type CliResult } from '../support/jit-process.js';
+import { runJitThroughBrowser } from '../support/browser-cli.js';
 import { acceptanceConfig } from '../support/test-config.js';
 
 let idp: FakeOidcProvider;
@@ -56,34 +56,11 @@ function cliLogin(
   on: { server: JitServer; home: (user: string) => string } = { server, home },
   signIn?: PageSignIn,
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [JIT, 'login', '--no-browser'], {
-      env: {
-        ...process.env,
-        NO_COLOR: '1',
-        JIT_HOME: on.home(user),
-        JIT_SERVER: on.server.url,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let browsing = false;
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const lines = stderr.split('\n');
-      const url = lines[lines.indexOf(OPEN_URL_PROMPT) + 1];
-      if (!browsing && lines.includes(OPEN_URL_PROMPT) && url) {
-        browsing = true;
-        followAsBrowser(url, new CookieJar(), undefined, signIn).catch(reject);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  return runJitThroughBrowser(
+    ['login'],
+    { JIT_HOME: on.home(user), JIT_SERVER: on.server.url },
+    signIn,
+  );
 }
 
 describe('OIDC sign-in with the built CLI and server', () => {

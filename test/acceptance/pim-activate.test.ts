@@ -2,12 +2,11 @@
 // the person in at the sandbox's Entra emulator (the test plays the browser on its sign-in
 // page), activates the role in PIM with their own delegated Graph token, and the running
 // `jit serve` sees the activation at its next poll and grants access.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CookieJar, followAsBrowser } from '../../src/api/auth/test-harness.js';
 import { OPEN_URL_PROMPT } from '../../src/cli/loopback-login.js';
-import { JIT, JitServer, runJit, Workspace, type CliResult } from '../support/jit-process.js';
+import { JitServer, runJit, Workspace, type CliResult } from '../support/jit-process.js';
+import { runJitThroughBrowser } from '../support/browser-cli.js';
 import { acceptanceConfig } from '../support/test-config.js';
 
 let ws: Workspace;
@@ -48,34 +47,11 @@ function jitAs(user: string, args: readonly string[]): Promise<CliResult> {
 /** Runs `jit pim activate` as a process; when it prints the sign-in URL, the test is the
  *  browser and signs in as `upn` on the emulator's page. */
 function pimActivate(user: string, upn: string, args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [JIT, 'pim', 'activate', ...args, '--no-browser'], {
-      env: {
-        ...process.env,
-        NO_COLOR: '1',
-        JIT_HOME: home(user),
-        JIT_SERVER: server.url,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let browsing = false;
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const lines = stderr.split('\n');
-      const url = lines[lines.indexOf(OPEN_URL_PROMPT) + 1];
-      if (!browsing && lines.includes(OPEN_URL_PROMPT) && url) {
-        browsing = true;
-        followAsBrowser(url, new CookieJar(), undefined, { upn }).catch(reject);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  return runJitThroughBrowser(
+    ['pim', 'activate', ...args],
+    { JIT_HOME: home(user), JIT_SERVER: server.url },
+    { upn },
+  );
 }
 
 describe('jit pim activate against the sandbox Entra emulator', () => {
