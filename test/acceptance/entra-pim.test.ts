@@ -33,6 +33,8 @@ import { PimMirror } from '../../src/workflow/pim-mirror.js';
 const PROD = '111111111111';
 const T0 = Date.UTC(2026, 10, 28, 9, 0, 0);
 const PIM = '/identityGovernance/privilegedAccess/group';
+/** Holders for the faults test: enough that every poll meets injected failures. */
+const LOAD_USERS = Array.from({ length: 12 }, (_, i) => `holder${String(i + 1).padStart(2, '0')}`);
 
 function configYaml(dir: string): string {
   return `mode: sandbox
@@ -59,6 +61,7 @@ directory:
     alice: { email: alice@example.com, displayName: Alice Example, mfa: true }
     bob: { email: bob@example.com, displayName: Bob Example, mfa: true }
     dave: { email: dave@example.com, displayName: Dave Example }
+${LOAD_USERS.map((u) => `    ${u}: { email: ${u}@example.com }`).join('\n')}
   groups:
     developers: { members: [alice] }
     oncall: { members: [alice, dave] }
@@ -413,27 +416,66 @@ describe('Entra PIM as the activation source', () => {
   });
 
   it('with injected Graph throttling and 5xx, misses no activation and no expiry', async () => {
-    const w = await createWorld({
-      faults: {
-        '*': { errorRate: 0.3, errorKind: 'ServiceUnavailable', retryAfterSeconds: 1 },
-      },
-    });
-    const upns = ['alice@example.com', 'dave@example.com'];
-    w.entra.emulator.clearFaults();
-    for (const upn of upns) await selfActivate(w, upn, 'pim-admin', 'PT30M');
+    const w = await createWorld();
+    const app = await w.entra.adapters.tokens.getToken();
+    const ids = new Map<string, string>();
+    for (const user of LOAD_USERS) {
+      const found = await graph(w.entra.emulator, app, 'GET', `/users/${user}@example.com`);
+      ids.set(user, String(found.json['id']));
+    }
+    const assign = async (user: string, duration: string): Promise<void> => {
+      const result = await graph(
+        w.entra.emulator,
+        app,
+        'POST',
+        `${PIM}/assignmentScheduleRequests`,
+        {
+          accessId: 'member',
+          principalId: ids.get(user),
+          groupId: groupId(w, 'pim-admin'),
+          action: 'adminAssign',
+          justification: 'load',
+          scheduleInfo: {
+            startDateTime: new Date(w.clock.now()).toISOString(),
+            expiration: { type: 'afterDuration', duration },
+          },
+        },
+      );
+      expect(result.status, JSON.stringify(result.json)).toBe(201);
+    };
+    // Half end at 30 minutes, half at an hour; all while Graph throttles and fails.
+    for (const [i, user] of LOAD_USERS.entries())
+      await assign(user, i % 2 === 0 ? 'PT30M' : 'PT1H');
     w.entra.emulator.setFaults({
       '*': { errorRate: 0.3, errorKind: 'TooManyRequests', retryAfterSeconds: 1 },
+      'GET /identityGovernance/privilegedAccess/group/assignmentScheduleInstances': {
+        errorRate: 0.3,
+        errorKind: 'ServiceUnavailable',
+        retryAfterSeconds: 1,
+      },
     });
-    for (let i = 0; i < 5; i += 1) await pollAndPass(w);
-    for (const upn of upns) expect(await isMember(w, upn, 'JIT-PIM-Admin')).toBe(true);
-    w.entra.emulator.setFaults({
-      '*': { errorRate: 0.5, errorKind: 'InternalServerError' },
-    });
+    const holding = async (): Promise<string[]> => {
+      const held: string[] = [];
+      for (const user of LOAD_USERS)
+        if (await isMember(w, `${user}@example.com`, 'JIT-PIM-Admin')) held.push(user);
+      return held;
+    };
+    for (let i = 0; i < 4; i += 1) await pollAndPass(w);
+    expect(await holding()).toEqual(LOAD_USERS);
+
+    // The first half's end passes with Graph failing half the time: access still ends on time.
     await moveTo(w, T0 + 31 * MINUTE);
     for (let i = 0; i < 3; i += 1) await pollAndPass(w);
-    for (const upn of upns) expect(await isMember(w, upn, 'JIT-PIM-Admin')).toBe(false);
-    const calls = w.entra.emulator.calls();
-    expect(Object.keys(calls).length).toBeGreaterThan(0);
+    expect(await holding()).toEqual(LOAD_USERS.filter((_, i) => i % 2 === 1));
+    await moveTo(w, T0 + 61 * MINUTE);
+    for (let i = 0; i < 3; i += 1) await pollAndPass(w);
+    expect(await holding()).toEqual([]);
+
+    const details = w.entra.emulator.emulator.callDetails();
+    const faulted = Object.values(details).reduce((n, c) => n + c.faulted + c.throttled, 0);
+    expect(faulted).toBeGreaterThan(0);
+    const grantsNow = await grants(w, 'pim-admin');
+    expect(grantsNow.filter((g) => g.status === 'expired')).toHaveLength(LOAD_USERS.length);
   });
 });
 
