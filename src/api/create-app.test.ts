@@ -650,6 +650,7 @@ describe('the OpenAPI document', () => {
         'GET /v1/approvals',
         'GET /v1/audit',
         'GET /v1/me',
+        'GET /v1/pim/config',
         'GET /v1/controller',
         'GET /v1/sandbox/target',
         'POST /v1/auth/sandbox-login',

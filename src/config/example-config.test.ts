@@ -13,7 +13,7 @@ describe('examples/jit.config.yaml', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('models the five roles with both enforcement modes and a quorum of two', async () => {
+  it('models six roles: both enforcement modes, a quorum of two, and an Entra PIM role', async () => {
     const result = await loadConfigFile(EXAMPLE);
     if (!result.ok) throw new Error(result.errors.join('\n'));
     const { config } = result;
@@ -22,8 +22,13 @@ describe('examples/jit.config.yaml', () => {
       's3-admin',
       'read-only',
       'db-admin',
+      'prod-ops',
       'break-glass',
     ]);
+    expect(config.roles.get('prod-ops')).toMatchObject({
+      source: 'entra-pim',
+      group: 'JIT-Prod-Ops',
+    });
     const db = config.roles.get('db-admin')!;
     expect(db.enforcement).toBe('account-assignment');
     expect(db.activation.approval).toEqual({
