@@ -187,7 +187,12 @@ describe('Graph fuzz', () => {
           let i = 0;
           const path = pattern
             .replaceAll('{g}', groupId)
-            .replace(/\{x\}/g, () => encodeURIComponent(fillers[i++] ?? ''));
+            // `.` and `..` segments (even percent-encoded) are resolved away by the URL parser,
+            // leaving /v1.0; keep such junk a segment of its own.
+            .replace(/\{x\}/g, () => {
+              const segment = encodeURIComponent(fillers[i++] ?? '');
+              return /^(\.|\.\.)$/.test(segment) ? `${segment}_` : segment;
+            });
           const search = new URLSearchParams(params).toString();
           const response = await fetch(
             `${t.emu.graphUrl}${path}${search === '' ? '' : `?${search}`}`,
