@@ -73,12 +73,15 @@ async function login(args: readonly string[] = []) {
   return run;
 }
 
+// eslint-disable-next-line no-control-regex
+const plain = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
+
 describe('jit login through the browser', () => {
   it('signs in through the server and the provider, saves the token, and uses it', async () => {
     const run = await login();
     expect(run.error).toBeUndefined();
     expect(run.stderr).toContain(`${server}/auth/login?cli_redirect=http%3A%2F%2F127.0.0.1%3A`);
-    expect(run.stdout).toMatch(
+    expect(plain(run.stdout)).toMatch(
       /signed in to .* as alice@example\.com \(with MFA\); until 2026-11-28T18:00:00\.000Z/,
     );
     const saved = JSON.parse(await readFile(join(home, 'credentials.json'), 'utf8')) as {
