@@ -66,9 +66,17 @@ export function grantsTable(grants: readonly GrantView[], now: number): string {
       status(g.status),
       g.accounts.join(', '),
       g.status === 'active' || g.status === 'scheduled'
-        ? when(g.endsAt, now)
+        ? g.source?.standing
+          ? pc.yellow('when removed in PIM')
+          : when(g.endsAt, now)
         : (g.endedAt ?? '').slice(0, 19).replace('T', ' '),
-      g.approvalsNeeded === 0 ? 'not needed' : `${g.approvals.length}/${g.approvalsNeeded}`,
+      g.source
+        ? g.source.standing
+          ? pc.yellow('Entra PIM (standing)')
+          : 'Entra PIM'
+        : g.approvalsNeeded === 0
+          ? 'not needed'
+          : `${g.approvals.length}/${g.approvalsNeeded}`,
     ]);
   }
   return table.toString();
@@ -83,16 +91,29 @@ export function grantDetails(g: GrantView, now: number): string {
     ['accounts', g.accounts.join(', ')],
     ['duration', g.duration],
   ];
+  if (g.source) {
+    const via = g.source.viaGroup ? `, through group ${g.source.viaGroup.displayName}` : '';
+    rows.push([
+      'source',
+      `Entra PIM ${g.source.assignmentType} (instance ${g.source.instanceId}${via})`,
+    ]);
+    if (g.source.standing)
+      rows.push([
+        'standing',
+        pc.yellow('yes: a permanent PIM assignment; ends when removed in PIM'),
+      ]);
+  }
   if (g.startsAt) rows.push(['starts', when(g.startsAt, now)]);
-  if (g.endsAt) rows.push(['ends', when(g.endsAt, now)]);
+  if (g.endsAt && !g.source?.standing) rows.push(['ends', when(g.endsAt, now)]);
   if (g.justification) rows.push(['justification', g.justification]);
   if (g.ticket) rows.push(['ticket', g.ticket]);
-  rows.push([
-    'approvals',
-    g.approvalsNeeded === 0
-      ? 'not needed'
-      : `${g.approvals.length} of ${g.approvalsNeeded}${g.approvals.length ? `: ${g.approvals.map((a) => a.approver).join(', ')}` : ''}`,
-  ]);
+  if (!g.source)
+    rows.push([
+      'approvals',
+      g.approvalsNeeded === 0
+        ? 'not needed'
+        : `${g.approvals.length} of ${g.approvalsNeeded}${g.approvals.length ? `: ${g.approvals.map((a) => a.approver).join(', ')}` : ''}`,
+    ]);
   if (g.extension) rows.push(['extension', `to ${g.extension.endsAt}, waiting for approval`]);
   if (g.breakGlass) rows.push(['break-glass', pc.red('yes')]);
   if (g.endReason) rows.push(['ended', `${g.endedAt ?? ''} by ${g.endedBy ?? ''}: ${g.endReason}`]);
