@@ -23,12 +23,13 @@ const PIM_ROLE = `  prod-pim:
       requireMfa: false
       approval: { required: false }
     eligibility:
-      members: [alice]
+      members: [alice, dave]
 `;
 
 beforeAll(async () => {
-  ws = await Workspace.create((dir) =>
-    acceptanceConfig(dir).replace('directory:\n', `${PIM_ROLE}directory:\n`),
+  ws = await Workspace.create(
+    (dir) =>
+      `${acceptanceConfig(dir).replace('directory:\n', `${PIM_ROLE}directory:\n`)}entra:\n  pollInterval: PT2S\n`,
   );
   server = await JitServer.start(ws);
 });
@@ -91,6 +92,24 @@ describe('jit pim activate against the sandbox Entra emulator', () => {
         source: expect.objectContaining({ kind: 'entra-pim' }) as unknown,
       }),
     ]);
+  });
+
+  it('waits with --wait until the watcher (polling every 2 s here) has granted access', async () => {
+    expect((await jitAs('dave', ['login', '--as', 'dave'])).code).toBe(0);
+    const started = Date.now();
+    const result = await pimActivate('dave', 'dave@example.com', [
+      'prod-pim',
+      '--duration',
+      'PT30M',
+      '--justification',
+      'INC-78',
+      '--wait',
+      '--wait-seconds',
+      '30',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/access granted: grant g_\S+, active until /);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('refuses a native role with a pointer to jit request', async () => {
