@@ -253,7 +253,12 @@ export function safeReturnTo(value: string): string | undefined {
   } catch {
     return undefined;
   }
-  return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : undefined;
+  if (url.origin !== base) return undefined;
+  // The parser resolves `.` and `..` (also as %2e): `/.//evil.com` becomes `//evil.com`, which
+  // a browser reads as another host. Only a path that still starts with a single slash is ours.
+  const path = url.pathname;
+  if (path.startsWith('//') || path.startsWith('/\\')) return undefined;
+  return `${path}${url.search}${url.hash}`;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
