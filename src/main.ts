@@ -295,11 +295,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     'sandbox sign-in is ON: anyone can sign in as any directory user; never use it against real AWS',
   );
   await controller.start();
-  if (mirror.groups.length > 0) {
-    // The first poll mirrors PIM before the server listens, as the first pass converges.
-    await watcher.pollNow();
-    watcher.start();
-  }
+  // The first poll mirrors PIM (and ends grants of roles no longer in PIM) before the server
+  // listens, as the first pass converges.
+  await watcher.pollNow();
+  if (mirror.groups.length > 0) watcher.start();
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   const address = await app.listen({ host, port });

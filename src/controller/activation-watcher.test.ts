@@ -20,7 +20,11 @@ function fakes(leader: boolean, poll?: () => Promise<readonly SourceGroupSnapsho
     unresolved: 0,
   };
   const syncSpy = vi.fn(() => Promise.resolve([outcome]));
-  const mirror = { groups: ['G'], sync: syncSpy } as unknown as PimMirror;
+  const mirror = {
+    groups: ['G'],
+    sync: syncSpy,
+    endOrphans: () => Promise.resolve(0),
+  } as unknown as PimMirror;
   const watcher = new ActivationWatcher({
     source,
     mirror,
@@ -36,7 +40,7 @@ describe('ActivationWatcher', () => {
     const { pollSpy, syncSpy, watcher, snapshots } = fakes(true);
     const outcomes = await watcher.pollNow();
     expect(pollSpy).toHaveBeenCalledWith(['G']);
-    expect(syncSpy).toHaveBeenCalledWith(snapshots);
+    expect(syncSpy).toHaveBeenCalledWith(snapshots, expect.any(Function));
     expect(outcomes).toHaveLength(1);
   });
 

@@ -14,6 +14,8 @@ export interface ActivationWatcherDeps {
   readonly logger: Logger;
   /** Real-time interval between polls. */
   readonly intervalMs: number;
+  /** Groups read at the same time (default 4). */
+  readonly concurrency?: number;
   /** Called after each poll with what changed (metrics, tests). */
   readonly onPoll?: (outcomes: readonly MirrorOutcome[]) => void;
 }
@@ -23,6 +25,7 @@ export class ActivationWatcher {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<readonly MirrorOutcome[]> | undefined;
   #stopped = true;
+  #orphansChecked = false;
 
   constructor(deps: ActivationWatcherDeps) {
     this.#deps = deps;
@@ -53,24 +56,44 @@ export class ActivationWatcher {
 
   async #poll(): Promise<readonly MirrorOutcome[]> {
     const { source, mirror, logger } = this.#deps;
-    if (!this.#deps.isLeader() || mirror.groups.length === 0) return [];
-    const started = Date.now();
-    try {
-      const snapshots = await source.poll(mirror.groups);
-      const outcomes = await mirror.sync(snapshots);
-      const changed = outcomes.filter((o) => o.created + o.updated + o.revoked > 0);
-      if (changed.length > 0) {
-        logger.info(
-          { outcomes: changed, ms: Date.now() - started },
-          'mirrored Entra PIM changes into grants',
-        );
-      }
-      this.#deps.onPoll?.(outcomes);
-      return outcomes;
-    } catch (error) {
-      logger.error({ err: errorMessage(error) }, 'polling Entra PIM failed; will poll again');
-      return [];
+    const isLeader = this.#deps.isLeader;
+    if (!isLeader()) return [];
+    if (!this.#orphansChecked) {
+      await mirror.endOrphans();
+      this.#orphansChecked = true;
     }
+    const groups = mirror.groups;
+    const started = Date.now();
+    const outcomes: MirrorOutcome[] = [];
+    // Each group is mirrored as soon as it is read: one slow or throttled group does not hold
+    // back a deactivation seen in another.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < groups.length) {
+        const group = groups[next] ?? '';
+        next += 1;
+        try {
+          outcomes.push(...(await mirror.sync(await source.poll([group]), isLeader)));
+        } catch (error) {
+          logger.error(
+            { group, err: errorMessage(error) },
+            'polling Entra PIM failed for this group; will poll again',
+          );
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(this.#deps.concurrency ?? 4, groups.length) }, worker),
+    );
+    const changed = outcomes.filter((o) => o.created + o.updated + o.revoked > 0);
+    if (changed.length > 0) {
+      logger.info(
+        { outcomes: changed, ms: Date.now() - started },
+        'mirrored Entra PIM changes into grants',
+      );
+    }
+    this.#deps.onPoll?.(outcomes);
+    return outcomes;
   }
 
   #schedule(delay: number): void {

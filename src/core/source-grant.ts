@@ -7,9 +7,12 @@ import type { Actor } from './principal.js';
 import { policySnapshot } from './request-policy.js';
 import type { Role } from './role.js';
 
-/** A permanent assignment has no end; its mirror ends this far after its start, or earlier
- *  when the assignment goes away. 100 years: far beyond any real grant. */
-export const STANDING_HORIZON = 100 * 365 * 24 * 3_600_000;
+/** A permanent assignment has no end. Its mirror holds a lease instead: it ends this long
+ *  after the last successful read of PIM that still showed it, so standing access fails
+ *  closed when PIM cannot be read (or the group cannot be resolved) for a day. */
+export const STANDING_LEASE = 24 * 3_600_000;
+/** The lease is renewed once less than this remains. */
+export const STANDING_RENEW_BELOW = 12 * 3_600_000;
 
 /** The outside source acts as this actor in the audit log and when it ends a grant. */
 export const ENTRA_PIM_ACTOR: Actor = { id: 'source:entra-pim', groups: [], isAdmin: true };
@@ -41,7 +44,7 @@ export function mirrorActivation(
   }
   const standing = activation.endsAt === undefined;
   const startsAt = Math.min(activation.startsAt, now);
-  const endsAt = activation.endsAt ?? startsAt + STANDING_HORIZON;
+  const endsAt = activation.endsAt ?? now + STANDING_LEASE;
   if (endsAt <= now) {
     return refuse(
       'ERR_ILLEGAL_TRANSITION',
@@ -76,10 +79,19 @@ export function mirrorActivation(
   });
 }
 
-/** Whether the mirror of `activation` needs its end moved: the source changed it. */
-export function sourceEndChanged(grant: Grant, activation: MirroredActivation): boolean {
-  if (grant.status !== 'active' || !grant.source) return false;
-  const standing = activation.endsAt === undefined;
-  if (standing !== grant.source.standing) return true;
-  return !standing && activation.endsAt !== grant.endsAt;
+/** The end the mirror of `activation` should have now, when it must change: the source
+ *  moved the end, the assignment became (or stopped being) permanent, or a standing lease
+ *  needs renewing. Undefined when the grant's end is right as it is. */
+export function mirroredEnd(
+  grant: Grant,
+  activation: MirroredActivation,
+  now: Instant,
+): { endsAt: Instant; standing: boolean } | undefined {
+  if (grant.status !== 'active' || !grant.source) return undefined;
+  if (activation.endsAt !== undefined) {
+    const moved = activation.endsAt !== grant.endsAt || grant.source.standing;
+    return moved ? { endsAt: activation.endsAt, standing: false } : undefined;
+  }
+  const renew = !grant.source.standing || grant.endsAt - now < STANDING_RENEW_BELOW;
+  return renew ? { endsAt: now + STANDING_LEASE, standing: true } : undefined;
 }

@@ -25,6 +25,8 @@ export interface GrantsTable {
   version: number;
   /** The whole Grant as JSON text: the source of truth; the other columns index it. */
   data: string;
+  /** The outside source's key of a mirrored grant (Entra PIM); null for native grants. */
+  source_key: string | null;
 }
 
 export interface AuditEntriesTable {

@@ -116,6 +116,7 @@ export class KyselyStore implements Store {
     if (query.role !== undefined) select = select.where('role', '=', query.role);
     if (query.roles !== undefined) select = select.where('role', 'in', [...query.roles]);
     if (query.statuses !== undefined) select = select.where('status', 'in', [...query.statuses]);
+    if (query.sourceKey !== undefined) select = select.where('source_key', '=', query.sourceKey);
     if (query.before !== undefined) {
       const before = query.before;
       const cursor = await this.#db
@@ -659,6 +660,7 @@ function grantRow(grant: Grant): {
   had_access: number;
   updated_at: number;
   data: string;
+  source_key: string | null;
 } {
   const window = accessWindow(grant);
   return {
@@ -672,6 +674,7 @@ function grantRow(grant: Grant): {
     had_access: window.hadAccess ? 1 : 0,
     updated_at: lastEventAt(grant),
     data: JSON.stringify(grant),
+    source_key: grant.source?.key ?? null,
   };
 }
 

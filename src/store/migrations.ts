@@ -124,6 +124,37 @@ const personIndexes: Migration = {
   },
 };
 
+/** Grants that mirror an outside activation (Entra PIM) carry the source's key: looked up by
+ *  key, and at most one open grant per key (two pollers, or a repeated item in a page, cannot
+ *  mirror one activation twice). */
+const grantSourceKey: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    await db.schema.alterTable('grants').addColumn('source_key', 'text').execute();
+    await db.schema
+      .createIndex('grants_role_source_key')
+      .on('grants')
+      .columns(['role', 'source_key'])
+      .execute();
+    await db.schema
+      .createIndex('grants_open_source_key')
+      .on('grants')
+      .columns(['role', 'source_key'])
+      .unique()
+      .where(
+        sql.ref('status'),
+        'in',
+        ['requested', 'pending_approval', 'scheduled', 'active'].map((status) => sql.lit(status)),
+      )
+      .execute();
+  },
+
+  async down(db: AnyDb): Promise<void> {
+    await db.schema.dropIndex('grants_open_source_key').execute();
+    await db.schema.dropIndex('grants_role_source_key').execute();
+    await db.schema.alterTable('grants').dropColumn('source_key').execute();
+  },
+};
+
 /** Sign-in sessions (only a hash of each token is kept) and the CLI's one-time login codes. */
 const sessions: Migration = {
   async up(db: AnyDb): Promise<void> {
@@ -169,6 +200,7 @@ export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.free
   '0001_initial': initial,
   '0002_person_indexes': personIndexes,
   '0003_sessions': sessions,
+  '0004_grant_source_key': grantSourceKey,
 });
 
 /** A Kysely `MigrationProvider` over `STORE_MIGRATIONS`. */

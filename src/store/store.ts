@@ -14,6 +14,8 @@ export interface GrantQuery {
   readonly role?: string;
   readonly roles?: readonly string[];
   readonly statuses?: readonly GrantStatus[];
+  /** Grants that mirror this outside activation (the source's key; see GrantSource). */
+  readonly sourceKey?: string;
   /** Newest first; default 100, at most 1000. */
   readonly limit?: number;
   /** Grants requested before this id's request (keyset paging); optional. */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../audit/verify-audit.js';
 import type { Grant } from '../core/grant.js';
 import type { Role } from '../core/role.js';
-import { STANDING_HORIZON } from '../core/source-grant.js';
+import { STANDING_LEASE } from '../core/source-grant.js';
 import { HOUR, MINUTE, person, T0, testRole } from '../core/test-fixtures.js';
 import { transition } from '../core/transition.js';
 import type { SourceActivation, SourceGroupSnapshot } from '../ports/activation-source.js';
@@ -164,7 +164,7 @@ describe('PimMirror', () => {
     const [grant] = await grantsOf('active');
     expect(grant).toMatchObject({
       source: { standing: true, assignmentType: 'assigned' },
-      endsAt: T0 - MINUTE + STANDING_HORIZON,
+      endsAt: T0 + STANDING_LEASE,
     });
     const [entry] = await store.queryAudit({ action: 'grant.activated' });
     expect(entry).toMatchObject({ severity: 'alert' });
@@ -250,5 +250,96 @@ describe('PimMirror', () => {
     );
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.refusal.message).toMatch(/extend it in Entra PIM/);
+  });
+
+  it('mirrors an activation repeated in one snapshot once', async () => {
+    const [outcome] = await mirror.sync([snapshot(holder('alice'), holder('alice'))]);
+    expect(outcome).toMatchObject({ created: 1 });
+    expect(await grantsOf('active')).toHaveLength(1);
+  });
+
+  it('keeps at most one open grant per activation, even with two mirrors racing', async () => {
+    let n = 0;
+    const other = new PimMirror({
+      store,
+      roles: roles(),
+      clock,
+      ids: { next: (prefix) => `${prefix}_other_${++n}` },
+      logger: silentLogger,
+    });
+    await mirror.sync([snapshot(holder('alice'))]);
+    const [second] = await other.sync([snapshot(holder('alice'))]);
+    expect(second).toMatchObject({ ok: true, created: 0 });
+    expect(await grantsOf('active')).toHaveLength(1);
+  });
+
+  it("keeps an administrator's revocation however many other grants of the role end", async () => {
+    await mirror.sync([snapshot(holder('bob'))]);
+    const [bobs] = await grantsOf('active');
+    await applyGrantEvent(
+      store,
+      bobs?.id ?? '',
+      { type: 'revoke', actor: person('root@example.com', { isAdmin: true }), reason: 'incident' },
+      clock.now(),
+    );
+    // Many other holders come and go (each revoked by PIM deactivation).
+    const others = Array.from({ length: 30 }, (_, i) => holder(`user${i}`));
+    await mirror.sync([snapshot(holder('bob'), ...others)]);
+    clock.advance(MINUTE);
+    await mirror.sync([snapshot(holder('bob'))]);
+    const bobGrants = (await grantsOf()).filter((g) => g.principal === 'bob@example.com');
+    expect(bobGrants.map((g) => g.status)).toEqual(['revoked']);
+  });
+
+  it('ends a grant at once when PIM moves its end into the past', async () => {
+    await mirror.sync([snapshot(holder('alice'))]);
+    clock.advance(10 * MINUTE);
+    const [outcome] = await mirror.sync([snapshot(holder('alice', { endsAt: T0 + 5 * MINUTE }))]);
+    expect(outcome).toMatchObject({ revoked: 1 });
+    expect((await grantsOf())[0]).toMatchObject({ status: 'revoked' });
+  });
+
+  it('does not grant an instance that has not started yet', async () => {
+    const [outcome] = await mirror.sync([
+      snapshot(holder('alice', { startsAt: T0 + HOUR, endsAt: T0 + 2 * HOUR })),
+    ]);
+    expect(outcome).toMatchObject({ created: 0 });
+  });
+
+  it('renews standing access while PIM shows it, and lets it lapse when PIM cannot be read', async () => {
+    const permanent = holder('carol', { assignmentType: 'assigned' });
+    delete (permanent as { endsAt?: number }).endsAt;
+    await mirror.sync([snapshot(permanent)]);
+    clock.advance(13 * HOUR);
+    expect((await mirror.sync([snapshot(permanent)]))[0]).toMatchObject({ updated: 1 });
+    expect((await grantsOf('active'))[0]).toMatchObject({
+      endsAt: T0 + 13 * HOUR + STANDING_LEASE,
+    });
+    // Reads fail from here on: the lease is not renewed, so the grant reaches its end.
+    const failed: SourceGroupSnapshot = { ok: false, group: 'JIT-pim-admin', error: '503' };
+    clock.advance(STANDING_LEASE);
+    await mirror.sync([failed]);
+    const [grant] = await grantsOf('active');
+    expect(grant && grant.status === 'active' ? grant.endsAt : 0).toBeLessThanOrEqual(clock.now());
+  });
+
+  it('ends mirrored grants of a role that is no longer activated in PIM', async () => {
+    await mirror.sync([snapshot(holder('alice'))]);
+    const nativeNow = new Map(
+      [...roles()].map(([name, role]) => [
+        name,
+        name === 'pim-admin' ? { ...role, source: 'native' as const } : role,
+      ]),
+    );
+    const after = new PimMirror({
+      store,
+      roles: nativeNow,
+      clock,
+      ids: new SequentialIds(),
+      logger: silentLogger,
+    });
+    expect(after.groups).toEqual([]);
+    expect(await after.endOrphans()).toBe(1);
+    expect((await grantsOf())[0]).toMatchObject({ status: 'revoked', endedBy: 'source:entra-pim' });
   });
 });

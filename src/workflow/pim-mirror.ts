@@ -3,14 +3,11 @@
 // (active at once, ending at the PIM end time); a grant whose holder is gone is revoked; an
 // end moved in PIM moves the grant's end. The controller then enforces these grants like any
 // other, and ends them at their end even when Graph cannot be reached.
-import type { Instant } from '../core/grant.js';
+import type { ActiveGrant, Instant } from '../core/grant.js';
 import { OPEN_STATUSES } from '../core/grant.js';
-import {
-  ENTRA_PIM_ACTOR,
-  mirrorActivation,
-  sourceEndChanged,
-  STANDING_HORIZON,
-} from '../core/source-grant.js';
+import { JitError } from '../core/errors.js';
+import { errorMessage } from '../core/error-message.js';
+import { ENTRA_PIM_ACTOR, mirroredEnd, mirrorActivation } from '../core/source-grant.js';
 import type { Role } from '../core/role.js';
 import type { SourceActivation, SourceGroupSnapshot } from '../ports/activation-source.js';
 import type { Clock } from '../ports/clock.js';
@@ -26,6 +23,8 @@ const EXPIRY_GRACE_MS = 60_000;
  *  again, doubling per failure up to the cap. */
 const RETRY_BASE_MS = 30_000;
 const RETRY_CAP_MS = 30 * 60_000;
+/** An instance whose start is further ahead than this is not yet in force. */
+const START_SKEW_MS = 60_000;
 const PAGE = 1000;
 
 export interface PimMirrorDeps {
@@ -70,13 +69,62 @@ export class PimMirror {
     return [...this.#byGroup.keys()];
   }
 
-  /** Applies one poll's snapshots; a failed snapshot changes nothing for its group. */
-  async sync(snapshots: readonly SourceGroupSnapshot[]): Promise<readonly MirrorOutcome[]> {
+  /** Ends the open mirrored grants of roles that are no longer activated in Entra PIM (the
+   *  role left the config, or became native): nothing would ever revoke them otherwise.
+   *  Run at start; returns how many it ended. */
+  async endOrphans(): Promise<number> {
+    let ended = 0;
+    for (const stored of await this.#all({ statuses: OPEN_STATUSES })) {
+      const source = stored.grant.source;
+      if (!source) continue;
+      const role = this.#deps.roles.get(stored.grant.role);
+      if (role?.source === 'entra-pim') continue;
+      const result = await applyGrantEvent(
+        this.#deps.store,
+        stored.grant.id,
+        {
+          type: 'revoke',
+          actor: ENTRA_PIM_ACTOR,
+          reason: role
+            ? `role ${stored.grant.role} is no longer activated in Entra PIM (source: ${role.source}); its mirrored grants end`
+            : `role ${stored.grant.role} is no longer in the config; its mirrored Entra PIM grants end`,
+        },
+        this.#deps.clock.now(),
+      );
+      if (result.ok) ended += 1;
+    }
+    if (ended > 0) this.#deps.onChange?.();
+    return ended;
+  }
+
+  /** Applies one poll's snapshots; a failed snapshot changes nothing for its group, and an
+   *  error while applying one group's snapshot does not stop the others. `stillLeading` is
+   *  asked before each group: a process that lost the lease mid-poll stops writing. */
+  async sync(
+    snapshots: readonly SourceGroupSnapshot[],
+    stillLeading: () => boolean = () => true,
+  ): Promise<readonly MirrorOutcome[]> {
     const outcomes: MirrorOutcome[] = [];
     for (const snapshot of snapshots) {
       const role = this.#byGroup.get(snapshot.group);
-      if (!role) continue;
-      outcomes.push(await this.#syncGroup(role, snapshot));
+      if (!role || !stillLeading()) continue;
+      try {
+        outcomes.push(await this.#syncGroup(role, snapshot));
+      } catch (error) {
+        const message = errorMessage(error);
+        this.#deps.logger.error(
+          { role: role.name, group: snapshot.group, err: message },
+          'mirroring Entra PIM failed for this group; will try again at the next poll',
+        );
+        const none = { created: 0, updated: 0, revoked: 0, unresolved: 0 };
+        outcomes.push({
+          role: role.name,
+          group: snapshot.group,
+          ok: false,
+          ...none,
+          error: message,
+        });
+      }
     }
     if (outcomes.some((o) => o.created + o.updated + o.revoked > 0)) this.#deps.onChange?.();
     return outcomes;
@@ -116,49 +164,73 @@ export class PimMirror {
     }
 
     const open = await this.#all({ role: role.name, statuses: OPEN_STATUSES });
-    const openByKey = new Map<string, StoredGrant>();
+    const openByKey = new Map<string, StoredGrant[]>();
     for (const stored of open) {
       const key = stored.grant.source?.key;
-      if (key !== undefined && !openByKey.has(key)) openByKey.set(key, stored);
+      if (key === undefined) continue;
+      openByKey.set(key, [...(openByKey.get(key) ?? []), stored]);
     }
     let created = 0;
     let updated = 0;
     let revoked = 0;
-    const seen = new Set<string>();
-    let ended: Map<string, StoredGrant[]> | undefined;
-    for (const activation of snapshot.activations) {
-      seen.add(activation.key);
-      if (activation.endsAt !== undefined && activation.endsAt <= now) continue;
-      const current = openByKey.get(activation.key);
-      if (current) {
-        if (
-          sourceEndChanged(current.grant, activation) &&
-          (await this.#update(current, activation))
-        )
-          updated += 1;
-        continue;
-      }
-      ended ??= await this.#endedByKey(role.name);
-      const history = ended.get(activation.key) ?? [];
-      if (!(await this.#mayCreate(role, activation, history, now))) continue;
-      if (await this.#create(role, activation, snapshot.groupId, history.length > 0)) created += 1;
-    }
-    for (const stored of openByKey.values()) {
-      const key = stored.grant.source?.key;
-      if (key === undefined || seen.has(key)) continue;
-      if (stored.grant.status === 'active' && stored.grant.endsAt <= now + EXPIRY_GRACE_MS)
-        continue;
+    const revoke = async (stored: StoredGrant, reason: string): Promise<void> => {
       const result = await applyGrantEvent(
         this.#deps.store,
         stored.grant.id,
-        {
-          type: 'revoke',
-          actor: ENTRA_PIM_ACTOR,
-          reason: `its Entra PIM activation in ${snapshot.group} ended before its end time (deactivated or removed in PIM)`,
-        },
+        { type: 'revoke', actor: ENTRA_PIM_ACTOR, reason },
         this.#deps.clock.now(),
       );
       if (result.ok) revoked += 1;
+    };
+    // One holder per key: a page that repeats an item must not mirror it twice.
+    const byKey = new Map<string, SourceActivation>();
+    for (const activation of snapshot.activations) {
+      const seen = byKey.get(activation.key);
+      if (!seen || (seen.endsAt !== undefined && (activation.endsAt ?? Infinity) > seen.endsAt))
+        byKey.set(activation.key, activation);
+    }
+    for (const activation of byKey.values()) {
+      if (activation.startsAt > now + START_SKEW_MS) {
+        byKey.delete(activation.key); // not yet in force
+        continue;
+      }
+      const [current, ...extra] = [...(openByKey.get(activation.key) ?? [])].sort(
+        (x, y) => endOf(y) - endOf(x),
+      );
+      for (const duplicate of extra) {
+        await revoke(
+          duplicate,
+          `a second grant for the same Entra PIM activation ${activation.instanceId}`,
+        );
+      }
+      if (activation.endsAt !== undefined && activation.endsAt <= now) {
+        // PIM ended it (perhaps cut short) but still lists it for a moment: end ours now.
+        if (current && current.grant.status === 'active' && current.grant.endsAt > now) {
+          await revoke(
+            current,
+            `its Entra PIM end moved to ${new Date(activation.endsAt).toISOString()}, already past`,
+          );
+        }
+        continue;
+      }
+      if (current) {
+        if (await this.#update(current, activation)) updated += 1;
+        continue;
+      }
+      const history = await this.#history(role.name, activation.key);
+      if (!(await this.#mayCreate(role, activation, history, now))) continue;
+      if (await this.#create(role, activation, snapshot.groupId, history.length > 0)) created += 1;
+    }
+    for (const [key, grants] of openByKey) {
+      if (byKey.has(key)) continue;
+      for (const stored of grants) {
+        if (stored.grant.status === 'active' && stored.grant.endsAt <= now + EXPIRY_GRACE_MS)
+          continue;
+        await revoke(
+          stored,
+          `its Entra PIM activation in ${snapshot.group} ended before its end time (deactivated or removed in PIM)`,
+        );
+      }
     }
     return {
       ...base,
@@ -179,6 +251,7 @@ export class PimMirror {
   ): Promise<boolean> {
     const latest = history[0]?.grant;
     if (!latest || !('endedAt' in latest)) return true;
+    if (latest.status === 'expired') return true;
     if (latest.status === 'revoked' && latest.endedBy !== ENTRA_PIM_ACTOR.id) {
       // Someone revoked it here; PIM still shows it. Ours is the stricter answer: keep it off.
       await this.#reportOnce(`overridden:${activation.key}`, {
@@ -204,7 +277,7 @@ export class PimMirror {
     groupId: string,
     retry: boolean,
   ): Promise<boolean> {
-    const { store, clock, ids, logger } = this.#deps;
+    const { clock, ids, logger } = this.#deps;
     const now = clock.now();
     const mirrored = mirrorActivation(role, activation, groupId, ids.next('g'), now);
     if (!mirrored.ok) {
@@ -215,9 +288,27 @@ export class PimMirror {
       return false;
     }
     const grant = mirrored.value;
+    try {
+      await this.#insert(grant, activation, role, groupId, retry, now);
+    } catch (error) {
+      // Another poller mirrored it first (one open grant per key): nothing to do.
+      if (error instanceof JitError && error.code === 'ERR_CONFLICT') return false;
+      throw error;
+    }
+    return true;
+  }
+
+  async #insert(
+    grant: ActiveGrant,
+    activation: SourceActivation,
+    role: Role,
+    groupId: string,
+    retry: boolean,
+    now: Instant,
+  ): Promise<void> {
     const standing = grant.source?.standing === true;
     const via = activation.viaGroup ? ` through group ${activation.viaGroup.displayName}` : '';
-    await store.transaction(async (tx) => {
+    await this.#deps.store.transaction(async (tx) => {
       await tx.insertGrant(grant);
       await tx.appendAudit({
         at: now,
@@ -243,46 +334,42 @@ export class PimMirror {
         },
       });
     });
-    return true;
   }
 
+  /** Moves the grant's end when PIM moved it, or renews a standing lease; false when the
+   *  end is right as it is. */
   async #update(current: StoredGrant, activation: SourceActivation): Promise<boolean> {
     const now = this.#deps.clock.now();
-    const standing = activation.endsAt === undefined;
-    const startsAt = current.grant.status === 'active' ? current.grant.startsAt : now;
-    const endsAt = activation.endsAt ?? startsAt + STANDING_HORIZON;
+    const next = mirroredEnd(current.grant, activation, now);
+    if (!next) return false;
+    const wasStanding = current.grant.source?.standing === true;
     const result = await applyGrantEvent(
       this.#deps.store,
       current.grant.id,
       {
         type: 'source-update',
-        endsAt,
-        standing,
-        reason: standing
-          ? 'its Entra PIM assignment became permanent'
-          : `its Entra PIM end moved to ${new Date(endsAt).toISOString()}`,
+        endsAt: next.endsAt,
+        standing: next.standing,
+        reason: next.standing
+          ? wasStanding
+            ? `standing access confirmed in Entra PIM; renewed until ${new Date(next.endsAt).toISOString()}`
+            : 'its Entra PIM assignment became permanent'
+          : `its Entra PIM end moved to ${new Date(next.endsAt).toISOString()}`,
       },
       now,
     );
     return result.ok;
   }
 
-  /** Recently ended grants of the role that mirrored PIM, by source key, newest first. */
-  async #endedByKey(role: string): Promise<Map<string, StoredGrant[]>> {
+  /** The ended grants that mirrored this activation, the most recently ended first. */
+  async #history(role: string, key: string): Promise<StoredGrant[]> {
     const ended = await this.#deps.store.listGrants({
       role,
-      statuses: ['revoked', 'failed'],
-      limit: PAGE,
+      sourceKey: key,
+      statuses: ['revoked', 'failed', 'expired'],
+      limit: 100,
     });
-    const byKey = new Map<string, StoredGrant[]>();
-    for (const stored of ended) {
-      const key = stored.grant.source?.key;
-      if (key === undefined) continue;
-      const list = byKey.get(key) ?? [];
-      list.push(stored);
-      byKey.set(key, list);
-    }
-    return byKey;
+    return [...ended].sort((x, y) => endedAt(y) - endedAt(x));
   }
 
   async #all(query: Omit<GrantQuery, 'limit' | 'before'>): Promise<StoredGrant[]> {
@@ -328,4 +415,14 @@ export class PimMirror {
       await tx.appendAudit({ at: this.#deps.clock.now(), actor: ENTRA_PIM_ACTOR.id, ...entry });
     });
   }
+}
+
+function endOf(stored: StoredGrant): Instant {
+  return stored.grant.status === 'active' || stored.grant.status === 'scheduled'
+    ? stored.grant.endsAt
+    : 0;
+}
+
+function endedAt(stored: StoredGrant): Instant {
+  return 'endedAt' in stored.grant ? stored.grant.endedAt : 0;
 }
