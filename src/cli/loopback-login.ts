@@ -146,7 +146,8 @@ function openInBrowser(url: string): Promise<boolean> {
     process.platform === 'darwin'
       ? ['open', [url]]
       : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '""', url]]
+        ? // Not `cmd /c start`: cmd would read `&` in the URL as a command separator.
+          ['rundll32', ['url.dll,FileProtocolHandler', url]]
         : ['xdg-open', [url]];
   return new Promise((resolve) => {
     try {

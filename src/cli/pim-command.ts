@@ -22,6 +22,7 @@ interface GrantList {
   readonly grants: readonly {
     id: string;
     role: string;
+    principal: string;
     status: string;
     endsAt?: string;
     source?: unknown;
@@ -55,6 +56,7 @@ export async function runPimActivate(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
   const config = await api.get<PimConfig>('/v1/pim/config');
+  checkGraphUrl(config, api.server);
   const target = config.roles.find((r) => r.role === role);
   if (!target) {
     const known = config.roles.map((r) => r.role).join(', ') || 'none';
@@ -63,6 +65,8 @@ export async function runPimActivate(
     );
   }
 
+  const me = await api.get<{ id: string }>('/v1/me');
+  const before = new Set((await activeMirrored(api, role, me.id)).map((g) => g.id));
   const token = await signIn(config, opts, out, env);
   const principalId = token.oid;
   const body = {
@@ -123,7 +127,7 @@ export async function runPimActivate(
     );
   }
   if (!opts.wait) return;
-  const grant = await waitForGrant(api, role, opts.waitSeconds);
+  const grant = await waitForGrant(api, role, me.id, before, opts.waitSeconds);
   if (out.json) {
     out.data({ role, group: target.group, request: request.id, status, grant });
     return;
@@ -224,17 +228,62 @@ function pimRefusal(role: string, status: number, body: GraphErrorBody, headers:
   return `Entra PIM refused to activate ${role}: ${code}: ${message}${hints.length > 0 ? ` (${hints.join('; ')})` : ''}${requestId ? ` [request-id ${requestId}]` : ''}`;
 }
 
+/** Known Microsoft Graph hosts (global and national clouds). The person's delegated token
+ *  goes only there, so a server that lies about Graph cannot collect it; a JIT server on this
+ *  machine (the sandbox) may name its local emulator. */
+const GRAPH_HOSTS = new Set([
+  'graph.microsoft.com',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'microsoftgraph.chinacloudapi.cn',
+]);
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export function checkGraphUrl(config: PimConfig, server: string): void {
+  const local = LOOPBACK.has(new URL(server).hostname);
+  let graph: URL;
+  try {
+    graph = new URL(config.graphUrl);
+  } catch {
+    throw new CliError(
+      `the server named ${JSON.stringify(config.graphUrl)} as Microsoft Graph, which is not a URL`,
+    );
+  }
+  if (local) return;
+  if (
+    graph.protocol !== 'https:' ||
+    !GRAPH_HOSTS.has(graph.hostname) ||
+    config.allowInsecureRequests
+  ) {
+    throw new CliError(
+      `the server at ${server} names ${config.graphUrl} as Microsoft Graph; your sign-in token goes only to Microsoft Graph over https (${[...GRAPH_HOSTS].join(', ')}), or to an emulator when the server runs on this machine`,
+    );
+  }
+}
+
+async function activeMirrored(
+  api: ApiClient,
+  role: string,
+  principal: string,
+): Promise<GrantList['grants']> {
+  const list = await api.get<GrantList>(
+    `/v1/grants?role=${encodeURIComponent(role)}&status=active&limit=100`,
+  );
+  return list.grants.filter(
+    (g) => g.role === role && g.status === 'active' && g.source && g.principal === principal,
+  );
+}
+
 async function waitForGrant(
   api: ApiClient,
   role: string,
+  principal: string,
+  before: ReadonlySet<string>,
   seconds: number,
 ): Promise<{ id: string; endsAt?: string }> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
-    const list = await api.get<GrantList>(
-      `/v1/grants?role=${encodeURIComponent(role)}&status=active&limit=20`,
-    );
-    const found = list.grants.find((g) => g.role === role && g.status === 'active' && g.source);
+    const found = (await activeMirrored(api, role, principal)).find((g) => !before.has(g.id));
     if (found) return found.endsAt === undefined ? { id: found.id } : found;
     if (Date.now() >= deadline) {
       throw new CliError(
