@@ -100,7 +100,7 @@ describe('buildOidcLogin', () => {
 describe('signInFrom', () => {
   const base = { iss: 'i', sub: 's', aud: 'a', exp: 2, iat: 1 };
 
-  it('takes the lower-cased UPN, then upn, then email, and auth_time in milliseconds', () => {
+  it('takes the lower-cased UPN, then upn, and auth_time in milliseconds', () => {
     expect(
       signInFrom(
         { ...base, preferred_username: 'Alice@Example.com', amr: ['pwd'], auth_time: 100 },
@@ -119,8 +119,18 @@ describe('signInFrom', () => {
     });
   });
 
+  it('takes email only when the provider says it is verified', () => {
+    expect(signInFrom({ ...base, email: 'Admin@Example.com' }, { kind: 'amr' })).toMatchObject({
+      ok: false,
+      refusal: { code: 'ERR_UNAUTHENTICATED' },
+    });
+    expect(
+      signInFrom({ ...base, email: 'Carol@Example.com', email_verified: true }, { kind: 'amr' }),
+    ).toMatchObject({ value: { principal: 'carol@example.com' } });
+  });
+
   it('counts an Entra authentication context in acrs as MFA when so configured', () => {
-    const claims = { ...base, email: 'a@x.com', acrs: ['c1'], amr: ['pwd'] };
+    const claims = { ...base, preferred_username: 'a@x.com', acrs: ['c1'], amr: ['pwd'] };
     expect(signInFrom(claims, { kind: 'acrs', value: 'c1' })).toMatchObject({
       value: { amr: ['pwd', 'mfa'] },
     });

@@ -194,13 +194,16 @@ export class OidcProvider {
 /** Who signed in: the principal id is the lower-cased UPN (`preferred_username`, or `upn` in
  *  v1.0 tokens) or e-mail; MFA evidence per the configured kind. */
 export function signInFrom(claims: client.IDToken, evidence: MfaEvidence): Result<SignIn> {
-  const name = [claims['preferred_username'], claims['upn'], claims['email']].find(
+  // `email` only when the provider vouches for it: Entra does not verify the mail attribute,
+  // and an unverified address could name someone else (an administrator in the config).
+  const email = claims['email_verified'] === true ? claims['email'] : undefined;
+  const name = [claims['preferred_username'], claims['upn'], email].find(
     (value): value is string => typeof value === 'string' && value.trim() !== '',
   );
   if (name === undefined) {
     return refuse(
       'ERR_UNAUTHENTICATED',
-      'the id_token names no user (no preferred_username, upn or email claim); ask your administrator to add the profile or email scope to auth.oidc.scopes',
+      'the id_token names no user (no preferred_username, upn, or verified email claim); ask your administrator to add the profile or email scope to auth.oidc.scopes',
     );
   }
   const amr = Array.isArray(claims['amr'])
