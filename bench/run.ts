@@ -1,9 +1,11 @@
 // `npm run bench`: runs every benchmark and prints one JSON document (also written to
-// .bench/results.json). Set BENCH_ONLY=api|controller|identity-center|audit to run one.
+// .bench/results.json). Set BENCH_ONLY=api|controller|identity-center|entra-pim|audit to run
+// one.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { apiBench } from './api-bench.js';
 import { auditBench } from './audit-bench.js';
 import { controllerBench } from './controller-bench.js';
+import { entraPimBench } from './entra-pim-bench.js';
 import { identityCenterBench } from './identity-center-bench.js';
 
 const only = process.env['BENCH_ONLY'];
@@ -13,6 +15,7 @@ const started = new Date().toISOString();
 if (!only || only === 'api') results.push(await apiBench());
 if (!only || only === 'controller') results.push(await controllerBench());
 if (!only || only === 'identity-center') results.push(await identityCenterBench());
+if (!only || only === 'entra-pim') results.push(await entraPimBench());
 if (!only || only === 'audit') {
   const postgresUrl = process.env['BENCH_DATABASE_URL'];
   results.push(await auditBench(postgresUrl ? { postgresUrl } : {}));
