@@ -16,6 +16,8 @@ interface PimConfig {
   readonly allowInsecureRequests: boolean;
   readonly scopes: readonly string[];
   readonly roles: readonly { role: string; group: string; groupId: string }[];
+  /** The server's clock: token times are checked against it (the sandbox's may be moved). */
+  readonly now?: string;
 }
 
 interface GrantList {
@@ -55,16 +57,7 @@ export async function runPimActivate(
   out: Output,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
-  const config = await api.get<PimConfig>('/v1/pim/config');
-  checkGraphUrl(config, api.server);
-  const target = config.roles.find((r) => r.role === role);
-  if (!target) {
-    const known = config.roles.map((r) => r.role).join(', ') || 'none';
-    throw new CliError(
-      `role ${role} is not activated in Entra PIM here (PIM roles: ${known}); request native roles with \`jit request\``,
-    );
-  }
-
+  const { config, target } = await pimRole(api, role);
   const me = await api.get<{ id: string }>('/v1/me');
   const before = new Set((await activeMirrored(api, role, me.id)).map((g) => g.id));
   const token = await signIn(config, opts, out, env);
@@ -83,34 +76,7 @@ export async function runPimActivate(
       ? {}
       : { ticketInfo: { ticketNumber: opts.ticket, ticketSystem: opts.ticketSystem ?? 'jit' } }),
   };
-  const url = `${config.graphUrl.replace(/\/+$/, '')}/identityGovernance/privilegedAccess/group/assignmentScheduleRequests`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token.accessToken}`,
-        'content-type': 'application/json',
-        'client-request-id': crypto.randomUUID(),
-      },
-      body: JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new CliError(
-      `could not reach Microsoft Graph at ${config.graphUrl}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    let parsed: GraphErrorBody = {};
-    try {
-      parsed = JSON.parse(text) as GraphErrorBody;
-    } catch {
-      // not JSON: reported by status below
-    }
-    throw new CliError(pimRefusal(role, response.status, parsed, response.headers));
-  }
-  const request = JSON.parse(text) as ScheduleRequest;
+  const request = await postScheduleRequest(config, token.accessToken, role, body);
   const status = request.status ?? 'unknown';
   if (out.json && !opts.wait) {
     out.data({ role, group: target.group, request: request.id, status });
@@ -137,19 +103,110 @@ export async function runPimActivate(
   );
 }
 
+/** `jit pim deactivate <role>`: ends the person's own PIM activation early (selfDeactivate);
+ *  JIT Access revokes the grant at its next poll and ends the AWS sessions. */
+export async function runPimDeactivate(
+  api: ApiClient,
+  role: string,
+  opts: { readonly browser: boolean },
+  out: Output,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
+  const { config, target } = await pimRole(api, role);
+  const token = await signIn(config, { browser: opts.browser }, out, env);
+  const request = await postScheduleRequest(config, token.accessToken, role, {
+    accessId: 'member',
+    principalId: token.oid,
+    groupId: target.groupId,
+    action: 'selfDeactivate',
+    justification: 'done (jit pim deactivate)',
+  });
+  if (out.json) {
+    out.data({ role, group: target.group, request: request.id, status: request.status });
+    return;
+  }
+  out.line(
+    `deactivated ${colour.bold(role)} in Entra PIM (request ${request.id ?? '?'}); JIT Access revokes the grant at its next poll and ends your AWS sessions`,
+  );
+}
+
+async function pimRole(
+  api: ApiClient,
+  role: string,
+): Promise<{ config: PimConfig; target: PimConfig['roles'][number] }> {
+  const config = await api.get<PimConfig>('/v1/pim/config');
+  checkGraphUrl(config, api.server);
+  const target = config.roles.find((r) => r.role === role);
+  if (!target) {
+    const known = config.roles.map((r) => r.role).join(', ') || 'none';
+    throw new CliError(
+      `role ${role} is not activated in Entra PIM here (PIM roles: ${known}); request native roles with \`jit request\``,
+    );
+  }
+  return { config, target };
+}
+
+/** POSTs a PIM for Groups assignment schedule request with the person's token. */
+async function postScheduleRequest(
+  config: PimConfig,
+  accessToken: string,
+  role: string,
+  body: Record<string, unknown>,
+): Promise<ScheduleRequest> {
+  const url = `${config.graphUrl.replace(/\/+$/, '')}/identityGovernance/privilegedAccess/group/assignmentScheduleRequests`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        'content-type': 'application/json',
+        'client-request-id': crypto.randomUUID(),
+      },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new CliError(
+      `could not reach Microsoft Graph at ${config.graphUrl}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    let parsed: GraphErrorBody = {};
+    try {
+      parsed = JSON.parse(text) as GraphErrorBody;
+    } catch {
+      // not JSON: reported by status below
+    }
+    throw new CliError(
+      pimRefusal(
+        body['action'] === 'selfDeactivate' ? 'deactivate' : 'activate',
+        role,
+        response.status,
+        parsed,
+        response.headers,
+      ),
+    );
+  }
+  return JSON.parse(text) as ScheduleRequest;
+}
+
 async function signIn(
   config: PimConfig,
-  opts: PimActivateOptions,
+  opts: { readonly browser: boolean },
   out: Output,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<{ accessToken: string; oid: string }> {
   const insecure = config.allowInsecureRequests;
+  // Token times follow the server's clock, which the sandbox may have moved.
+  const serverNow = config.now === undefined ? Number.NaN : Date.parse(config.now);
+  const skew = Number.isNaN(serverNow) ? 0 : Math.round((serverNow - Date.now()) / 1000);
   let server: oidc.Configuration;
   try {
     server = await oidc.discovery(
       new URL(config.issuer),
       config.clientId,
-      undefined,
+      { [oidc.clockSkew]: skew },
       oidc.None(),
       insecure
         ? // Deprecated only to stand out; only the sandbox's emulator speaks plain HTTP.
@@ -212,7 +269,13 @@ async function signIn(
   return { accessToken: tokens.access_token, oid };
 }
 
-function pimRefusal(role: string, status: number, body: GraphErrorBody, headers: Headers): string {
+function pimRefusal(
+  verb: 'activate' | 'deactivate',
+  role: string,
+  status: number,
+  body: GraphErrorBody,
+  headers: Headers,
+): string {
   const code = body.error?.code ?? `HTTP ${status}`;
   const message = body.error?.message ?? 'no details';
   const requestId = headers.get('request-id');
@@ -221,11 +284,17 @@ function pimRefusal(role: string, status: number, body: GraphErrorBody, headers:
   if (/TicketingRule/.test(message)) hints.push('give the ticket with --ticket');
   if (/ExpirationRule/.test(message)) hints.push('ask for a shorter --duration');
   if (/MfaRule/.test(message)) hints.push('sign in again with MFA');
+  if (/ActiveDurationTooShort/.test(code))
+    hints.push(
+      'PIM allows deactivating only after 5 minutes; wait, or ask an administrator to `jit revoke` the grant',
+    );
+  if (/RoleAssignmentDoesNotExist/.test(code) && /deactivat/i.test(message))
+    hints.push('you hold no active assignment of it in PIM');
   if (/RoleAssignmentExists/.test(code))
     hints.push('you already hold it in PIM; see your grant with `jit grants`');
   if (/RoleAssignmentDoesNotExist|eligib/i.test(`${code} ${message}`))
     hints.push('you must be eligible for the role in PIM; ask an administrator');
-  return `Entra PIM refused to activate ${role}: ${code}: ${message}${hints.length > 0 ? ` (${hints.join('; ')})` : ''}${requestId ? ` [request-id ${requestId}]` : ''}`;
+  return `Entra PIM refused to ${verb} ${role}: ${code}: ${message}${hints.length > 0 ? ` (${hints.join('; ')})` : ''}${requestId ? ` [request-id ${requestId}]` : ''}`;
 }
 
 /** Known Microsoft Graph hosts (global and national clouds). The person's delegated token

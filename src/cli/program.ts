@@ -390,6 +390,17 @@ export function buildProgram(ctx: CliContext): Command {
       },
     );
 
+  pim
+    .command('deactivate <role>')
+    .description(
+      'end your Entra PIM activation of a role early (signs you in for a delegated Graph token); JIT Access revokes the grant at its next poll',
+    )
+    .option('--no-browser', 'print the sign-in URL instead of opening a browser')
+    .action(async (role: string, opts: { browser: boolean }) => {
+      const { runPimDeactivate } = await import('./pim-command.js');
+      await runPimDeactivate(await client(), role, { browser: opts.browser }, output(), ctx.env);
+    });
+
   const decide = (name: 'approve' | 'deny', description: string): void => {
     program
       .command(`${name} <id>`)

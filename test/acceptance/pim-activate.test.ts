@@ -112,6 +112,37 @@ describe('jit pim activate against the sandbox Entra emulator', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it('deactivates early with jit pim deactivate: too soon is refused with the reason, later the grant is revoked', async () => {
+    const tooSoon = await runJitThroughBrowser(
+      ['pim', 'deactivate', 'prod-pim'],
+      { JIT_HOME: home('alice'), JIT_SERVER: server.url },
+      { upn: 'alice@example.com' },
+    );
+    expect(tooSoon.code).toBe(1);
+    expect(tooSoon.stderr).toMatch(
+      /Entra PIM refused to deactivate prod-pim: ActiveDurationTooShort/,
+    );
+    expect(tooSoon.stderr).toMatch(/only after 5 minutes/);
+
+    await server.advance('PT6M');
+    const done = await runJitThroughBrowser(
+      ['pim', 'deactivate', 'prod-pim'],
+      { JIT_HOME: home('alice'), JIT_SERVER: server.url },
+      { upn: 'alice@example.com' },
+    );
+    expect(done.code, JSON.stringify(done.stderr)).toBe(0);
+    expect(done.stdout).toMatch(/deactivated prod-pim in Entra PIM/);
+    await server.post('/v1/sandbox/poll', {});
+    await server.reconcile();
+    const grants = JSON.parse(
+      (await jitAs('alice', ['--json', 'grants', '--role', 'prod-pim', '--status', 'revoked']))
+        .stdout,
+    ) as { principal: string; endedBy?: string }[];
+    expect(grants).toEqual([
+      expect.objectContaining({ principal: 'alice@example.com', endedBy: 'source:entra-pim' }),
+    ]);
+  });
+
   it('refuses a native role with a pointer to jit request', async () => {
     const result = await jitAs('alice', ['pim', 'activate', 'prod-admin', '--no-browser']);
     expect(result.code).toBe(1);

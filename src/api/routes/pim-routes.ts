@@ -29,6 +29,9 @@ const pimConfigView = z.object({
   allowInsecureRequests: z.boolean(),
   scopes: z.array(z.string()),
   roles: z.array(z.object({ role: z.string(), groupId: z.string(), group: z.string() })),
+  now: z
+    .string()
+    .describe('The server clock (moved in sandbox tests): the CLI checks token times against it'),
 });
 
 /** The delegated permission `selfActivate` needs, and sign-in scopes around it. */
@@ -72,6 +75,7 @@ export function registerPimRoutes(
         allowInsecureRequests: pim.allowInsecureRequests,
         scopes: PIM_SCOPES,
         roles: [...roles],
+        now: new Date(deps.clock.now()).toISOString(),
       };
     },
   );
