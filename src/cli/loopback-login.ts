@@ -42,6 +42,11 @@ export interface LoopbackFlowResult {
   readonly redirectUri: string;
 }
 
+/** Whether this machine has no display to open a browser on (Linux without X or Wayland). */
+export function isHeadless(env: Readonly<Record<string, string | undefined>>): boolean {
+  return process.platform === 'linux' && !env['DISPLAY'] && !env['WAYLAND_DISPLAY'];
+}
+
 /** The line before the URL when it is printed; tests and people look for it. */
 export const OPEN_URL_PROMPT = 'Open this URL in your browser to sign in:';
 

@@ -6,7 +6,7 @@
 import * as oidc from 'openid-client';
 import type { ApiClient } from './api-client.js';
 import { CliError } from './cli-error.js';
-import { runLoopbackFlow } from './loopback-login.js';
+import { isHeadless, runLoopbackFlow } from './loopback-login.js';
 import { colour, type Output } from './output.js';
 
 interface PimConfig {
@@ -220,7 +220,7 @@ async function signIn(
     );
   }
   const nonce = oidc.randomNonce();
-  const headless = process.platform === 'linux' && !env['DISPLAY'] && !env['WAYLAND_DISPLAY'];
+  const headless = isHeadless(env);
   let redirect = '';
   let expectedState = '';
   const flow = await runLoopbackFlow({

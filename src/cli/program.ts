@@ -223,9 +223,9 @@ export function buildProgram(ctx: CliContext): Command {
           : `${api.server} has no OIDC sign-in configured; ask its operator to set auth.oidc`,
       );
     }
-    const { runLoopbackFlow } = await import('./loopback-login.js');
+    const { isHeadless, runLoopbackFlow } = await import('./loopback-login.js');
     const env = ctx.env;
-    const headless = process.platform === 'linux' && !env['DISPLAY'] && !env['WAYLAND_DISPLAY'];
+    const headless = isHeadless(env);
     const flow = await runLoopbackFlow({
       authorizationUrl: ({ redirectUri, challenge, state }) => {
         const url = new URL('/auth/login', api.server);

@@ -4,6 +4,7 @@
 // Microsoft Graph with the same client that polls PIM, so it runs against the Entra emulator
 // (how `npm start` seeds it) and against Entra (the core of a later `jit apply`).
 // Idempotent: a rule already as declared is left alone; an existing eligibility is kept.
+import { odataString } from '../adapters/entra/graph-client.js';
 import type { JitConfig } from '../config/index.js';
 import { formatDuration } from '../core/duration.js';
 import type { PrincipalSet, Role } from '../core/role.js';
@@ -63,7 +64,7 @@ async function resolveGroupId(graph: GraphWriter, nameOrId: string): Promise<str
     return nameOrId;
   }
   const found = await graph.listAll<{ id: string }>('/groups', {
-    query: { $filter: `displayName eq ${odata(nameOrId)}`, $select: 'id,displayName' },
+    query: { $filter: `displayName eq ${odataString(nameOrId)}`, $select: 'id,displayName' },
   });
   const [group, other] = found;
   if (!group) {
@@ -147,7 +148,7 @@ async function applyPolicy(
     '/policies/roleManagementPolicyAssignments',
     {
       query: {
-        $filter: `scopeId eq ${odata(groupId)} and scopeType eq 'Group' and roleDefinitionId eq 'member'`,
+        $filter: `scopeId eq ${odataString(groupId)} and scopeType eq 'Group' and roleDefinitionId eq 'member'`,
         $expand: 'policy($expand=rules)',
       },
     },
@@ -189,7 +190,7 @@ async function applyEligibility(
   const { graph } = options;
   const existing = await graph.listAll<{ principalId?: string; accessId?: string }>(
     `${PIM}/eligibilityScheduleInstances`,
-    { query: { $filter: `groupId eq ${odata(groupId)}` } },
+    { query: { $filter: `groupId eq ${odataString(groupId)}` } },
   );
   const have = new Set(existing.filter((e) => e.accessId === 'member').map((e) => e.principalId));
   const changed: string[] = [];
@@ -225,7 +226,7 @@ async function resolvePrincipals(
   for (const user of set.users) {
     const upn = options.upnOf?.(user) ?? user;
     const users = await graph.listAll<{ id: string }>('/users', {
-      query: { $filter: `userPrincipalName eq ${odata(upn)}`, $select: 'id' },
+      query: { $filter: `userPrincipalName eq ${odataString(upn)}`, $select: 'id' },
     });
     const id = users[0]?.id;
     if (!id) throw new Error(`no Entra user ${upn}; create the user or remove them from the role`);
@@ -235,8 +236,4 @@ async function resolvePrincipals(
     found.push({ kind: 'group', id: await resolveGroupId(graph, group), name: group });
   }
   return found;
-}
-
-function odata(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
 }

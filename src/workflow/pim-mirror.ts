@@ -13,6 +13,7 @@ import type { SourceActivation, SourceGroupSnapshot } from '../ports/activation-
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { Logger } from '../ports/logger.js';
+import type { AuditInput } from '../audit/audit-entry.js';
 import type { GrantQuery, Store, StoredGrant } from '../store/store.js';
 import { applyGrantEvent, grantFacts } from './apply-grant-event.js';
 
@@ -26,6 +27,12 @@ const RETRY_CAP_MS = 30 * 60_000;
 /** An instance whose start is further ahead than this is not yet in force. */
 const START_SKEW_MS = 60_000;
 const PAGE = 1000;
+
+/** An audit entry the mirror writes as the source itself (actor `source:entra-pim`). */
+type SourceAudit = Omit<AuditInput, 'at' | 'actor'> & {
+  readonly severity: 'info' | 'warning' | 'alert';
+  readonly reason: string;
+};
 
 export interface PimMirrorDeps {
   readonly store: Store;
@@ -387,28 +394,13 @@ export class PimMirror {
     }
   }
 
-  async #reportOnce(
-    key: string,
-    entry: {
-      action: string;
-      severity: 'info' | 'warning' | 'alert';
-      reason: string;
-      grantId?: string;
-      data?: Record<string, unknown>;
-    },
-  ): Promise<void> {
+  async #reportOnce(key: string, entry: SourceAudit): Promise<void> {
     if (this.#reported.has(key)) return;
     this.#reported.add(key);
     await this.#audit(entry);
   }
 
-  async #audit(entry: {
-    action: string;
-    severity: 'info' | 'warning' | 'alert';
-    reason: string;
-    grantId?: string;
-    data?: Record<string, unknown>;
-  }): Promise<void> {
+  async #audit(entry: SourceAudit): Promise<void> {
     const log = entry.severity === 'info' ? 'info' : 'warn';
     this.#deps.logger[log]({ action: entry.action }, entry.reason);
     await this.#deps.store.transaction(async (tx) => {

@@ -425,50 +425,56 @@ export class IdentityCenterAccessTarget implements AccessTarget {
   #userId(principalId: string): Promise<string> {
     const userName = this.#userNameOf(principalId);
     this.#principalsSeen.set(userName, principalId);
-    return this.#userIds.getOrLoad(userName, async () => {
-      try {
-        const { UserId } = await this.#ids.send(
-          new GetUserIdCommand({
-            IdentityStoreId: this.#storeId,
-            AlternateIdentifier: {
-              UniqueAttribute: { AttributePath: 'userName', AttributeValue: userName },
-            },
-          }),
-        );
-        if (UserId !== undefined) return UserId;
-      } catch (error) {
-        if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
-      }
-      throw new Refusal({
-        state: 'failed',
-        retryable: false,
-        code: 'ResourceNotFoundException',
-        message: `no Identity Center user with userName ${userName} in identity store ${this.#storeId}; provision the user (SCIM) or set userNameOf`,
-      });
-    });
+    return this.#userIds.getOrLoad(userName, () =>
+      this.#lookUpId(
+        async () =>
+          (
+            await this.#ids.send(
+              new GetUserIdCommand({
+                IdentityStoreId: this.#storeId,
+                AlternateIdentifier: {
+                  UniqueAttribute: { AttributePath: 'userName', AttributeValue: userName },
+                },
+              }),
+            )
+          ).UserId,
+        `no Identity Center user with userName ${userName} in identity store ${this.#storeId}; provision the user (SCIM) or set userNameOf`,
+      ),
+    );
   }
 
   #groupId(displayName: string): Promise<string> {
-    return this.#groupIds.getOrLoad(displayName, async () => {
-      try {
-        const { GroupId } = await this.#ids.send(
-          new GetGroupIdCommand({
-            IdentityStoreId: this.#storeId,
-            AlternateIdentifier: {
-              UniqueAttribute: { AttributePath: 'displayName', AttributeValue: displayName },
-            },
-          }),
-        );
-        if (GroupId !== undefined) return GroupId;
-      } catch (error) {
-        if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
-      }
-      throw new Refusal({
-        state: 'failed',
-        retryable: false,
-        code: 'ResourceNotFoundException',
-        message: `no Identity Center group with displayName ${displayName} in identity store ${this.#storeId}; create the group (jit apply, or provision it by SCIM) or fix the role's group`,
-      });
+    return this.#groupIds.getOrLoad(displayName, () =>
+      this.#lookUpId(
+        async () =>
+          (
+            await this.#ids.send(
+              new GetGroupIdCommand({
+                IdentityStoreId: this.#storeId,
+                AlternateIdentifier: {
+                  UniqueAttribute: { AttributePath: 'displayName', AttributeValue: displayName },
+                },
+              }),
+            )
+          ).GroupId,
+        `no Identity Center group with displayName ${displayName} in identity store ${this.#storeId}; create the group (jit apply, or provision it by SCIM) or fix the role's group`,
+      ),
+    );
+  }
+
+  /** Runs a Get*Id lookup; a missing id (or ResourceNotFoundException) is a permanent refusal. */
+  async #lookUpId(get: () => Promise<string | undefined>, notFound: string): Promise<string> {
+    try {
+      const id = await get();
+      if (id !== undefined) return id;
+    } catch (error) {
+      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
+    }
+    throw new Refusal({
+      state: 'failed',
+      retryable: false,
+      code: 'ResourceNotFoundException',
+      message: notFound,
     });
   }
 
