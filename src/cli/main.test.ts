@@ -1,12 +1,14 @@
 // The built entry, dist/src/cli/main.js, as a user runs it: exit codes 0, 1 and 2, messages
 // on stderr, and never a stack trace. (test/support/global-setup.ts builds dist first.)
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptanceConfig } from '../../test/support/test-config.js';
 import { openStore } from '../store/open-store.js';
+import { MINIMUM_NODE_MAJOR, nodeVersionProblem } from './node-version.js';
 
 const ENTRY = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const STACK = /^\s*at \S|node_modules|\.ts:\d|\.js:\d/m;
@@ -21,10 +23,13 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: readonly string[],
+  node: string = process.execPath,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(
-      process.execPath,
+      node,
       [ENTRY, ...args],
       {
         cwd: home,
@@ -38,6 +43,49 @@ function run(args: readonly string[]): Promise<{ code: number; stdout: string; s
     );
   });
 }
+
+/** A Node.js older than the floor to try the refusal with: JIT_TEST_OLD_NODE, or the system node. */
+function oldNode(): { path: string; version: string } | undefined {
+  for (const path of [process.env['JIT_TEST_OLD_NODE'], '/usr/bin/node', '/usr/local/bin/node']) {
+    if (path === undefined || !existsSync(path)) continue;
+    const version = execFileSync(path, ['-p', 'process.versions.node'], {
+      encoding: 'utf8',
+    }).trim();
+    if (nodeVersionProblem(version) !== undefined) return { path, version };
+  }
+  return undefined;
+}
+
+const OLD_NODE = oldNode();
+
+describe('the jit binary on an old Node.js', () => {
+  it.skipIf(OLD_NODE === undefined)(
+    'refuses in one line naming the version found and the one needed, exit 2',
+    async () => {
+      if (OLD_NODE === undefined) return;
+      for (const args of [['--version'], ['serve', '--config', 'examples/jit.config.yaml']]) {
+        const result = await run(args, OLD_NODE.path);
+        expect(result.code, args.join(' ')).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toBe(
+          `error: JIT Access needs Node.js ${String(MINIMUM_NODE_MAJOR)} or newer, but this is Node.js ${OLD_NODE.version}; ` +
+            `install Node.js ${String(MINIMUM_NODE_MAJOR)} LTS (in a clone of the repository, scripts/node24.sh runs any command under it)\n`,
+        );
+      }
+    },
+  );
+
+  it('runs on this Node.js, which the floor in package.json engines allows', async () => {
+    const pkg = JSON.parse(
+      await readFile(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe(`>=${String(MINIMUM_NODE_MAJOR)}`);
+    expect(nodeVersionProblem(process.versions.node)).toBeUndefined();
+    const result = await run(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+});
 
 describe('the jit binary', () => {
   it('exits 2 for a bad --duration, saying what is wrong, without a stack trace', async () => {

@@ -1,7 +1,8 @@
 // Schema migrations, defined in code (not files on disk) so they run the same from src/ and
 // dist/, and written once in Kysely's schema builder for both SQLite and PostgreSQL.
 // Migrations are append-only: never edit one that has shipped; add the next.
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely/migration';
 import { GENESIS_HASH } from '../audit/audit-chain.js';
 
 // Migrations see the schema as it was when they were written, not today's `Database` type.

@@ -16,6 +16,8 @@ function newest(dir: string): number {
 }
 
 export default function setup(): void {
+  // CI's log shows the runtime the suite ran on (the product's floor is Node 24).
+  process.stdout.write(`test runtime: Node.js ${process.version} (${process.execPath})\n`);
   const root = join(import.meta.dirname, '..', '..');
   const built = join(root, 'dist', 'src', 'cli', 'main.js');
   if (existsSync(built) && statSync(built).mtimeMs >= newest(join(root, 'src'))) return;

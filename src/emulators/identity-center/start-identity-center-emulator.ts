@@ -79,7 +79,7 @@ async function route(
     return scim.handle(method, request.url ?? path, request.headers.authorization, body);
   }
   if (path.startsWith('/_emulator/')) {
-    let parsed: unknown = {};
+    let parsed: unknown;
     try {
       parsed = body.trim() === '' ? {} : JSON.parse(body);
     } catch {
