@@ -20,6 +20,7 @@ import type { FaultPoint, FaultPoints } from './ports/fault-points.js';
 import { NoopSessionRevoker, type SessionRevoker } from './ports/session-revoker.js';
 import type { AccessTarget } from './ports/access-target.js';
 import type { Entitlement } from './core/grant.js';
+import { inPrincipalSet } from './core/role.js';
 import { startIdentityCenterSandbox } from './sandbox/identity-center-sandbox.js';
 import { startEntraSandbox, type EntraSandbox } from './sandbox/entra-sandbox.js';
 import type { RunningEntraEmulator } from './emulators/entra/index.js';
@@ -113,6 +114,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let held: () => Promise<readonly Entitlement[]>;
   let closeTarget = (): Promise<void> => Promise.resolve();
   let revoker: SessionRevoker = new NoopSessionRevoker();
+  // eslint-disable-next-line prefer-const -- assigned once below; the revoker asks it first
+  let controller: Controller;
   let targetDescription: string;
   let scim: { url: string; token: string } | undefined;
   if (options.sandboxTarget === 'file') {
@@ -130,6 +133,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       onAlert: (message) => {
         logger.warn({ alert: message }, message);
       },
+      // Bound late: the controller is built below, once the revoker it drives exists.
+      stillLeading: () => controller.confirmLeadership(),
     });
     target = sandbox.target;
     revoker = sandbox.revoker;
@@ -196,8 +201,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger,
     ...(faults ? { faults } : {}),
     options: { maxConcurrency: config.server.controller.maxConcurrency, pollIntervalMs: 100 },
+    stillEligible: async (grant) => {
+      const role = config.roles.get(grant.role);
+      if (!role) return false;
+      const user = await directory.findUser(grant.principal);
+      return inPrincipalSet(role.eligibility.members, {
+        id: grant.principal,
+        groups: user?.groups ?? [],
+      });
+    },
   });
-  const controller = new Controller({
+  controller = new Controller({
     reconciler,
     store,
     clock: businessClock,

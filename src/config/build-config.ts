@@ -486,6 +486,7 @@ function buildRole(name: string, raw: RawRole, context: RoleContext): Role {
       requireJustification: activation.requireJustification,
       requireTicket: activation.requireTicket,
       requireMfa: activation.requireMfa,
+      maxStartDelay: activation.maxStartDelay,
       approval: {
         required: approval.required,
         approvers,

@@ -181,6 +181,7 @@ const activation = strictObject({
   requireTicket: z.boolean().default(false),
   requireMfa: z.boolean().default(true),
   approval: approval.prefault({}),
+  maxStartDelay: durationField({ min: MINUTE, max: 90 * DAY }).default(7 * DAY),
 });
 
 const eligibility = strictObject(

@@ -88,6 +88,13 @@ export class Controller {
     });
   }
 
+  /** Renews the lease and says whether this process still leads: asked right before a write
+   *  that a replica which lost the lease must not make (the revocation SCP). */
+  confirmLeadership(): Promise<boolean> {
+    if (this.#stopped) return Promise.resolve(false);
+    return this.#renewLease();
+  }
+
   /** Runs exactly one pass now (waiting for one in flight); for tests and `jit` tooling. */
   async runOnce(): Promise<ReconcileResult | undefined> {
     while (this.#running) await this.#running;

@@ -322,7 +322,50 @@ describe('Reconciler: ending access', () => {
     expect(result.outcomes[0]).toMatchObject({ action: 'revoke', result: 'done' });
     expect(inner.snapshot()).toEqual([]);
     const [failed] = await audit('sessions.revoke_failed');
-    expect(failed).toMatchObject({ severity: 'alert', reason: 'SCP too large' });
+    expect(failed).toMatchObject({ severity: 'alert' });
+    expect(failed?.reason).toMatch(/^SCP too large; will retry at \S+Z \(attempt 1 failed\)$/);
+  });
+
+  it('retries a failed session revocation until it is written, as its audit entry says', async () => {
+    let failures = 2;
+    const calls: number[] = [];
+    const revoker: SessionRevoker = {
+      name: 'scp',
+      revokeSessions: (revocation): Promise<RevocationOutcome> => {
+        calls.push(revocation.cutoff);
+        if (failures > 0) {
+          failures -= 1;
+          return Promise.resolve({
+            state: 'failed',
+            retryable: true,
+            message: 'DescribePolicy: 503',
+          });
+        }
+        return Promise.resolve({ state: 'done', detail: 'denied' });
+      },
+    };
+    const { reconciler, clock, audit, activeGrant, store } = await harness({ revoker });
+    await activeGrant('prod-admin', ALICE, HOUR);
+    await reconciler.pass();
+    clock.advance(HOUR);
+    await reconciler.pass();
+    expect(calls).toHaveLength(1);
+    // Not due yet: nothing is tried before the time the audit entry named.
+    await reconciler.pass();
+    expect(calls).toHaveLength(1);
+    const due = await store.nextDueAt();
+    expect(due).toBeGreaterThan(clock.now());
+    clock.set(due ?? 0);
+    await reconciler.pass();
+    clock.set((await store.nextDueAt()) ?? 0);
+    const last = await reconciler.pass();
+    expect(last.revocations).toMatchObject([{ result: 'done' }]);
+    expect(calls).toHaveLength(3);
+    expect(new Set(calls).size).toBe(1); // the same cut-off each time: the removal's
+    expect(await audit('sessions.revoke_failed')).toHaveLength(2);
+    expect(await audit('sessions.revoked')).toHaveLength(1);
+    expect(await store.openRevocations()).toEqual([]);
+    expect(await store.nextDueAt()).toBeUndefined();
   });
 });
 

@@ -11,7 +11,18 @@ import {
   type Grant,
   type Instant,
 } from '../core/grant.js';
+import { humanDuration } from '../core/duration.js';
+import {
+  owe,
+  revocationMootAt,
+  revocationRetryDelay,
+  REVOCATION_OVERDUE_AFTER,
+  settleAwaiting,
+  type OwedRevocation,
+} from '../core/owed-revocation.js';
+import { SYSTEM_ACTOR } from '../core/principal.js';
 import type { Role } from '../core/role.js';
+import type { GrantEvent } from '../core/transition.js';
 import type { AccessTarget, TargetOperation, TargetScope } from '../ports/access-target.js';
 import type { Clock } from '../ports/clock.js';
 import { noFaults, type FaultPoints } from '../ports/fault-points.js';
@@ -53,6 +64,10 @@ export interface ReconcilerDeps {
   readonly logger: Logger;
   readonly faults?: FaultPoints;
   readonly options?: Partial<ReconcilerOptions>;
+  /** Whether the person may still hold the role, asked when a scheduled native grant is due
+   *  to start (they may have left the role's eligible members since they asked); a grant
+   *  whose answer is false is cancelled instead. Absent: not asked. */
+  readonly stillEligible?: (grant: Grant) => Promise<boolean>;
 }
 
 export type ItemOutcome =
@@ -79,6 +94,14 @@ export type ItemOutcome =
       readonly message: string;
     };
 
+/** What became of an owed session revocation this pass (one per entitlement and cut-off). */
+export interface RevocationItem {
+  readonly key: string;
+  readonly result: 'done' | 'skipped' | 'failed' | 'lapsed';
+  readonly revocations: readonly string[];
+  readonly message?: string;
+}
+
 export interface ReconcileResult {
   readonly startedAt: Instant;
   readonly finishedAt: Instant;
@@ -87,6 +110,8 @@ export interface ReconcileResult {
   readonly desired: number;
   readonly actual: number;
   readonly outcomes: readonly ItemOutcome[];
+  /** Session revocations carried out (or attempted) this pass. */
+  readonly revocations: readonly RevocationItem[];
   /** True when something changed that another pass should look at soon (e.g. a failed grant). */
   readonly again: boolean;
 }
@@ -161,15 +186,19 @@ export class Reconciler {
 
     const wanted = [...desired.values()].map((d) => d.entitlement);
     await this.#rememberOrphanScope(wanted);
+    const open = await store.openRevocations();
+    const listedAt = clock.now();
     let actualList: readonly Entitlement[];
     try {
-      actualList = await target.list(this.#scope(wanted));
+      actualList = await target.list(this.#scope([...wanted, ...open.map((r) => r.entitlement)]));
     } catch (error) {
       const message = errorMessage(error);
       this.#deps.logger.error(
         { target: target.name, err: message },
         'could not list the target; will retry',
       );
+      // Revocations whose removal is confirmed need no listing: carry them out anyway.
+      const revocations = await this.#carryOut(open);
       return {
         startedAt,
         finishedAt: clock.now(),
@@ -177,10 +206,12 @@ export class Reconciler {
         desired: desired.size,
         actual: 0,
         outcomes: [{ key: '*', action: 'list', result: 'failed', message }],
+        revocations,
         again: true,
       };
     }
     const actual = new Map(actualList.map((e) => [entitlementKey(e), e]));
+    const owed = await this.#settleAwaiting(open, desired, actual, listedAt);
 
     const actions: Action[] = [];
     for (const [key, want] of desired) {
@@ -234,10 +265,21 @@ export class Reconciler {
     const runnable = interleaveLanes(
       actions.filter((a) => (this.#cooldown.get(a.key)?.notBefore ?? 0) <= now),
     );
+    const awaiting = await this.#ensureAwaiting(
+      runnable.filter((a) => a.kind === 'revoke'),
+      owed,
+      now,
+    );
+    // Denies owed from earlier passes go first: before an entitlement is granted again (and
+    // its old deny released for the new grant's sessions), its old sessions are denied.
+    const revocations = await this.#carryOut(owed);
     const results = await mapLimited(runnable, this.#options.maxConcurrency, (action) =>
-      this.#mutex.run(laneKey(action.entitlement), () => this.#run(action)),
+      this.#mutex.run(laneKey(action.entitlement), () =>
+        this.#run(action, awaiting.get(action.key) ?? []),
+      ),
     );
     outcomes.push(...results.map((r) => r.outcome));
+    revocations.push(...results.flatMap((r) => r.revocations));
     return {
       startedAt,
       finishedAt: clock.now(),
@@ -245,8 +287,201 @@ export class Reconciler {
       desired: desired.size,
       actual: actual.size,
       outcomes,
+      revocations,
       again: results.some((r) => r.again),
     };
+  }
+
+  /** Settles awaiting revocations by what the target holds (see `settleAwaiting`); returns
+   *  the open revocations as they now stand. */
+  async #settleAwaiting(
+    open: readonly OwedRevocation[],
+    desired: ReadonlyMap<string, Desired>,
+    actual: ReadonlyMap<string, Entitlement>,
+    listedAt: Instant,
+  ): Promise<OwedRevocation[]> {
+    const changed: OwedRevocation[] = [];
+    const current = open.map((revocation) => {
+      const key = entitlementKey(revocation.entitlement);
+      const next = settleAwaiting(
+        revocation,
+        { held: actual.has(key), wanted: desired.has(key) },
+        listedAt,
+      );
+      if (next === undefined) return revocation;
+      changed.push(next);
+      return next;
+    });
+    if (changed.length > 0) {
+      await this.#deps.store.transaction(async (tx) => {
+        for (const revocation of changed) await tx.updateRevocation(revocation);
+      });
+    }
+    return current.filter((r) => r.status === 'awaiting_removal' || r.status === 'owed');
+  }
+
+  /** Every removal about to run has an awaiting revocation written before the target call
+   *  (drift, and access whose grant ended before revocations were recorded); by key. */
+  async #ensureAwaiting(
+    removals: readonly Extract<Action, { kind: 'revoke' }>[],
+    open: readonly OwedRevocation[],
+    now: Instant,
+  ): Promise<Map<string, OwedRevocation[]>> {
+    const byKey = new Map<string, OwedRevocation[]>();
+    for (const revocation of open) {
+      if (revocation.status !== 'awaiting_removal') continue;
+      const key = entitlementKey(revocation.entitlement);
+      byKey.set(key, [...(byKey.get(key) ?? []), revocation]);
+    }
+    const missing = removals.filter((action) => !byKey.has(action.key));
+    if (missing.length === 0) return byKey;
+    const { store } = this.#deps;
+    const added = await store.transaction(async (tx) => {
+      const rows: OwedRevocation[] = [];
+      for (const action of missing) {
+        const subjectId = await tx.subjectOf(action.entitlement.user);
+        const revocation: OwedRevocation = {
+          id: `${action.grantIds[0] ?? 'drift'}/${action.key}/${String(now)}`,
+          entitlement: action.entitlement,
+          grantIds: action.grantIds,
+          status: 'awaiting_removal',
+          createdAt: now,
+          attempts: 0,
+          ...(subjectId === undefined ? {} : { subjectId }),
+        };
+        if (await tx.insertRevocation(revocation)) rows.push(revocation);
+      }
+      return rows;
+    });
+    for (const revocation of added) {
+      byKey.set(entitlementKey(revocation.entitlement), [revocation]);
+    }
+    return byKey;
+  }
+
+  /** Attempts the owed revocations that are due, one revoker call per entitlement and
+   *  cut-off; each outcome is written with its audit entry. */
+  async #carryOut(revocations: readonly OwedRevocation[]): Promise<RevocationItem[]> {
+    const now = this.#deps.clock.now();
+    const groups = new Map<string, OwedRevocation[]>();
+    for (const revocation of revocations) {
+      if (revocation.status !== 'owed' || revocation.cutoff === undefined) continue;
+      if ((revocation.nextAttemptAt ?? 0) > now) continue;
+      const key = JSON.stringify([
+        entitlementKey(revocation.entitlement),
+        revocation.cutoff,
+        revocation.subjectId ?? null,
+      ]);
+      groups.set(key, [...(groups.get(key) ?? []), revocation]);
+    }
+    const items: RevocationItem[] = [];
+    for (const group of groups.values()) items.push(await this.#attempt(group));
+    return items;
+  }
+
+  async #attempt(group: readonly OwedRevocation[]): Promise<RevocationItem> {
+    const { revoker, clock, store, logger, random } = this.#deps;
+    const first = group[0] as OwedRevocation;
+    const cutoff = first.cutoff ?? clock.now();
+    const entitlement = first.entitlement;
+    const key = entitlementKey(entitlement);
+    const ids = group.map((r) => r.id);
+    const grantIds = [...new Set(group.flatMap((r) => r.grantIds))];
+    const grantRef = grantIds[0] === undefined ? {} : { grantId: grantIds[0] };
+    const data = {
+      entitlement,
+      cutoff: new Date(cutoff).toISOString(),
+      revoker: revoker.name,
+      ...(grantIds.length > 1 ? { grants: grantIds } : {}),
+    };
+    const settle = async (
+      status: 'done' | 'lapsed',
+      detail: string,
+      audit: Omit<AuditInput, 'at' | 'actor' | 'data'>,
+    ): Promise<void> => {
+      const at = clock.now();
+      await store.transaction(async (tx) => {
+        for (const revocation of group) {
+          await tx.updateRevocation({ ...revocation, status, settledAt: at, detail });
+        }
+        await tx.appendAudit({ at, actor: 'system:controller', data, ...grantRef, ...audit });
+      });
+    };
+
+    if (clock.now() >= revocationMootAt(cutoff)) {
+      const detail = `not written while any session issued before the cut-off could live (${humanDuration(revocationMootAt(cutoff) - cutoff)}); nothing is left to deny`;
+      await settle('lapsed', detail, {
+        action: 'sessions.revocation_lapsed',
+        reason: detail,
+        severity: 'warning',
+      });
+      return { key, result: 'lapsed', revocations: ids, message: detail };
+    }
+
+    let outcome;
+    try {
+      outcome = await revoker.revokeSessions({
+        entitlement,
+        cutoff,
+        ...(first.subjectId === undefined ? {} : { subjectId: first.subjectId }),
+      });
+    } catch (error) {
+      outcome = { state: 'failed' as const, retryable: true, message: errorMessage(error) };
+    }
+    this.#faults.hit('controller.after-sessions-revoked');
+    if (outcome.state !== 'failed') {
+      await settle('done', outcome.detail, {
+        action: outcome.state === 'done' ? 'sessions.revoked' : 'sessions.not_revoked',
+        reason: outcome.detail,
+        severity: 'info',
+      });
+      return { key, result: outcome.state === 'done' ? 'done' : 'skipped', revocations: ids };
+    }
+
+    const now = clock.now();
+    const attempts = Math.max(...group.map((r) => r.attempts)) + 1;
+    const nextAttemptAt = now + revocationRetryDelay(attempts, random());
+    const overdue =
+      now - cutoff >= REVOCATION_OVERDUE_AFTER &&
+      group.some((r) => r.overdueAlertedAt === undefined);
+    await store.transaction(async (tx) => {
+      for (const revocation of group) {
+        await tx.updateRevocation({
+          ...revocation,
+          attempts,
+          nextAttemptAt,
+          lastError: outcome.message,
+          ...(overdue && revocation.overdueAlertedAt === undefined
+            ? { overdueAlertedAt: now }
+            : {}),
+        });
+      }
+      await tx.appendAudit({
+        at: now,
+        actor: 'system:controller',
+        action: 'sessions.revoke_failed',
+        reason: `${outcome.message}; will retry at ${new Date(nextAttemptAt).toISOString()} (attempt ${String(attempts)} failed)`,
+        severity: 'alert',
+        data: { ...data, attempts, nextAttemptAt: new Date(nextAttemptAt).toISOString() },
+        ...grantRef,
+      });
+      if (overdue) {
+        await tx.appendAudit({
+          at: now,
+          actor: 'system:controller',
+          action: 'sessions.revocation_overdue',
+          reason: `sessions of ${describe(entitlement)} issued before ${new Date(cutoff).toISOString()} are still not denied ${humanDuration(now - cutoff)} after removal: ${outcome.message}`,
+          severity: 'alert',
+          data: { ...data, attempts },
+          ...grantRef,
+        });
+      }
+    });
+    logger.error(
+      { key, attempts, nextAttemptAt, overdue, err: outcome.message },
+      'session revocation failed; will retry',
+    );
+    return { key, result: 'failed', revocations: ids, message: outcome.message };
   }
 
   /** Starts scheduled grants whose time has come and expires those past their end. */
@@ -254,14 +489,39 @@ export class Reconciler {
     let moved = 0;
     for (const stored of await this.#deps.store.dueGrants(now)) {
       const grant = stored.grant;
-      const event =
-        grant.status === 'scheduled' && now < grant.endsAt
-          ? ({ type: 'start' } as const)
-          : ({ type: 'expire' } as const);
+      const starting = grant.status === 'scheduled' && now < grant.endsAt;
+      let event: GrantEvent = starting ? { type: 'start' } : { type: 'expire' };
+      const eligible =
+        starting && grant.source === undefined ? await this.#stillEligible(grant) : true;
+      // Unknown is not yes: the grant waits for the next pass rather than starting.
+      if (eligible === undefined) continue;
+      if (!eligible) {
+        event = {
+          type: 'cancel',
+          actor: SYSTEM_ACTOR,
+          reason: `${grant.principal} is no longer eligible for role ${grant.role} at its start (or the role left the configuration); request it again if still needed`,
+        };
+      }
       const result = await applyGrantEvent(this.#deps.store, grant.id, event, now);
       if (result.ok) moved += 1;
+      if (result.ok && event.type === 'expire') this.#faults.hit('controller.after-grant-expired');
     }
     return moved;
+  }
+
+  /** True or false, or undefined when the answer could not be had. */
+  async #stillEligible(grant: Grant): Promise<boolean | undefined> {
+    const check = this.#deps.stillEligible;
+    if (check === undefined) return true;
+    try {
+      return await check(grant);
+    } catch (error) {
+      this.#deps.logger.warn(
+        { grantId: grant.id, err: errorMessage(error) },
+        'could not check eligibility at start; will try again',
+      );
+      return undefined;
+    }
   }
 
   /** Remembers where active grants (and, on the first pass, recently ended grants that had
@@ -371,45 +631,62 @@ export class Reconciler {
     return { key, action: 'drift', result: 'reported' };
   }
 
-  async #run(action: Action): Promise<{ outcome: ItemOutcome; again: boolean }> {
-    const { clock, logger } = this.#deps;
+  async #run(
+    action: Action,
+    awaiting: readonly OwedRevocation[],
+  ): Promise<{ outcome: ItemOutcome; again: boolean; revocations: RevocationItem[] }> {
+    const { clock, logger, store } = this.#deps;
     if (action.kind === 'grant') await this.#releaseSessions(action);
     const execution = await this.#execute(action);
+    let revocations: RevocationItem[] = [];
     if (execution.state === 'done') {
       this.#cooldown.delete(action.key);
       if (action.kind === 'grant') {
         this.#faults.hit('controller.after-target-grant');
-        await this.#audit({
-          at: clock.now(),
-          actor: 'system:controller',
-          action: 'target.granted',
-          reason: `grant ${action.grants.map((g) => g.grant.id).join(', ')} is active`,
-          data: {
-            entitlement: action.entitlement,
-            grants: action.grants.map((g) => g.grant.id),
-            target: this.#deps.target.name,
-            attempts: execution.attempts,
-          },
-          ...(action.grants[0] ? { grantId: action.grants[0].grant.id } : {}),
+        const subjectId = await this.#subjectIdOf(action.entitlement.user);
+        const at = clock.now();
+        await store.transaction(async (tx) => {
+          if (subjectId !== undefined)
+            await tx.recordSubject(action.entitlement.user, subjectId, at);
+          await tx.appendAudit({
+            at,
+            actor: 'system:controller',
+            action: 'target.granted',
+            reason: `grant ${action.grants.map((g) => g.grant.id).join(', ')} is active`,
+            data: {
+              entitlement: action.entitlement,
+              grants: action.grants.map((g) => g.grant.id),
+              target: this.#deps.target.name,
+              attempts: execution.attempts,
+            },
+            ...(action.grants[0] ? { grantId: action.grants[0].grant.id } : {}),
+          });
         });
       } else {
         this.#faults.hit('controller.after-target-revoke');
-        await this.#audit({
-          at: clock.now(),
-          actor: 'system:controller',
-          action: action.drift ? 'drift.removed' : 'target.revoked',
-          reason: action.reason,
-          severity: action.drift ? 'warning' : 'info',
-          data: {
-            entitlement: action.entitlement,
-            grants: action.grantIds,
-            target: this.#deps.target.name,
-            confirmedAt: new Date(execution.confirmedAt).toISOString(),
-            attempts: execution.attempts,
-          },
-          ...(action.grantIds[0] ? { grantId: action.grantIds[0] } : {}),
+        // The cut-off and the removal's audit entry commit together; from here on the
+        // revocation is owed, and a crash or a failed revoker only delays it.
+        const owed = awaiting.map((revocation) => owe(revocation, execution.confirmedAt));
+        await store.transaction(async (tx) => {
+          for (const revocation of owed) await tx.updateRevocation(revocation);
+          await tx.appendAudit({
+            at: clock.now(),
+            actor: 'system:controller',
+            action: action.drift ? 'drift.removed' : 'target.revoked',
+            reason: action.reason,
+            severity: action.drift ? 'warning' : 'info',
+            data: {
+              entitlement: action.entitlement,
+              grants: action.grantIds,
+              target: this.#deps.target.name,
+              confirmedAt: new Date(execution.confirmedAt).toISOString(),
+              attempts: execution.attempts,
+            },
+            ...(action.grantIds[0] ? { grantId: action.grantIds[0] } : {}),
+          });
         });
-        await this.#revokeSessions(action, execution.confirmedAt);
+        this.#faults.hit('controller.after-removal-recorded');
+        revocations = await this.#carryOut(owed);
       }
       return {
         outcome: {
@@ -419,6 +696,7 @@ export class Reconciler {
           attempts: execution.attempts,
         },
         again: false,
+        revocations,
       };
     }
 
@@ -448,7 +726,7 @@ export class Reconciler {
           clock.now(),
         );
       }
-      return { outcome: failure, again: true };
+      return { outcome: failure, again: true, revocations };
     }
     const previous = this.#cooldown.get(action.key)?.attempts ?? 0;
     const attempts = previous + 1;
@@ -468,7 +746,18 @@ export class Reconciler {
         retryable: execution.retryable,
       },
     });
-    return { outcome: failure, again: true };
+    return { outcome: failure, again: true, revocations };
+  }
+
+  /** The target's id of a person, asked after a grant; none when the target cannot say. */
+  async #subjectIdOf(user: string): Promise<string | undefined> {
+    const { target } = this.#deps;
+    if (!target.subjectIdOf) return undefined;
+    try {
+      return await target.subjectIdOf(user);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Before access returns, a revoker that stretched an earlier cut-off narrows it, so the
@@ -491,40 +780,6 @@ export class Reconciler {
       severity: 'alert',
       data: { entitlement: action.entitlement, revoker: revoker.name },
       ...(action.grants[0] ? { grantId: action.grants[0].grant.id } : {}),
-    });
-  }
-
-  async #revokeSessions(
-    action: Extract<Action, { kind: 'revoke' }>,
-    confirmedAt: Instant,
-  ): Promise<void> {
-    const { revoker, clock } = this.#deps;
-    let outcome;
-    try {
-      outcome = await revoker.revokeSessions({
-        entitlement: action.entitlement,
-        cutoff: confirmedAt,
-      });
-    } catch (error) {
-      outcome = { state: 'failed' as const, retryable: true, message: errorMessage(error) };
-    }
-    await this.#audit({
-      at: clock.now(),
-      actor: 'system:controller',
-      action:
-        outcome.state === 'done'
-          ? 'sessions.revoked'
-          : outcome.state === 'skipped'
-            ? 'sessions.not_revoked'
-            : 'sessions.revoke_failed',
-      reason: outcome.state === 'failed' ? outcome.message : outcome.detail,
-      severity: outcome.state === 'failed' ? 'alert' : 'info',
-      data: {
-        entitlement: action.entitlement,
-        cutoff: new Date(confirmedAt).toISOString(),
-        revoker: revoker.name,
-      },
-      ...(action.grantIds[0] ? { grantId: action.grantIds[0] } : {}),
     });
   }
 

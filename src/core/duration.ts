@@ -5,7 +5,8 @@
 /** A length of time in milliseconds. */
 export type Millis = number;
 
-export const MINUTE: Millis = 60_000;
+export const SECOND: Millis = 1_000;
+export const MINUTE: Millis = 60 * SECOND;
 export const HOUR: Millis = 60 * MINUTE;
 export const DAY: Millis = 24 * HOUR;
 

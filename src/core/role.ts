@@ -27,6 +27,9 @@ export interface ActivationPolicy {
   readonly requireTicket: boolean;
   readonly requireMfa: boolean;
   readonly approval: ApprovalPolicy;
+  /** How far ahead a request may ask its access to start; `DEFAULT_MAX_START_DELAY` when
+   *  absent. */
+  readonly maxStartDelay?: Millis;
 }
 
 export interface Role {
@@ -46,6 +49,9 @@ export interface Role {
   readonly eligibility: { readonly members: PrincipalSet; readonly maxEligibility?: Millis };
   readonly breakGlass: boolean;
 }
+
+/** How far ahead a requested start may lie unless the role says otherwise: a week. */
+export const DEFAULT_MAX_START_DELAY: Millis = 7 * 24 * 60 * 60_000;
 
 /** The shortest activation anyone may ask for (as in Entra PIM). */
 export const MIN_ACTIVATION: Millis = 5 * 60_000;

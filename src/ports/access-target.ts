@@ -44,4 +44,7 @@ export interface AccessTarget {
   poll(operationId: string): Promise<TargetOperation>;
   /** Everything the target holds within the scope. */
   list(scope: TargetScope): Promise<readonly Entitlement[]>;
+  /** The target's own id of a person (Identity Center: the identity-store user id), asked
+   *  right after a grant so that the revocation at its end does not depend on the name. */
+  subjectIdOf?(user: string): Promise<string | undefined>;
 }

@@ -8,7 +8,19 @@ export interface FaultPoints {
 
 export type FaultPoint =
   | 'controller.after-target-grant'
+  | 'controller.after-grant-expired'
   | 'controller.after-target-revoke'
+  | 'controller.after-removal-recorded'
+  | 'controller.after-sessions-revoked'
   | 'workflow.after-approval-commit';
+
+/** The points on the way from a grant's end to its live sessions denied, in order: a crash
+ *  at any of them must still end with the sessions denied. */
+export const REMOVAL_PATH: readonly FaultPoint[] = [
+  'controller.after-grant-expired',
+  'controller.after-target-revoke',
+  'controller.after-removal-recorded',
+  'controller.after-sessions-revoked',
+];
 
 export const noFaults: FaultPoints = { hit: () => undefined };

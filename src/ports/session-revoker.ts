@@ -5,6 +5,9 @@ export interface SessionRevocation {
   readonly entitlement: Entitlement;
   /** Sessions issued before this moment are denied. */
   readonly cutoff: Instant;
+  /** The target's id of the person (Identity Center user id) captured when access was
+   *  granted; without it the revoker looks the person up by name. */
+  readonly subjectId?: string;
 }
 
 export type RevocationOutcome =

@@ -2,6 +2,7 @@
 // `endpoint`), seeded from the config through its own AWS API, and the real SDK adapter
 // pointed at it. Everything between the adapter and the emulator is HTTP.
 import { ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { AwsClockSkew } from '../adapters/aws/clock-skew.js';
 import { ScpSessionRevoker } from '../adapters/aws/revocation/scp-session-revoker.js';
 import type { JitConfig } from '../config/index.js';
 import type { Entitlement } from '../core/grant.js';
@@ -20,6 +21,8 @@ export interface IdentityCenterSandboxOptions {
   readonly sleep: (ms: number) => Promise<void>;
   /** Told when the revoker must fall back (e.g. the SCP is full). */
   readonly onAlert?: (message: string) => void;
+  /** Asked before every revocation policy write: whether this process still leads. */
+  readonly stillLeading?: () => Promise<boolean>;
 }
 
 export interface IdentityCenterSandbox {
@@ -90,6 +93,10 @@ export async function startIdentityCenterSandbox(
     endpoint,
     credentials: SANDBOX_CREDENTIALS,
   });
+  const clockSkew = new AwsClockSkew(options.clock);
+  clockSkew.watch(organizations);
+  clockSkew.watch(ssoAdmin);
+  clockSkew.watch(identityStore);
   const roots = await organizations.send(new ListRootsCommand({}));
   const rootId = roots.Roots?.[0]?.Id;
   if (!rootId) throw new Error('the emulated organisation has no root');
@@ -104,7 +111,9 @@ export async function startIdentityCenterSandbox(
     managementAccountId: SANDBOX_MANAGEMENT_ACCOUNT,
     sessionDurationOf: (name) => config.permissionSets.get(name)?.sessionDuration ?? 12 * 3_600_000,
     sleep: options.sleep,
+    clockSkew,
     ...(options.onAlert ? { onAlert: options.onAlert } : {}),
+    ...(options.stillLeading ? { stillLeading: options.stillLeading } : {}),
   });
   const scope = {
     groups: [...config.roles.values()]

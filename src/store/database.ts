@@ -84,6 +84,25 @@ export interface LoginCodesTable {
   data: string;
 }
 
+export interface RevocationsTable {
+  id: string;
+  entitlement_key: string;
+  principal: string;
+  status: string;
+  /** When an owed revocation is next due; null once settled. */
+  next_attempt_at: NullableBigIntColumn;
+  created_at: BigIntColumn;
+  /** The whole OwedRevocation as JSON text: the source of truth. */
+  data: string;
+}
+
+export interface TargetSubjectsTable {
+  principal: string;
+  /** The target's id of the person (Identity Center user id). */
+  subject_id: string;
+  captured_at: BigIntColumn;
+}
+
 export interface Database {
   grants: GrantsTable;
   audit_entries: AuditEntriesTable;
@@ -92,6 +111,8 @@ export interface Database {
   settings: SettingsTable;
   sessions: SessionsTable;
   login_codes: LoginCodesTable;
+  revocations: RevocationsTable;
+  target_subjects: TargetSubjectsTable;
 }
 
 /** A BIGINT read back as a JS number; throws if it cannot be one exactly. */

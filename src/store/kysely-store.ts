@@ -19,9 +19,12 @@ import {
   type GrantsTable,
   type SessionsTable,
 } from './database.js';
+import type { OwedRevocation } from '../core/owed-revocation.js';
+import * as revocationRows from './revocation-rows.js';
 import {
   VersionConflictError,
   type AuditQuery,
+  type RevocationQuery,
   type GrantQuery,
   type LoginCodeRecord,
   type SessionKind,
@@ -172,7 +175,21 @@ export class KyselyStore implements Store {
     const candidates = [start?.at, end?.at]
       .filter((at) => at !== null && at !== undefined)
       .map((at) => toInstant(at));
+    const revocation = await revocationRows.nextRevocationAttemptAt(this.#db);
+    if (revocation !== undefined) candidates.push(revocation);
     return candidates.length === 0 ? undefined : Math.min(...candidates);
+  }
+
+  openRevocations(): Promise<readonly OwedRevocation[]> {
+    return revocationRows.openRevocations(this.#db);
+  }
+
+  listRevocations(query: RevocationQuery): Promise<readonly OwedRevocation[]> {
+    return revocationRows.listRevocations(this.#db, query);
+  }
+
+  subjectOf(principal: string): Promise<string | undefined> {
+    return revocationRows.subjectOf(this.#db, principal);
   }
 
   async activeGrants(): Promise<readonly StoredGrant[]> {
@@ -516,6 +533,22 @@ class KyselyStoreTransaction implements StoreTransaction {
       });
     }
     return entry;
+  }
+
+  insertRevocation(revocation: OwedRevocation): Promise<boolean> {
+    return revocationRows.insertRevocation(this.#trx, revocation);
+  }
+
+  updateRevocation(revocation: OwedRevocation): Promise<void> {
+    return revocationRows.updateRevocation(this.#trx, revocation);
+  }
+
+  subjectOf(principal: string): Promise<string | undefined> {
+    return revocationRows.subjectOf(this.#trx, principal);
+  }
+
+  recordSubject(principal: string, subjectId: string, at: Instant): Promise<void> {
+    return revocationRows.recordSubject(this.#trx, principal, subjectId, at);
   }
 
   async insertSession(session: SessionRecord): Promise<void> {

@@ -196,12 +196,51 @@ const sessions: Migration = {
   },
 };
 
+/** Revocations owed (written with the grant's end, carried out by the controller) and the
+ *  target's own id of each person, captured when access was granted. */
+const revocations: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    await db.schema
+      .createTable('revocations')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('entitlement_key', 'text', (c) => c.notNull())
+      .addColumn('principal', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('revocations_status_next_attempt_at')
+      .on('revocations')
+      .columns(['status', 'next_attempt_at'])
+      .execute();
+    await db.schema
+      .createIndex('revocations_principal_created_at')
+      .on('revocations')
+      .columns(['principal', 'created_at'])
+      .execute();
+    await db.schema
+      .createTable('target_subjects')
+      .addColumn('principal', 'text', (c) => c.primaryKey())
+      .addColumn('subject_id', 'text', (c) => c.notNull())
+      .addColumn('captured_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+
+  async down(db: AnyDb): Promise<void> {
+    await db.schema.dropTable('target_subjects').execute();
+    await db.schema.dropTable('revocations').execute();
+  },
+};
+
 /** The store's migrations, by name; names sort in the order they run. */
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_person_indexes': personIndexes,
   '0003_sessions': sessions,
   '0004_grant_source_key': grantSourceKey,
+  '0005_revocations': revocations,
 });
 
 /** A Kysely `MigrationProvider` over `STORE_MIGRATIONS`. */

@@ -2,6 +2,7 @@
 // settings. Implemented by Kysely over SQLite (default) and PostgreSQL (DATABASE_URL).
 import type { Grant, GrantStatus, Instant } from '../core/grant.js';
 import type { AuditEntry, AuditInput } from '../audit/audit-entry.js';
+import type { OwedRevocation, OwedRevocationStatus } from '../core/owed-revocation.js';
 
 export interface StoredGrant {
   readonly grant: Grant;
@@ -33,6 +34,13 @@ export interface AuditQuery {
   /** Entries before this instant. */
   readonly until?: Instant;
   /** Default 100, at most 10,000. */
+  readonly limit?: number;
+}
+
+export interface RevocationQuery {
+  readonly principal?: string;
+  readonly statuses?: readonly OwedRevocationStatus[];
+  /** Oldest first; default 1000, at most 10,000. */
   readonly limit?: number;
 }
 
@@ -102,6 +110,12 @@ export interface StoreTransaction {
   updateGrant(grant: Grant, expectedVersion: number): Promise<StoredGrant>;
   /** Appends to the chain after its head, which stays locked until the transaction ends. */
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  /** Records a revocation owed; one already stored under its id is left as it is (false). */
+  insertRevocation(revocation: OwedRevocation): Promise<boolean>;
+  updateRevocation(revocation: OwedRevocation): Promise<void>;
+  /** The target's id of the person, captured when access was last granted to them. */
+  subjectOf(principal: string): Promise<string | undefined>;
+  recordSubject(principal: string, subjectId: string, at: Instant): Promise<void>;
   insertSession(session: SessionRecord): Promise<void>;
   /** Marks revoked, at `at`, the sessions with this id or of this principal that are live at
    *  `at`; returns them as they were before. */
@@ -123,13 +137,18 @@ export interface Store {
   listGrants(query: GrantQuery): Promise<readonly StoredGrant[]>;
   /** Scheduled grants whose start, and active grants whose end, is at or before `now`. */
   dueGrants(now: Instant): Promise<readonly StoredGrant[]>;
-  /** The earliest start of a scheduled grant or end of an active one: in the past when one
-   *  is already due; undefined when no grant is scheduled or active. */
+  /** The earliest start of a scheduled grant, end of an active one, or next attempt of an
+   *  owed revocation: in the past when one is already due; undefined when there is none. */
   nextDueAt(): Promise<Instant | undefined>;
   /** All grants in `active` status (the controller's desired state). */
   activeGrants(): Promise<readonly StoredGrant[]>;
   /** Ended grants that held access, for these principals: evidence that an entitlement was ours. */
   endedGrantsWithAccess(principals: readonly string[]): Promise<readonly StoredGrant[]>;
+
+  /** Revocations not yet settled (awaiting removal, or owed), oldest first. */
+  openRevocations(): Promise<readonly OwedRevocation[]>;
+  listRevocations(query: RevocationQuery): Promise<readonly OwedRevocation[]>;
+  subjectOf(principal: string): Promise<string | undefined>;
 
   /** Audit entries in chain order. */
   queryAudit(query: AuditQuery): Promise<readonly AuditEntry[]>;

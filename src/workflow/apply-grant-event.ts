@@ -2,7 +2,14 @@
 // and audit, all in one transaction. Lost races are retried from a fresh read, so two
 // approvers clicking at once yield one activation and one clear refusal.
 import { refuse, type Result } from '../core/errors.js';
-import { grantWindow, type Grant, type Instant } from '../core/grant.js';
+import {
+  entitlementKey,
+  grantEntitlements,
+  grantWindow,
+  isEnded,
+  type Grant,
+  type Instant,
+} from '../core/grant.js';
 import { transition, type GrantEvent, type Transition } from '../core/transition.js';
 import type { AuditInput } from '../audit/audit-entry.js';
 import { VersionConflictError, type Store, type StoreTransaction } from '../store/store.js';
@@ -31,12 +38,34 @@ export async function applyGrantEvent(
         if (!result.ok) return result;
         const written = await tx.updateGrant(result.value.grant, stored.version);
         await tx.appendAudit(auditForTransition(result.value, now));
+        await oweRevocations(tx, result.value.grant, now);
         return { ok: true, value: { transition: result.value, version: written.version } };
       });
     } catch (error) {
       if (error instanceof VersionConflictError && race < MAX_RACES) continue;
       throw error;
     }
+  }
+}
+
+/**
+ * When a grant that had access ends, records in the same transaction that its sessions are
+ * owed a revocation, one per entitlement, with the person's target id captured at grant
+ * time: the controller carries it out, however often it crashes or AWS fails meanwhile.
+ */
+async function oweRevocations(tx: StoreTransaction, grant: Grant, now: Instant): Promise<void> {
+  if (!isEnded(grant.status) || !('hadAccess' in grant) || !grant.hadAccess) return;
+  const subjectId = await tx.subjectOf(grant.principal);
+  for (const entitlement of grantEntitlements(grant)) {
+    await tx.insertRevocation({
+      id: `${grant.id}/${entitlementKey(entitlement)}`,
+      entitlement,
+      grantIds: [grant.id],
+      status: 'awaiting_removal',
+      createdAt: now,
+      attempts: 0,
+      ...(subjectId === undefined ? {} : { subjectId }),
+    });
   }
 }
 

@@ -664,6 +664,10 @@ describe('applyGrantEvent and insertGrant', () => {
                 appendAudit: (e) => tx.appendAudit(e),
                 insertSession: (session) => tx.insertSession(session),
                 revokeSessions: (match, at) => tx.revokeSessions(match, at),
+                insertRevocation: (r) => tx.insertRevocation(r),
+                updateRevocation: (r) => tx.updateRevocation(r),
+                subjectOf: (principal) => tx.subjectOf(principal),
+                recordSubject: (principal, id, at) => tx.recordSubject(principal, id, at),
                 updateGrant: (g, version) => {
                   if (conflicts < 2) {
                     conflicts += 1;

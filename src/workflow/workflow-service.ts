@@ -5,7 +5,7 @@ import type { Millis } from '../core/duration.js';
 import { ok, refuse, type Result } from '../core/errors.js';
 import { OPEN_STATUSES, type Grant, type GrantStatus, type Instant } from '../core/grant.js';
 import type { Actor, Principal } from '../core/principal.js';
-import { evaluateRequest } from '../core/request-policy.js';
+import { evaluateExtension, evaluateRequest } from '../core/request-policy.js';
 import { inPrincipalSet, type PrincipalSet, type Role } from '../core/role.js';
 import type { GrantEvent } from '../core/transition.js';
 import type { Clock } from '../ports/clock.js';
@@ -145,11 +145,15 @@ export class WorkflowService {
     return this.#apply(grantId, { type: 'revoke', actor, reason: why });
   }
 
-  async extend(actor: Actor, grantId: string, input: ExtendInput): Promise<Result<GrantOutcome>> {
-    const stored = await this.#deps.store.getGrant(grantId);
-    if (!stored)
-      return refuse('ERR_NOT_FOUND', `no grant ${grantId}; list grants with \`jit grants\``);
-    const grant = stored.grant;
+  async extend(
+    principal: Principal,
+    grantId: string,
+    input: ExtendInput,
+  ): Promise<Result<GrantOutcome>> {
+    // Someone who may not see a grant learns nothing about it, not even its status.
+    const visible = await this.getGrant(principal, grantId);
+    if (!visible.ok) return visible;
+    const grant = visible.value.grant;
     if (grant.status !== 'active') {
       return refuse(
         'ERR_ILLEGAL_TRANSITION',
@@ -163,9 +167,31 @@ export class WorkflowService {
         'say how long to extend by (e.g. --by PT1H) or until when (--until 2026-11-28T18:00:00Z)',
       );
     }
+    // The holder's own extension meets the role's rules for new access (the transition
+    // refuses anyone else's); a role that left the config cannot be extended.
+    if (principal.id === grant.principal && grant.source === undefined) {
+      const role = this.#deps.roles.get(grant.role);
+      if (!role) {
+        return refuse(
+          'ERR_UNKNOWN_ROLE',
+          `role ${grant.role} is no longer in the configuration, so grant ${grantId} cannot be extended; it ends at ${new Date(grant.endsAt).toISOString()}`,
+        );
+      }
+      const allowed = evaluateExtension(
+        role,
+        {
+          principal,
+          ...(input.justification === undefined ? {} : { justification: input.justification }),
+          ...(input.ticket === undefined ? {} : { ticket: input.ticket }),
+        },
+        this.#deps.clock.now(),
+        { mfaMaxAge: this.#deps.mfaMaxAge },
+      );
+      if (!allowed.ok) return allowed;
+    }
     return this.#apply(grantId, {
       type: 'extend',
-      actor,
+      actor: principal,
       endsAt: until,
       ...(input.justification === undefined ? {} : { justification: input.justification }),
       ...(input.ticket === undefined ? {} : { ticket: input.ticket }),

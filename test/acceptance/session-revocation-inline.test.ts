@@ -212,7 +212,10 @@ async function settle(w: World, operation: Promise<TargetOperation>): Promise<Ta
   return result;
 }
 
+/** Grants as the controller does: the revoker releases earlier statements first. */
 async function grant(w: World, user: string, account: string): Promise<void> {
+  const released = await w.revoker.release(adminIn(user, account));
+  if (released.state === 'failed') throw new Error(released.message);
   await settle(w, w.target.grant(adminIn(user, account)));
 }
 

@@ -10,6 +10,11 @@ import {
   GetUserIdCommand,
   IsMemberInGroupsCommand,
 } from '@aws-sdk/client-identitystore';
+import {
+  DescribePermissionSetCommand,
+  ListPermissionSetsCommand,
+  UpdatePermissionSetCommand,
+} from '@aws-sdk/client-sso-admin';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIdentityCenterClients } from '../../src/adapters/aws/create-identity-center-clients.js';
 import { parseConfig, type JitConfig } from '../../src/config/index.js';
@@ -282,5 +287,157 @@ describe('ending live AWS sessions at the end of a grant', () => {
     await w.reconciler.pass();
     expect(await isMember(w, 'JIT-admin')).toBe(false);
     expect(await allowed(w, old)).toBe(true);
+  }, 120_000);
+});
+
+async function fault(
+  w: World,
+  operation: string,
+  spec: Record<string, unknown> | null,
+): Promise<void> {
+  const response = await fetch(`${w.sandbox.endpoint}/_emulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ operation, fault: spec }),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function auditOf(w: World, action: string): Promise<{ reason?: string }[]> {
+  return (await w.store.queryAudit({ action, limit: 1000 })).map((e) => ({
+    ...(e.reason === undefined ? {} : { reason: e.reason }),
+  }));
+}
+
+/** Renames (or, with `null`, deletes) alice in Identity Center, as Entra's SCIM job would. */
+async function scimUser(w: World, userName: string | null): Promise<void> {
+  const scim = w.sandbox.scim;
+  if (!scim) throw new Error('no SCIM endpoint');
+  const response = await fetch(`${scim.url}Users/${w.userId}`, {
+    method: userName === null ? 'DELETE' : 'PUT',
+    headers: { authorization: `Bearer ${scim.token}`, 'content-type': 'application/scim+json' },
+    ...(userName === null
+      ? {}
+      : {
+          body: JSON.stringify({
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+            userName,
+            displayName: 'Alice Example',
+            name: { givenName: 'Alice', familyName: 'Example' },
+            emails: [{ value: userName, type: 'work', primary: true }],
+            active: true,
+          }),
+        }),
+  });
+  expect(response.status, await response.clone().text()).toBeLessThan(300);
+}
+
+describe('revocations that fail, or whose person changed (security review H2, M1, M2)', () => {
+  it('retries a revocation that failed on DescribePolicy until the old session is denied (H2)', async () => {
+    const w = await createWorld({ revoke: true });
+    await request(w, 'admin', HOUR);
+    await w.reconciler.pass();
+    w.clock.advance(50 * MINUTE);
+    const old = await sessionOf(w, A, 'Admin');
+    await fault(w, 'DescribePolicy', { errorRate: 1, errorKind: 'ServiceUnavailable' });
+    w.clock.advance(11 * MINUTE);
+    await w.reconciler.pass();
+    expect(await isMember(w, 'JIT-admin')).toBe(false);
+    expect(await allowed(w, old)).toBe(true); // not denied yet: Organizations is failing
+    const [failed] = await auditOf(w, 'sessions.revoke_failed');
+    expect(failed?.reason).toMatch(/will retry at \S+Z \(attempt 1 failed\)$/);
+
+    await fault(w, 'DescribePolicy', null);
+    w.clock.advance(MINUTE); // past the retry time the audit entry named
+    await w.reconciler.pass();
+    expect(await allowed(w, old)).toBe(false);
+    expect(await auditOf(w, 'sessions.revoked')).toHaveLength(1);
+    expect(await w.store.openRevocations()).toEqual([]);
+  }, 120_000);
+
+  it('raises an overdue alert once while a revocation keeps failing, and lapses it when moot', async () => {
+    const w = await createWorld({ revoke: true });
+    await request(w, 'admin', HOUR);
+    await w.reconciler.pass();
+    await fault(w, 'DescribePolicy', { errorRate: 1, errorKind: 'AccessDeniedException' });
+    w.clock.advance(61 * MINUTE);
+    await w.reconciler.pass();
+    for (let i = 0; i < 4; i += 1) {
+      w.clock.advance(5 * MINUTE);
+      await w.reconciler.pass();
+    }
+    expect(await auditOf(w, 'sessions.revocation_overdue')).toHaveLength(1);
+    expect((await auditOf(w, 'sessions.revoke_failed')).length).toBeGreaterThanOrEqual(3);
+    w.clock.advance(12 * HOUR);
+    await w.reconciler.pass();
+    expect(await auditOf(w, 'sessions.revocation_lapsed')).toHaveLength(1);
+    expect(await w.store.openRevocations()).toEqual([]);
+  }, 120_000);
+
+  it('denies the old session of a person renamed by SCIM during the grant, by the id captured at grant time (M2)', async () => {
+    const w = await createWorld({ revoke: true });
+    await request(w, 'admin', HOUR);
+    await w.reconciler.pass();
+    w.clock.advance(50 * MINUTE);
+    const old = await sessionOf(w, A, 'Admin');
+    await scimUser(w, 'alice.renamed@example.com');
+    w.clock.advance(11 * MINUTE);
+    await w.reconciler.pass();
+    expect(await allowed(w, old)).toBe(false);
+    expect(await auditOf(w, 'sessions.revoked')).toHaveLength(1);
+  }, 120_000);
+
+  it('denies the old session of a person deleted by SCIM during the grant (M2)', async () => {
+    const w = await createWorld({ revoke: true });
+    await request(w, 'admin', HOUR);
+    await w.reconciler.pass();
+    w.clock.advance(50 * MINUTE);
+    const old = await sessionOf(w, A, 'Admin');
+    await scimUser(w, null);
+    w.clock.advance(11 * MINUTE);
+    await w.reconciler.pass();
+    expect(await allowed(w, old)).toBe(false);
+    expect(await auditOf(w, 'sessions.revoked')).toHaveLength(1);
+  }, 120_000);
+
+  it('keeps the Deny while a session of the permission set’s real, longer duration lives (M1)', async () => {
+    const w = await createWorld({ revoke: true });
+    // Identity Center says PT4H, the config still says PT1H: sessions last four hours.
+    const { ssoAdmin } = clients(w.sandbox.endpoint);
+    const arns = await ssoAdmin.send(
+      new ListPermissionSetsCommand({ InstanceArn: w.sandbox.instanceArn }),
+    );
+    for (const arn of arns.PermissionSets ?? []) {
+      const described = await ssoAdmin.send(
+        new DescribePermissionSetCommand({
+          InstanceArn: w.sandbox.instanceArn,
+          PermissionSetArn: arn,
+        }),
+      );
+      if (described.PermissionSet?.Name !== 'Admin') continue;
+      await ssoAdmin.send(
+        new UpdatePermissionSetCommand({
+          InstanceArn: w.sandbox.instanceArn,
+          PermissionSetArn: arn,
+          SessionDuration: 'PT4H',
+        }),
+      );
+    }
+    await request(w, 'admin', HOUR);
+    await w.reconciler.pass();
+    w.clock.advance(50 * MINUTE);
+    const old = await sessionOf(w, A, 'Admin');
+    w.clock.advance(11 * MINUTE);
+    await w.reconciler.pass();
+    expect(await allowed(w, old)).toBe(false);
+    // Two hours later the config's hour is long over, the session's four are not; another
+    // removal makes the revoker rewrite (and compact) the SCP.
+    w.clock.advance(2 * HOUR);
+    await request(w, 'db', HOUR, [A]);
+    await w.reconciler.pass();
+    w.clock.advance(61 * MINUTE);
+    await w.reconciler.pass();
+    expect(await auditOf(w, 'sessions.revoked')).toHaveLength(2);
+    expect(await allowed(w, old)).toBe(false);
   }, 120_000);
 });

@@ -49,6 +49,9 @@ export interface ServerOptions {
   readonly target?: 'file' | 'identity-center';
   /** Initial sandbox clock (JIT_TEST_CLOCK). */
   readonly clock?: string;
+  /** An Identity Center emulator already running (`EmulatorProcess`), which then outlives
+   *  the server as AWS would. Implies `target: 'identity-center'`. */
+  readonly identityCenterEndpoint?: string;
 }
 
 export class JitServer {
@@ -76,7 +79,10 @@ export class JitServer {
         '0',
         '--test-hooks',
         '--sandbox-target',
-        options.target ?? 'file',
+        options.identityCenterEndpoint ? 'identity-center' : (options.target ?? 'file'),
+        ...(options.identityCenterEndpoint
+          ? ['--identity-center-endpoint', options.identityCenterEndpoint]
+          : []),
       ],
       {
         cwd: ws.dir,
@@ -189,6 +195,52 @@ export class JitServer {
   async reconcile(): Promise<{ transitions: number; outcomes: unknown[] }> {
     return (await this.post<{ transitions: number; outcomes: unknown[] }>('/v1/sandbox/reconcile'))
       .body;
+  }
+}
+
+/** `jit emulate identity-center` as a process of its own, seeded from a config: it keeps its
+ *  state while servers crash and restart around it. */
+export class EmulatorProcess {
+  private constructor(
+    readonly process: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(configPath: string): Promise<EmulatorProcess> {
+    const child = spawn(
+      process.execPath,
+      [JIT, 'emulate', 'identity-center', '--port', '0', '--config', configPath],
+      { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`jit emulate did not start in 20 s:\n${output}`));
+      }, 20_000);
+      const read = (chunk: Buffer): void => {
+        output += chunk.toString();
+        const match = /listening on (http:\/\/[\d.:]+)/.exec(output);
+        // Wait for the seed too: the line after the address says the config was applied.
+        if (match?.[1] && /applied /.test(output)) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      child.stdout.on('data', read);
+      child.stderr.on('data', read);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`jit emulate exited with ${String(code)}:\n${output}`));
+      });
+    });
+    return new EmulatorProcess(child, url);
+  }
+
+  async stop(): Promise<void> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.process.once('exit', resolve));
+    this.process.kill('SIGTERM');
+    await exited;
   }
 }
 

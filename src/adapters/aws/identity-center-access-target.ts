@@ -420,6 +420,15 @@ export class IdentityCenterAccessTarget implements AccessTarget {
     return userIds;
   }
 
+  /** The identity-store user id of a person (cached; right after a grant, from the cache). */
+  async subjectIdOf(user: string): Promise<string | undefined> {
+    try {
+      return await this.#userId(user);
+    } catch {
+      return undefined;
+    }
+  }
+
   // --- resolution ---------------------------------------------------------------------------
 
   #userId(principalId: string): Promise<string> {

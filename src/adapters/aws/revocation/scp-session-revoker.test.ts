@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { SettableClock } from '../../../ports/clock.js';
 import type { Entitlement } from '../../../core/grant.js';
 import { ScpSessionRevoker, type ScpSessionRevokerOptions } from './scp-session-revoker.js';
-import { SCP_MAX_BYTES, measure, parsePolicy } from './session-deny-policy.js';
+import {
+  DEFAULT_SKEW_MARGIN_MS,
+  SCP_MAX_BYTES,
+  measure,
+  parsePolicy,
+} from './session-deny-policy.js';
 import { isDenied, session, userIdOf } from './test-harness.js';
 
 const HOUR = 3_600_000;
@@ -319,7 +324,9 @@ describe('ScpSessionRevoker', () => {
     expect(inline).not.toContain('ArnLike');
     expect(parsePolicy(inline, { permissionSet: 'Admin' }).foreign).toEqual([own]);
     expect(isDenied(inline, session(userIdOf(1), 'Admin', MGMT, T0 - 1))).toBe(true);
-    expect(isDenied(inline, session(userIdOf(1), 'Admin', MGMT, T0 + 10_000))).toBe(false);
+    expect(
+      isDenied(inline, session(userIdOf(1), 'Admin', MGMT, T0 + DEFAULT_SKEW_MARGIN_MS + 10_000)),
+    ).toBe(false);
     expect(aws.provisioned).toEqual([{ arn, account: MGMT }]);
     expect(aws.count('DescribePermissionSetProvisioningStatus')).toBe(1);
   });

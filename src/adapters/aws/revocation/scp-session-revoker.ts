@@ -35,7 +35,11 @@ import {
   PutInlinePolicyToPermissionSetCommand,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
+import { parseDuration } from '../../../core/duration.js';
 import { assertNever, type Entitlement } from '../../../core/grant.js';
+import { MAX_SESSION_DURATION } from '../../../core/owed-revocation.js';
+import { ExpiringCache } from '../../expiring-cache.js';
+import type { AwsClockSkew } from '../clock-skew.js';
 import type { Clock } from '../../../ports/clock.js';
 import type {
   RevocationOutcome,
@@ -70,8 +74,10 @@ export interface ScpSessionRevokerOptions {
   readonly clock: Clock;
   /** The root (`r-xxxx`) or OU (`ou-xxxx-yyyyyyyy`) the SCP is attached to. */
   readonly targetId: string;
-  /** The SessionDuration of a permission set, in ms (PT1H..PT12H). */
-  readonly sessionDurationOf: (permissionSet: string) => number;
+  /** The configured SessionDuration of a permission set, in ms (PT1H..PT12H). A Deny lives
+   *  for the longer of this and what DescribePermissionSet says (12 h when it cannot be
+   *  read), since sessions already issued keep the duration they were issued with. */
+  readonly sessionDurationOf?: (permissionSet: string) => number;
   /** The group's assignments; default: listed from Identity Center. */
   readonly groupAssignmentsOf?: (group: string) => Promise<readonly GroupAssignment[]>;
   /** Default `JitSessionRevocation`. */
@@ -80,7 +86,13 @@ export interface ScpSessionRevokerOptions {
   readonly managementAccountId?: string;
   /** The Identity Center userName of a principal; default: the principal id (the UPN). */
   readonly userNameOf?: (principalId: string) => string;
+  /** Added to every cut-off (default two minutes), on top of the measured skew. */
   readonly skewMarginMs?: number;
+  /** How far AWS's clock runs ahead of ours, measured from response headers. */
+  readonly clockSkew?: Pick<AwsClockSkew, 'aheadMs'>;
+  /** Asked right before every policy write: false when this process no longer leads the
+   *  controller, so a replica that lost its lease never overwrites the new leader's SCP. */
+  readonly stillLeading?: () => Promise<boolean>;
   /** Attempts of a read-modify-write when Organizations reports a concurrent change. */
   readonly maxAttempts?: number;
   /** How often to poll a permission-set provisioning, and how many times at most. */
@@ -143,6 +155,9 @@ function failedWith(error: unknown, name: string): boolean {
 
 const SCP_TYPE = 'SERVICE_CONTROL_POLICY';
 
+/** How long a described SessionDuration is trusted before it is read again. */
+const SESSION_DURATION_CACHE_MS = 5 * 60_000;
+
 /**
  * The `scp` session revoker: a managed SCP of Deny statements, with the permission set's
  * inline policy for the management account and for what the SCP cannot hold.
@@ -158,6 +173,8 @@ export class ScpSessionRevoker implements SessionRevoker {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #permissionSetArns = new Map<string, string>();
   readonly #permissionSetNames = new Map<string, string>();
+  /** SessionDuration by permission-set name, as Identity Center last said (ms). */
+  readonly #sessionDurations: ExpiringCache<number>;
   #policyId: string | undefined;
   #attached = false;
   /** Every write goes through this chain, so two never overwrite each other. */
@@ -172,12 +189,19 @@ export class ScpSessionRevoker implements SessionRevoker {
     this.#skew = options.skewMarginMs ?? DEFAULT_SKEW_MARGIN_MS;
     this.#sleep =
       options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))));
+    this.#sessionDurations = new ExpiringCache(options.clock, SESSION_DURATION_CACHE_MS);
+  }
+
+  /** The margin added to cut-offs now: the configured one plus AWS's measured lead. */
+  #margin(): number {
+    return this.#skew + (this.#options.clockSkew?.aheadMs() ?? 0);
   }
 
   /** Denies the person's sessions issued before `revocation.cutoff` where access was removed. */
   async revokeSessions(revocation: SessionRevocation): Promise<RevocationOutcome> {
     try {
-      const userId = await this.#userId(revocation.entitlement.user);
+      // The id captured at grant time: a rename or deletion since cannot stop the Deny.
+      const userId = revocation.subjectId ?? (await this.#userId(revocation.entitlement.user));
       const scopes = await this.#scopes(revocation.entitlement, userId);
       if (scopes.length === 0) {
         return {
@@ -185,15 +209,18 @@ export class ScpSessionRevoker implements SessionRevoker {
           detail: `no account where ${revocation.entitlement.user} lost a permission set (still held another way, or the group has no assignments)`,
         };
       }
-      const records = scopes.map((scope) =>
-        createRecord({
-          userId,
-          permissionSet: scope.permissionSet,
-          accounts: scope.accounts,
-          cutoff: revocation.cutoff,
-          sessionDurationMs: this.#options.sessionDurationOf(scope.permissionSet),
-        }),
-      );
+      const records: RevocationRecord[] = [];
+      for (const scope of scopes) {
+        records.push(
+          createRecord({
+            userId,
+            permissionSet: scope.permissionSet,
+            accounts: scope.accounts,
+            cutoff: revocation.cutoff,
+            sessionDurationMs: await this.#sessionDurationMs(scope.permissionSet),
+          }),
+        );
+      }
       return await this.#serial(() => this.#apply(records));
     } catch (error) {
       return this.#failed(error);
@@ -210,22 +237,29 @@ export class ScpSessionRevoker implements SessionRevoker {
       const scopes = await this.#entitlementScopes(entitlement);
       return await this.#serial(async () => {
         const now = this.#options.clock.now();
-        return this.#updateScp((records) =>
-          scopes.reduce(
-            (acc, scope) =>
-              scope.accounts.reduce(
-                (inner, account) =>
-                  releaseRecords(inner, {
-                    userId,
-                    permissionSet: scope.permissionSet,
-                    account,
-                    now,
-                  }),
-                acc,
-              ),
+        const release = (records: RevocationRecord[], scope: Scope): RevocationRecord[] =>
+          scope.accounts.reduce(
+            (inner, account) =>
+              releaseRecords(inner, { userId, permissionSet: scope.permissionSet, account, now }),
             records,
-          ),
-        ).then((written) => ({ state: 'done' as const, detail: `released: ${written.detail}` }));
+          );
+        const written = await this.#updateScp((records) => scopes.reduce(release, records));
+        const details = [written.detail];
+        // The management account's statements live in the permission set's inline policy.
+        const management = this.#options.managementAccountId;
+        for (const scope of scopes) {
+          if (management === undefined || !scope.accounts.includes(management)) continue;
+          const only = { permissionSet: scope.permissionSet, accounts: [management] };
+          details.push(
+            await this.#changeInline(
+              scope.permissionSet,
+              (records) =>
+                records.some((r) => r.userId === userId) ? release(records, only) : records,
+              [management],
+            ),
+          );
+        }
+        return { state: 'done' as const, detail: `released: ${details.join('; ')}` };
       });
     } catch (error) {
       return this.#failed(error);
@@ -272,6 +306,9 @@ export class ScpSessionRevoker implements SessionRevoker {
   ): Promise<{ detail: string; overflow: RevocationRecord[] }> {
     const policyId = await this.#ensurePolicy();
     const attempts = this.#options.maxAttempts ?? 5;
+    // Organizations has no compare-and-swap: each write is read back, and the loop ends only
+    // when the document read already holds the change (applying it again changes nothing),
+    // so a write lost to a concurrent writer is noticed and made again.
     for (let attempt = 1; ; attempt += 1) {
       const described = await organizations('DescribePolicy', () =>
         this.#org.send(new DescribePolicyCommand({ PolicyId: policyId })),
@@ -281,15 +318,20 @@ export class ScpSessionRevoker implements SessionRevoker {
       const result = compactPolicy(change(parsed.records), parsed.foreign, {
         target: 'scp',
         now: this.#options.clock.now(),
-        skewMarginMs: this.#skew,
+        skewMarginMs: this.#margin(),
       });
       const detail = `SCP ${this.#policyName}: ${result.statements} statement(s), ${result.size} of ${result.maxSize} bytes`;
       if (result.json === content) return { detail, overflow: result.overflow };
+      if (attempt > attempts) {
+        throw new Refusal(
+          `SCP ${this.#policyName} did not read back as written after ${attempts} writes (another writer, or Organizations slow to show the change); the revocation will be retried`,
+        );
+      }
+      await this.#confirmLeading();
       try {
         await organizations('UpdatePolicy', () =>
           this.#org.send(new UpdatePolicyCommand({ PolicyId: policyId, Content: result.json })),
         );
-        return { detail, overflow: result.overflow };
       } catch (error) {
         if (!failedWith(error, 'ConcurrentModificationException') || attempt >= attempts) {
           throw error;
@@ -299,8 +341,52 @@ export class ScpSessionRevoker implements SessionRevoker {
     }
   }
 
+  /** Refuses to write when this process no longer leads the controller. */
+  async #confirmLeading(): Promise<void> {
+    const check = this.#options.stillLeading;
+    if (check === undefined) return;
+    let leading: boolean;
+    try {
+      leading = await check();
+    } catch {
+      leading = false;
+    }
+    if (!leading) {
+      throw new Refusal(
+        'this process no longer holds the controller lease, so it does not write the policy; the revocation stays owed and the leader carries it out',
+      );
+    }
+  }
+
+  /** How long sessions of the permission set can last: the longer of the configured and the
+   *  described SessionDuration; AWS's maximum (12 h) when Identity Center cannot say. */
+  async #sessionDurationMs(permissionSet: string): Promise<number> {
+    const configured = this.#options.sessionDurationOf?.(permissionSet) ?? 0;
+    let described: number | undefined;
+    try {
+      described = await this.#sessionDurations.getOrLoad(permissionSet, async () => {
+        const arn = await this.#permissionSetArn(permissionSet);
+        return (await this.#describePermissionSet(arn)).sessionDurationMs ?? MAX_SESSION_DURATION;
+      });
+    } catch {
+      described = MAX_SESSION_DURATION;
+    }
+    return Math.max(configured, described);
+  }
+
   /** Merges records into a permission set's inline policy, then re-provisions it. */
   async #updateInline(permissionSet: string, added: readonly RevocationRecord[]): Promise<string> {
+    const accounts = [...new Set(added.flatMap((r) => r.accounts))].sort();
+    return this.#changeInline(permissionSet, (records) => [...records, ...added], accounts);
+  }
+
+  /** Reads a permission set's inline policy, changes our records in it (its own statements
+   *  are kept verbatim), writes it back when it changed and re-provisions it to `accounts`. */
+  async #changeInline(
+    permissionSet: string,
+    change: (records: RevocationRecord[]) => RevocationRecord[],
+    accounts: readonly string[],
+  ): Promise<string> {
     const permissionSetArn = await this.#permissionSetArn(permissionSet);
     const current = await identityCenter('GetInlinePolicyForPermissionSet', () =>
       this.#sso.send(
@@ -312,11 +398,11 @@ export class ScpSessionRevoker implements SessionRevoker {
     );
     const existing = current.InlinePolicy ?? '';
     const parsed = parsePolicy(existing, { permissionSet });
-    const result = compactPolicy([...parsed.records, ...added], parsed.foreign, {
+    const result = compactPolicy(change(parsed.records), parsed.foreign, {
       target: 'inline',
       now: this.#options.clock.now(),
-      skewMarginMs: this.#skew,
-      // Never stretched: nothing would release an inline statement after a restart.
+      skewMarginMs: this.#margin(),
+      // Never stretched: each change re-provisions the permission set, so keep them few.
       mergeWindowsMs: [0],
     });
     if (result.overflow.length > 0) {
@@ -324,20 +410,20 @@ export class ScpSessionRevoker implements SessionRevoker {
         `the inline policy of permission set ${permissionSet} cannot hold ${result.overflow.length} more revocation record(s) (${result.size} of ${result.maxSize} characters); those sessions stay valid until they expire`,
       );
     }
-    if (result.json !== existing) {
-      await identityCenter('PutInlinePolicyToPermissionSet', () =>
-        this.#sso.send(
-          new PutInlinePolicyToPermissionSetCommand({
-            InstanceArn: this.#options.instanceArn,
-            PermissionSetArn: permissionSetArn,
-            InlinePolicy: result.json,
-          }),
-        ),
-      );
-    }
-    const accounts = [...new Set(added.flatMap((r) => r.accounts))].sort();
+    const summary = `inline policy of ${permissionSet}: ${result.statements} statement(s), ${result.size} of ${result.maxSize} characters`;
+    if (result.json === existing) return `${summary}, unchanged`;
+    await this.#confirmLeading();
+    await identityCenter('PutInlinePolicyToPermissionSet', () =>
+      this.#sso.send(
+        new PutInlinePolicyToPermissionSetCommand({
+          InstanceArn: this.#options.instanceArn,
+          PermissionSetArn: permissionSetArn,
+          InlinePolicy: result.json,
+        }),
+      ),
+    );
     for (const account of accounts) await this.#provision(permissionSetArn, account);
-    return `inline policy of ${permissionSet}: ${result.statements} statement(s), ${result.size} of ${result.maxSize} characters, provisioned to ${accounts.join(', ')}`;
+    return `${summary}, provisioned to ${accounts.join(', ')}`;
   }
 
   async #provision(permissionSetArn: string, account: string): Promise<void> {
@@ -512,6 +598,16 @@ export class ScpSessionRevoker implements SessionRevoker {
   /** `permissionSet/account` pairs the user holds directly or through their other groups:
    *  one listing of the user's assignments, one of their groups, one per other group. */
   async #holdings(userId: string, exceptGroupId: string | undefined): Promise<Set<string>> {
+    try {
+      return await this.#listHoldings(userId, exceptGroupId);
+    } catch (error) {
+      // The user was deleted since (SCIM): they hold nothing, and their sessions still live.
+      if (failedWith(error, 'ResourceNotFoundException')) return new Set();
+      throw error;
+    }
+  }
+
+  async #listHoldings(userId: string, exceptGroupId: string | undefined): Promise<Set<string>> {
     const held = new Set<string>();
     const add = (pairs: { permissionSet: string; account: string }[]): void => {
       for (const p of pairs) held.add(`${p.permissionSet}/${p.account}`);
@@ -588,6 +684,12 @@ export class ScpSessionRevoker implements SessionRevoker {
   async #permissionSetName(arn: string): Promise<string> {
     const known = this.#permissionSetNames.get(arn);
     if (known !== undefined) return known;
+    return (await this.#describePermissionSet(arn)).name;
+  }
+
+  /** DescribePermissionSet: remembers the name (it never changes) and the session duration
+   *  (which may, so it is kept for a few minutes only). */
+  async #describePermissionSet(arn: string): Promise<{ name: string; sessionDurationMs?: number }> {
     const described = await identityCenter('DescribePermissionSet', () =>
       this.#sso.send(
         new DescribePermissionSetCommand({
@@ -600,7 +702,10 @@ export class ScpSessionRevoker implements SessionRevoker {
     if (name === undefined) throw new Refusal(`DescribePermissionSet returned no name for ${arn}`);
     this.#permissionSetNames.set(arn, name);
     this.#permissionSetArns.set(name, arn);
-    return name;
+    const duration = parseDuration(described.PermissionSet?.SessionDuration ?? '');
+    if (!duration.ok) return { name };
+    this.#sessionDurations.set(name, duration.millis);
+    return { name, sessionDurationMs: duration.millis };
   }
 
   async #permissionSetArn(name: string): Promise<string> {

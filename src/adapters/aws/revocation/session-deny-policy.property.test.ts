@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  EXPIRY_SLACK_MS,
   compactPolicy,
   createRecord,
   parsePolicy,
@@ -181,7 +182,7 @@ describe('documents', () => {
         (records, maxSize, now) => {
           const result = compactPolicy(records, [], { target: 'scp', now, maxSize });
           expect(result.size).toBeLessThanOrEqual(maxSize);
-          const live = records.filter((r) => r.expiresAt + 5_000 > now);
+          const live = records.filter((r) => r.expiresAt + EXPIRY_SLACK_MS > now);
           // Nothing live is lost: every (user, permission set, account) is kept or overflows.
           const kept = meaning([...result.records, ...result.overflow]);
           expect(new Set(kept.keys())).toEqual(new Set(meaning(live).keys()));

@@ -24,12 +24,14 @@ export const SCP_MAX_BYTES = 5_120;
 export const INLINE_MAX_CHARACTERS = 10_240;
 
 /**
- * Default clock-skew margin added to the cut-off. Five seconds: hosts synchronised by NTP
- * (and AWS's own fleet) agree within milliseconds, and the cut-off already trails the real
- * removal by the time it took to observe it; a wider margin would only deny a freshly
- * regranted user's new sessions for longer when they are granted again outside JIT.
+ * Default clock-skew margin added to the cut-off: two minutes. A session AWS stamped up to
+ * this long after our cut-off (by AWS's clock) is still denied, so a host clock that drifted
+ * behind AWS's by less than that cannot let an old session through. The price is small:
+ * JIT's own re-grants release the statement first (`releaseRecords`), so only access given
+ * again outside JIT within the margin sees its new sessions denied until it passes. The
+ * revoker adds the skew it measures against AWS's `Date` headers on top (clock-skew.ts).
  */
-export const DEFAULT_SKEW_MARGIN_MS = 5_000;
+export const DEFAULT_SKEW_MARGIN_MS = 120_000;
 
 /**
  * How far compaction may stretch a statement's time past a user's cut-off to merge users,
@@ -110,11 +112,20 @@ export function createRecord(input: RecordInput): RevocationRecord {
   };
 }
 
-/** Whether no session a record denies can still be alive at `now`. The margin covers an AWS
- *  clock ahead of ours: such a session was stamped up to `margin` after the cut-off. */
-export function isExpired(record: RevocationRecord, now: Instant, skewMarginMs: number): boolean {
-  return record.expiresAt + skewMarginMs <= now;
+/**
+ * Whether no session a record denies can still be alive at `now`. No clock-skew margin is
+ * needed here: a session issued before the cut-off (by our clock) ends one session duration
+ * after it was issued, measured on AWS's clock, which is the same length of real time
+ * whatever the offset between the clocks; so by our clock it ends by `expiresAt`. The
+ * margin matters only where AWS compares its own timestamps with ours (the statement's
+ * time). `EXPIRY_SLACK_MS` absorbs rounding and clock-rate differences.
+ */
+export function isExpired(record: RevocationRecord, now: Instant): boolean {
+  return record.expiresAt + EXPIRY_SLACK_MS <= now;
 }
+
+/** Kept past a record's computed expiry before it is dropped. */
+export const EXPIRY_SLACK_MS = 5_000;
 
 /** The role ARN patterns of a permission set: exactly 16 suffix characters, any partition,
  *  with and without the region segment IdC sometimes adds to the path. */
@@ -258,7 +269,7 @@ export function compactPolicy(
     options.maxSize ?? (options.target === 'scp' ? SCP_MAX_BYTES : INLINE_MAX_CHARACTERS);
   const windows = options.mergeWindowsMs ?? DEFAULT_MERGE_WINDOWS_MS;
   const widest = windows.length === 0 ? 0 : Math.max(...windows);
-  const atoms = liveAtoms(records, options.now, margin);
+  const atoms = liveAtoms(records, options.now);
   const attempt = (kept: readonly Atom[], window: number): CompactResult => {
     const statements = renderAtoms(kept, { target: options.target, margin, window });
     const json = serialise([...foreign, ...statements]);
@@ -304,7 +315,7 @@ export function renderStatements(
   },
 ): JsonObject[] {
   const margin = options.skewMarginMs ?? DEFAULT_SKEW_MARGIN_MS;
-  return renderAtoms(liveAtoms(records, options.now, margin), {
+  return renderAtoms(liveAtoms(records, options.now), {
     target: options.target,
     margin,
     window: options.window ?? 0,
@@ -337,10 +348,10 @@ interface Atom {
   readonly releasedAt: Instant | undefined;
 }
 
-function liveAtoms(records: readonly RevocationRecord[], now: Instant, margin: number): Atom[] {
+function liveAtoms(records: readonly RevocationRecord[], now: Instant): Atom[] {
   const latest = new Map<string, Atom>();
   for (const record of records) {
-    if (isExpired(record, now, margin)) continue;
+    if (isExpired(record, now)) continue;
     for (const account of record.accounts) {
       const atom: Atom = {
         userId: record.userId,
@@ -360,13 +371,16 @@ function liveAtoms(records: readonly RevocationRecord[], now: Instant, margin: n
 }
 
 /** Two atoms of the same (user, permission set, account): a later cut-off denies strictly
- *  more of the user's old sessions, so it replaces the earlier one; at the same cut-off the
- *  earliest release and the latest expiry hold. */
+ *  more of the user's old sessions, so it replaces the earlier one, with its release; but
+ *  the statement lives as long as the longer-lived of the two, since a session issued
+ *  before the earlier cut-off under a longer session duration may outlive the later one's
+ *  expiry. At the same cut-off the earliest release holds. */
 function combine(a: Atom, b: Atom): Atom {
-  if (a.cutoff !== b.cutoff) return a.cutoff > b.cutoff ? a : b;
+  const expiresAt = Math.max(a.expiresAt, b.expiresAt);
+  if (a.cutoff !== b.cutoff) return { ...(a.cutoff > b.cutoff ? a : b), expiresAt };
   const releases = [a.releasedAt, b.releasedAt].filter((r): r is number => r !== undefined);
   const releasedAt = releases.length === 0 ? undefined : Math.min(...releases);
-  return { ...a, expiresAt: Math.max(a.expiresAt, b.expiresAt), releasedAt };
+  return { ...a, expiresAt, releasedAt };
 }
 
 function compareAtoms(a: Atom, b: Atom): number {
@@ -449,11 +463,25 @@ interface Group {
  * session issued before the cut-off is denied, whatever the clock skew) up to the release,
  * if any (no session of the new grant is denied), and at most `window` past the start.
  */
-function rangeOf(row: Row, margin: number, window: number): { lo: Instant; hi: Instant } {
+function rangeOf(
+  row: Row,
+  margin: number,
+  window: number,
+): { lo: Instant; want: Instant; hi: Instant } {
   const wanted = row.cutoff + margin;
-  const lo = row.releasedAt === undefined ? wanted : Math.min(wanted, row.releasedAt);
-  const hi = Math.min(row.releasedAt ?? Number.POSITIVE_INFINITY, lo + window);
-  return { lo, hi };
+  if (row.releasedAt !== undefined) {
+    // Released: the person holds this access again under a new grant, whose end brings a
+    // later cut-off that covers these sessions too. The statement would rather keep the
+    // margin (up to the release), but any time from the cut-off itself will do, so that a
+    // row released within the margin still merges with its neighbours.
+    const want = Math.min(wanted, row.releasedAt);
+    return {
+      lo: Math.min(row.cutoff, row.releasedAt),
+      want,
+      hi: Math.min(row.releasedAt, want + window),
+    };
+  }
+  return { lo: wanted, want: wanted, hi: wanted + window };
 }
 
 function renderAtoms(
@@ -479,15 +507,16 @@ function renderAtoms(
       durationMs: first.durationMs,
     };
     // Fewest statements: stab the rows' ranges greedily in order of their end (optimal for
-    // intervals). A statement's time is the latest start among its rows, so it stretches
-    // no further than it must; every row's end is at or after the stabbing point.
+    // intervals). A statement's time is the latest time its rows want, within the stabbing
+    // point, so it stretches no further than it must; every row's end is at or after the
+    // stabbing point and its start at or before it.
     const pending = rows
       .map((row) => ({ row, ...rangeOf(row, margin, options.window) }))
       .sort((a, b) => a.hi - b.hi || a.lo - b.lo || cmp(a.row.userId, b.row.userId));
     while (pending.length > 0) {
       const point = pending[0]?.hi ?? 0;
       const taken = pending.filter((r) => r.lo <= point);
-      const until = Math.max(...taken.map((r) => r.lo));
+      const until = Math.min(point, Math.max(...taken.map((r) => r.want)));
       groups.push({ ...base, until, rows: taken.map((r) => r.row) });
       const rest = pending.filter((r) => r.lo > point);
       pending.splice(0, pending.length, ...rest);
