@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HOUR, MINUTE } from '../core/duration.js';
+import { DAY, HOUR, MINUTE } from '../core/duration.js';
 import { parseConfig } from './parse-config.js';
 import { at, baseConfig, errorsOf, LIVE_AUTH_YAML, loaded } from './test-config.js';
 
@@ -485,6 +485,7 @@ describe('parseConfig: the config it builds', () => {
         requireJustification: true,
         requireTicket: false,
         requireMfa: true,
+        maxStartDelay: 7 * DAY,
         approval: {
           required: false,
           approvers: { users: [], groups: [] },

@@ -120,6 +120,34 @@ describe('Reconciler: granting', () => {
     expect(activated.at(-1)).toMatchObject({ actor: 'system:controller', at: T0 + 2 * HOUR });
   });
 
+  it('cancels a scheduled grant at its start when the person is no longer eligible (review M6)', async () => {
+    let eligible = true;
+    let unknown = false;
+    const { reconciler, inner, clock, workflow, audit } = await harness({
+      stillEligible: () =>
+        unknown ? Promise.reject(new Error('directory down')) : Promise.resolve(eligible),
+    });
+    const requested = await workflow.request(member(ALICE), {
+      role: 'prod-admin',
+      justification: 'change window',
+      start: T0 + 2 * HOUR,
+    });
+    const id = requested.ok ? requested.value.grant.id : '';
+    clock.advance(2 * HOUR);
+    // The directory cannot say: the grant waits rather than starting.
+    unknown = true;
+    expect((await reconciler.pass()).transitions).toBe(0);
+    expect(inner.snapshot()).toEqual([]);
+    unknown = false;
+    eligible = false;
+    const due = await reconciler.pass();
+    expect(due.transitions).toBe(1);
+    expect(inner.snapshot()).toEqual([]);
+    const [cancelled] = await audit('grant.cancelled');
+    expect(cancelled).toMatchObject({ grantId: id, actor: 'system:controller' });
+    expect(cancelled?.reason).toMatch(/no longer eligible/);
+  });
+
   it('completes operations of an asynchronous target within the pass, polling at the set interval', async () => {
     const { reconciler, inner, sleeps, workflow, clock } = await harness({ pendingPolls: 3 });
     await workflow.request(member(ALICE), {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { InMemoryAccessTarget } from '../adapters/memory/in-memory-access-target.js';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import { verifyAudit, type VerifyAuditResult } from '../audit/verify-audit.js';
-import type { Entitlement } from '../core/grant.js';
+import type { Entitlement, Grant } from '../core/grant.js';
 import type { Principal } from '../core/principal.js';
 import type { Role } from '../core/role.js';
 import { person, T0, testRole } from '../core/test-fixtures.js';
@@ -73,6 +73,7 @@ export interface HarnessOptions {
   readonly wrap?: (inner: InMemoryAccessTarget) => AccessTarget;
   readonly reconciler?: Partial<ReconcilerOptions>;
   readonly revoker?: SessionRevoker;
+  readonly stillEligible?: (grant: Grant) => Promise<boolean>;
 }
 
 export interface Harness {
@@ -126,6 +127,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       },
       logger: silentLogger,
       ...(options.reconciler ? { options: options.reconciler } : {}),
+      ...(options.stillEligible ? { stillEligible: options.stillEligible } : {}),
     });
   const workflow = new WorkflowService({
     store,

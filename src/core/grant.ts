@@ -58,6 +58,11 @@ export interface GrantPolicy {
   /** Where access lands, so a grant can be cleaned up even if its role leaves the config. */
   readonly group: string;
   readonly permissionSet: string;
+  /** The request's rules, which an extension must meet again (absent on grants requested
+   *  before they were recorded: justification and MFA then count as required). */
+  readonly requireJustification?: boolean;
+  readonly requireTicket?: boolean;
+  readonly requireMfa?: boolean;
 }
 
 export interface PendingExtension {

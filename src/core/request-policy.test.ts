@@ -151,4 +151,23 @@ describe('evaluateRequest', () => {
     );
     expect(future.ok && future.value.requestedStart).toBe(T0 + HOUR);
   });
+
+  it('refuses a start further ahead than the role allows, a week unless it says otherwise (review M6)', () => {
+    const ask = (start: number, maxStartDelay?: number) =>
+      evaluateRequest(
+        maxStartDelay === undefined ? testRole() : testRole({}, { maxStartDelay }),
+        { id: 'g1', principal: alice, justification: 'x', start },
+        T0,
+        options,
+      );
+    expect(ask(T0 + 7 * 24 * HOUR).ok).toBe(true);
+    expect(ask(T0 + 7 * 24 * HOUR + 1)).toMatchObject({
+      ok: false,
+      refusal: { code: 'ERR_START_TOO_LATE' },
+    });
+    expect(ask(Date.UTC(9999, 0, 1))).toMatchObject({ refusal: { code: 'ERR_START_TOO_LATE' } });
+    expect(ask(T0 + 2 * HOUR, HOUR)).toMatchObject({ refusal: { code: 'ERR_START_TOO_LATE' } });
+    const refused = ask(T0 + 2 * HOUR, HOUR);
+    expect(refused.ok ? '' : refused.refusal.message).toMatch(/activation\.maxStartDelay PT1H/);
+  });
 });

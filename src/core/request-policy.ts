@@ -35,6 +35,9 @@ export function policySnapshot(role: Role): GrantPolicy {
     enforcement: role.enforcement,
     group: role.group,
     permissionSet: role.permissionSet,
+    requireJustification: role.activation.requireJustification || role.breakGlass,
+    requireTicket: role.activation.requireTicket,
+    requireMfa: role.activation.requireMfa,
   };
 }
 
@@ -129,52 +132,6 @@ export function evaluateRequest(
       : {}),
   };
   return ok(grant);
-}
-
-export interface ExtensionRequest {
-  readonly principal: Principal;
-  readonly justification?: string;
-  readonly ticket?: string;
-}
-
-/**
- * Checks an extension against the role's rules for new access, as a request would be: a
- * justification and a ticket when the role requires them, and a fresh MFA sign-in when it
- * requires MFA. Without this, one MFA sign-in would stretch into any number of extensions.
- */
-export function evaluateExtension(
-  role: Role,
-  extension: ExtensionRequest,
-  now: Instant,
-  options: RequestPolicyOptions,
-): Result<void> {
-  if (!inPrincipalSet(role.eligibility.members, extension.principal)) {
-    return refuse(
-      'ERR_NOT_ELIGIBLE',
-      `${extension.principal.id} is no longer eligible for role ${role.name}, so the grant cannot be extended; ask an administrator to add you to eligibility.members`,
-      { role: role.name, principal: extension.principal.id },
-    );
-  }
-  const justification = extension.justification?.trim() ?? '';
-  if ((role.activation.requireJustification || role.breakGlass) && justification === '') {
-    return refuse(
-      'ERR_JUSTIFICATION_REQUIRED',
-      `role ${role.name} requires a justification for an extension too; say why with --justification`,
-    );
-  }
-  if (role.activation.requireTicket && (extension.ticket?.trim() ?? '') === '') {
-    return refuse(
-      'ERR_TICKET_REQUIRED',
-      `role ${role.name} requires a ticket reference for an extension too; give one with --ticket`,
-    );
-  }
-  if (role.activation.requireMfa && !hasFreshMfa(extension.principal, now, options.mfaMaxAge)) {
-    return refuse(
-      'ERR_MFA_REQUIRED',
-      `role ${role.name} requires a sign-in with MFA within the last ${humanDuration(options.mfaMaxAge)} to extend a grant; sign in again with MFA and retry`,
-    );
-  }
-  return ok(undefined);
 }
 
 function selectAccounts(

@@ -150,7 +150,13 @@ describe('transition', () => {
     );
     grant = step(
       grant,
-      { type: 'extend', actor: alice, endsAt: T0 + 3 * HOUR, justification: 'more' },
+      {
+        type: 'extend',
+        actor: alice,
+        endsAt: T0 + 3 * HOUR,
+        justification: 'more',
+        freshMfa: true,
+      },
       T0 + 30 * MINUTE,
     );
     expect(grant).toMatchObject({ status: 'active', endsAt: T0 + HOUR });
@@ -165,11 +171,70 @@ describe('transition', () => {
       T0,
     );
     expect(
-      transition(grant, { type: 'extend', actor: alice, endsAt: T0 + 9 * HOUR }, T0),
+      transition(
+        grant,
+        { type: 'extend', actor: alice, endsAt: T0 + 9 * HOUR, justification: 'x', freshMfa: true },
+        T0,
+      ),
     ).toMatchObject({
       ok: false,
       refusal: { code: 'ERR_DURATION_TOO_LONG' },
     });
+  });
+
+  it('holds an extension to the rules of the request: justification, ticket and fresh MFA (review M5)', () => {
+    const grant = step(
+      step(requested(), { type: 'submit' }, T0),
+      { type: 'approve', actor: bob },
+      T0,
+    );
+    const strict = {
+      ...grant,
+      policy: {
+        ...grant.policy,
+        requireJustification: true,
+        requireTicket: true,
+        requireMfa: true,
+      },
+    } as Grant;
+    const ask = (extra: { justification?: string; ticket?: string; freshMfa: boolean }) =>
+      transition(strict, { type: 'extend', actor: alice, endsAt: T0 + 2 * HOUR, ...extra }, T0);
+    expect(ask({ ticket: 'T-1', freshMfa: true })).toMatchObject({
+      refusal: { code: 'ERR_JUSTIFICATION_REQUIRED' },
+    });
+    expect(ask({ justification: ' ', ticket: 'T-1', freshMfa: true })).toMatchObject({
+      refusal: { code: 'ERR_JUSTIFICATION_REQUIRED' },
+    });
+    expect(ask({ justification: 'more', freshMfa: true })).toMatchObject({
+      refusal: { code: 'ERR_TICKET_REQUIRED' },
+    });
+    expect(ask({ justification: 'more', ticket: 'T-1', freshMfa: false })).toMatchObject({
+      refusal: { code: 'ERR_MFA_REQUIRED' },
+    });
+    expect(ask({ justification: 'more', ticket: 'T-1', freshMfa: true }).ok).toBe(true);
+    // A grant snapshotted before the rules were recorded: justification and MFA required.
+    const { requireJustification: _j, requireTicket: _t, requireMfa: _m, ...older } = strict.policy;
+    const legacy = { ...strict, policy: older } as Grant;
+    expect(
+      transition(
+        legacy,
+        { type: 'extend', actor: alice, endsAt: T0 + 2 * HOUR, freshMfa: false },
+        T0,
+      ),
+    ).toMatchObject({ refusal: { code: 'ERR_JUSTIFICATION_REQUIRED' } });
+    expect(
+      transition(
+        legacy,
+        {
+          type: 'extend',
+          actor: alice,
+          endsAt: T0 + 2 * HOUR,
+          justification: 'x',
+          freshMfa: false,
+        },
+        T0,
+      ),
+    ).toMatchObject({ refusal: { code: 'ERR_MFA_REQUIRED' } });
   });
 
   it('lets the requester revoke early ("I am done") and refuses outsiders', () => {
@@ -248,7 +313,13 @@ const eventArb: fc.Arbitrary<(now: number) => GrantEvent> = fc.oneof(
   fc.tuple(fc.constantFrom(...actors), fc.integer({ min: -2 * HOUR, max: 12 * HOUR })).map(
     ([actor, ahead]) =>
       (now: number) =>
-        ({ type: 'extend', actor, endsAt: now + ahead }) as const,
+        ({
+          type: 'extend',
+          actor,
+          endsAt: now + ahead,
+          justification: 'more',
+          freshMfa: true,
+        }) as const,
   ),
 );
 

@@ -31,6 +31,8 @@ export type GrantEvent =
       readonly endsAt: Instant;
       readonly justification?: string;
       readonly ticket?: string;
+      /** Whether the actor's sign-in carries fresh MFA evidence now. */
+      readonly freshMfa: boolean;
     }
   | { readonly type: 'fail'; readonly reason: string }
   /** The outside source moved the end of a mirrored grant (PIM extend, renew, update). */
@@ -425,6 +427,27 @@ function extend(
       'ERR_DURATION_TOO_LONG',
       `an extension may reach at most ${formatDuration(grant.policy.maxDuration)} from now (${new Date(now + grant.policy.maxDuration).toISOString()}); ask for less`,
       { maximum: formatDuration(grant.policy.maxDuration) },
+    );
+  }
+  // An extension is new access: the rules of the request hold for it too, or one MFA
+  // sign-in would stretch into any number of extensions. Grants snapshotted before these
+  // rules were recorded require justification and MFA, the defaults.
+  if ((grant.policy.requireJustification ?? true) && (event.justification?.trim() ?? '') === '') {
+    return refuse(
+      'ERR_JUSTIFICATION_REQUIRED',
+      `role ${grant.role} requires a justification for an extension too; say why with --justification`,
+    );
+  }
+  if ((grant.policy.requireTicket ?? false) && (event.ticket?.trim() ?? '') === '') {
+    return refuse(
+      'ERR_TICKET_REQUIRED',
+      `role ${grant.role} requires a ticket reference for an extension too; give one with --ticket`,
+    );
+  }
+  if ((grant.policy.requireMfa ?? true) && !event.freshMfa) {
+    return refuse(
+      'ERR_MFA_REQUIRED',
+      `role ${grant.role} requires a recent sign-in with MFA to extend a grant; sign in again with MFA and retry`,
     );
   }
   const extension: PendingExtension = {

@@ -245,7 +245,13 @@ describe('PimMirror', () => {
     const [grant] = await grantsOf('active');
     const result = transition(
       grant as Grant,
-      { type: 'extend', actor: person('alice@example.com'), endsAt: T0 + 3 * HOUR },
+      {
+        type: 'extend',
+        actor: person('alice@example.com'),
+        endsAt: T0 + 3 * HOUR,
+        justification: 'more',
+        freshMfa: true,
+      },
       clock.now(),
     );
     expect(result.ok).toBe(false);

@@ -475,6 +475,39 @@ describe('WorkflowService.cancel, revoke and extend', () => {
   });
 });
 
+describe('WorkflowService.extend: the rules of a request, again (review M5)', () => {
+  it('refuses an extension without fresh MFA, though the grant was requested with it', async () => {
+    const grant = await active();
+    clock.advance(50 * MINUTE);
+    // Signed in with MFA 70 minutes ago: older than mfaMaxAge (an hour).
+    const stale = person('alice@example.com', { authTime: T0 - 20 * MINUTE });
+    expect(
+      refusalCode(await service.extend(stale, grant.id, { by: HOUR, justification: 'more' })),
+    ).toBe('ERR_MFA_REQUIRED');
+    const fresh = person('alice@example.com', { authTime: clock.now() });
+    expect(
+      value(await service.extend(fresh, grant.id, { by: HOUR, justification: 'more' })).action,
+    ).toBe('grant.extension_requested');
+  });
+
+  it('refuses an extension without the justification its role requires', async () => {
+    const grant = await active();
+    expect(refusalCode(await service.extend(alice, grant.id, { by: HOUR }))).toBe(
+      'ERR_JUSTIFICATION_REQUIRED',
+    );
+  });
+
+  it('tells someone who may not see a grant that there is none, whatever its state (not 409)', async () => {
+    const grant = await active();
+    const pending = (await requested()).grant;
+    for (const id of [grant.id, pending.id, 'g_404']) {
+      expect(refusalCode(await service.extend(mallory, id, { by: HOUR, justification: 'x' }))).toBe(
+        'ERR_NOT_FOUND',
+      );
+    }
+  });
+});
+
 describe('WorkflowService: who sees what', () => {
   it('shows a request to its approvers, but not to the requester or anyone else', async () => {
     const { grant } = await requested();
@@ -582,7 +615,7 @@ describe('WorkflowService: audit and change notifications', () => {
   it('calls onChange after every change and never after a refusal', async () => {
     const { grant } = await requested();
     value(await service.approve(bob, grant.id));
-    value(await service.extend(alice, grant.id, { by: HOUR }));
+    value(await service.extend(alice, grant.id, { by: HOUR, justification: 'more' }));
     value(await service.deny(bob, grant.id));
     value(await service.revoke(alice, grant.id));
     expect(onChange).toHaveBeenCalledTimes(5);

@@ -4,8 +4,8 @@
 import type { Millis } from '../core/duration.js';
 import { ok, refuse, type Result } from '../core/errors.js';
 import { OPEN_STATUSES, type Grant, type GrantStatus, type Instant } from '../core/grant.js';
-import type { Actor, Principal } from '../core/principal.js';
-import { evaluateExtension, evaluateRequest } from '../core/request-policy.js';
+import { hasFreshMfa, type Actor, type Principal } from '../core/principal.js';
+import { evaluateRequest } from '../core/request-policy.js';
 import { inPrincipalSet, type PrincipalSet, type Role } from '../core/role.js';
 import type { GrantEvent } from '../core/transition.js';
 import type { Clock } from '../ports/clock.js';
@@ -167,32 +167,11 @@ export class WorkflowService {
         'say how long to extend by (e.g. --by PT1H) or until when (--until 2026-11-28T18:00:00Z)',
       );
     }
-    // The holder's own extension meets the role's rules for new access (the transition
-    // refuses anyone else's); a role that left the config cannot be extended.
-    if (principal.id === grant.principal && grant.source === undefined) {
-      const role = this.#deps.roles.get(grant.role);
-      if (!role) {
-        return refuse(
-          'ERR_UNKNOWN_ROLE',
-          `role ${grant.role} is no longer in the configuration, so grant ${grantId} cannot be extended; it ends at ${new Date(grant.endsAt).toISOString()}`,
-        );
-      }
-      const allowed = evaluateExtension(
-        role,
-        {
-          principal,
-          ...(input.justification === undefined ? {} : { justification: input.justification }),
-          ...(input.ticket === undefined ? {} : { ticket: input.ticket }),
-        },
-        this.#deps.clock.now(),
-        { mfaMaxAge: this.#deps.mfaMaxAge },
-      );
-      if (!allowed.ok) return allowed;
-    }
     return this.#apply(grantId, {
       type: 'extend',
       actor: principal,
       endsAt: until,
+      freshMfa: hasFreshMfa(principal, this.#deps.clock.now(), this.#deps.mfaMaxAge),
       ...(input.justification === undefined ? {} : { justification: input.justification }),
       ...(input.ticket === undefined ? {} : { ticket: input.ticket }),
     });

@@ -49,6 +49,10 @@ class FakeAws {
   readonly provisioned: { arn: string; account: string }[] = [];
   /** Called between DescribePolicy and UpdatePolicy, to interleave writers. */
   updateDelay = 0;
+  /** SessionDuration by permission-set name, as DescribePermissionSet answers (default PT1H). */
+  readonly sessionDurations = new Map<string, string>();
+  /** Called after each UpdatePolicy: a concurrent writer may overwrite what was written. */
+  afterUpdate: ((policy: { content: string }) => void) | undefined;
 
   constructor() {
     for (const name of ['Admin', 'Admin_ReadOnly', 'PowerUser']) {
@@ -109,6 +113,7 @@ class FakeAws {
         if (this.updateDelay > 0) await new Promise((r) => setTimeout(r, this.updateDelay));
         const p = this.policies.get(str('PolicyId'));
         if (p !== undefined) p.content = content;
+        if (p !== undefined) this.afterUpdate?.(p);
         return {};
       }
       case 'GetUserId': {
@@ -142,7 +147,12 @@ class FakeAws {
         };
       case 'DescribePermissionSet': {
         const name = [...this.permissionSets].find(([, arn]) => arn === str('PermissionSetArn'));
-        return { PermissionSet: { Name: name?.[0] } };
+        return {
+          PermissionSet: {
+            Name: name?.[0],
+            SessionDuration: this.sessionDurations.get(name?.[0] ?? '') ?? 'PT1H',
+          },
+        };
       }
       case 'ListPermissionSets':
         return { PermissionSets: [...this.permissionSets.values()] };
@@ -444,5 +454,64 @@ describe('ScpSessionRevoker', () => {
     // And it recovers.
     const ok = await revoker.revokeSessions({ entitlement: alice('Admin', PROD), cutoff: T0 });
     expect(ok.state).toBe('done');
+  });
+
+  it('refuses to write the SCP once this process no longer leads, leaving the revocation owed (M4)', async () => {
+    const { aws, revoker } = setup({ stillLeading: () => Promise.resolve(false) });
+    const outcome = await revoker.revokeSessions({ entitlement: alice('Admin', PROD), cutoff: T0 });
+    expect(outcome).toMatchObject({ state: 'failed', retryable: true });
+    expect(outcome.state === 'failed' ? outcome.message : '').toMatch(
+      /no longer holds the controller lease/,
+    );
+    expect(aws.count('UpdatePolicy')).toBe(0);
+  });
+
+  it('reads the SCP back after writing and writes again when a concurrent writer lost its change (M4)', async () => {
+    const { aws, revoker } = setup();
+    await revoker.revokeSessions({ entitlement: alice('Admin', PROD), cutoff: T0 });
+    const before = aws.scp();
+    // Another writer, who read before our write, puts its own older version back once.
+    let overwrites = 1;
+    aws.afterUpdate = (policy) => {
+      if (overwrites-- > 0) policy.content = before;
+    };
+    const bob: Entitlement = { ...alice('Admin', DEV), user: 'bob@example.com' };
+    const outcome = await revoker.revokeSessions({ entitlement: bob, cutoff: T0 + 1_000 });
+    expect(outcome.state).toBe('done');
+    expect(aws.count('UpdatePolicy')).toBe(3); // the first write, ours lost, ours again
+    expect(isDenied(aws.scp(), session(userIdOf(2), 'Admin', DEV, T0))).toBe(true);
+    expect(isDenied(aws.scp(), session(userIdOf(1), 'Admin', PROD, T0 - 1_000))).toBe(true);
+  });
+
+  it('adds the measured lead of AWS’s clock to the cut-off margin (M3)', async () => {
+    const { aws, revoker } = setup({ clockSkew: { aheadMs: () => 90_000 } });
+    await revoker.revokeSessions({ entitlement: alice('Admin', PROD), cutoff: T0 });
+    const margin = DEFAULT_SKEW_MARGIN_MS + 90_000;
+    expect(isDenied(aws.scp(), session(userIdOf(1), 'Admin', PROD, T0 + margin - 1_000))).toBe(
+      true,
+    );
+    expect(isDenied(aws.scp(), session(userIdOf(1), 'Admin', PROD, T0 + margin))).toBe(false);
+  });
+
+  it('keeps the Deny for the permission set’s described session duration when it is longer than the config’s (M1)', async () => {
+    const { aws, revoker } = setup({ sessionDurationOf: () => HOUR });
+    aws.sessionDurations.set('Admin', 'PT4H');
+    await revoker.revokeSessions({ entitlement: alice('Admin', PROD), cutoff: T0 });
+    expect(parsePolicy(aws.scp()).records).toMatchObject([
+      { cutoff: T0, expiresAt: T0 + 4 * HOUR },
+    ]);
+  });
+
+  it('denies by the id captured at grant time, without looking the person up (M2)', async () => {
+    const { aws, revoker } = setup();
+    aws.users.delete('alice@example.com'); // renamed or deleted since
+    const outcome = await revoker.revokeSessions({
+      entitlement: alice('Admin', PROD),
+      cutoff: T0,
+      subjectId: userIdOf(1),
+    });
+    expect(outcome.state).toBe('done');
+    expect(aws.count('GetUserId')).toBe(0);
+    expect(isDenied(aws.scp(), session(userIdOf(1), 'Admin', PROD, T0 - 1_000))).toBe(true);
   });
 });
