@@ -25,6 +25,7 @@ import { startIdentityCenterSandbox } from './sandbox/identity-center-sandbox.js
 import { startEntraSandbox, type EntraSandbox } from './sandbox/entra-sandbox.js';
 import type { RunningEntraEmulator } from './emulators/entra/index.js';
 import { ActivationWatcher } from './controller/activation-watcher.js';
+import { AuditCheckpointWriter, loadCheckpointKey } from './audit/checkpoint-writer.js';
 import { PimMirror } from './workflow/pim-mirror.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -309,6 +310,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     'sandbox sign-in is ON: anyone can sign in as any directory user; never use it against real AWS',
   );
   await controller.start();
+  const checkpointKey = await loadCheckpointKey({
+    ...(env['JIT_AUDIT_SIGNING_KEY_FILE'] ? { keyFile: env['JIT_AUDIT_SIGNING_KEY_FILE'] } : {}),
+    // This composition is the sandbox's (live mode is refused above): a key of its own.
+    sandboxKeyFile: join(stateDir, 'audit-signing-key.pem'),
+  });
+  const checkpoints = checkpointKey
+    ? new AuditCheckpointWriter({
+        head: () => store.auditHead(),
+        file: config.audit.checkpoints.file,
+        privateKey: checkpointKey,
+        clock: realClock,
+        intervalMs: config.audit.checkpoints.interval,
+        logger,
+      })
+    : undefined;
+  await checkpoints?.start();
   // The first poll mirrors PIM (and ends grants of roles no longer in PIM) before the server
   // listens, as the first pass converges.
   await watcher.pollNow();
@@ -344,6 +361,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await watcher.stop();
       await controller.stop();
       await app.close();
+      await checkpoints?.stop();
       await store.close();
       await closeEmulators();
       logger.flush();

@@ -544,22 +544,48 @@ export function buildProgram(ctx: CliContext): Command {
     );
 
   storeOption(
-    audit.command('verify').description('check the chain; names the first broken entry'),
-  ).action(async (opts: { config: string }) => {
+    audit
+      .command('verify')
+      .description(
+        'check the chain, and its signed checkpoints outside the database; names the first problem',
+      )
+      .option('--checkpoints <file>', 'checkpoint file (default: audit.checkpoints.file)')
+      .option(
+        '--public-key <file>',
+        'PEM key to check checkpoints with (default: the signing key)',
+      ),
+  ).action(async (opts: { config: string; checkpoints?: string; publicKey?: string }) => {
     const out = output();
-    const { verifyAudit } = await import('../audit/verify-audit.js');
+    const { verifyAuditWithCheckpoints } = await import('./audit-verify.js');
+    const config = existsSync(opts.config) ? await loadConfig(opts.config) : undefined;
     await withStore(ctx, opts.config, async (store) => {
-      // The head first: entries appended while verifying are not part of what is checked.
-      const head = await store.auditHead();
-      const result = await verifyAudit(store.auditEntries(1000, head.seq), head);
-      if (out.json) out.data(result);
+      const report = await verifyAuditWithCheckpoints(store, config, ctx.env, {
+        ...(opts.checkpoints === undefined ? {} : { checkpoints: opts.checkpoints }),
+        ...(opts.publicKey === undefined ? {} : { publicKey: opts.publicKey }),
+      });
+      if (out.json)
+        out.data({
+          ...report.chain,
+          ...(report.checkpoints ? { checkpoints: report.checkpoints } : {}),
+        });
+      const result = report.chain;
       if (!result.ok) {
         throw new CliError(`audit chain BROKEN: ${result.broken.problem}`);
       }
-      if (!out.json)
+      if (report.checkpoints && !report.checkpoints.ok) {
+        throw new CliError(`audit chain BROKEN: ${report.checkpoints.problem}`);
+      }
+      if (!out.json) {
         out.line(
           `${colour.green('audit chain intact')}: ${result.entries} entries, head ${result.headHash.slice(0, 16)}…`,
         );
+        const checked = report.checkpoints;
+        if (checked?.ok)
+          out.line(
+            `${colour.green('checkpoints match')}: ${checked.checked} in ${checked.file}${checked.latest ? `, latest of entry ${checked.latest.seq} at ${checked.latest.at}` : ''}`,
+          );
+        else out.line('no signed checkpoints to check (audit.checkpoints.file not found)');
+      }
     });
   });
 

@@ -1,6 +1,7 @@
 // The second pass over the config: checks that span keys (references between sections,
 // names against the directory, quorum against the approvers, durations against each
 // other), raises warnings about risky but legal settings, and builds the JitConfig.
+import { dirname, join } from 'node:path';
 import { HOUR } from '../core/duration.js';
 import type { PrincipalSet, Role } from '../core/role.js';
 import type {
@@ -109,6 +110,14 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
     ...(directory === undefined ? {} : { directory }),
     ...(entra === undefined ? {} : { entra }),
     store: { sqlitePath: raw.store.sqlite },
+    audit: {
+      checkpoints: {
+        file:
+          raw.audit.checkpoints.file ??
+          join(dirname(raw.store.sqlite), 'audit-checkpoints.jsonl'),
+        interval: raw.audit.checkpoints.interval,
+      },
+    },
     server: {
       host: raw.server.host,
       port: raw.server.port,

@@ -261,6 +261,15 @@ const store = strictObject({
   sqlite: z.string().min(1).default('.jit/jit.db'),
 });
 
+const audit = strictObject({
+  checkpoints: strictObject({
+    /** Where signed head checkpoints are appended (default: beside the SQLite file); keep
+     *  it off the database's disk. */
+    file: z.string().min(1).optional(),
+    interval: durationField({ min: 10_000, max: HOUR }).default(MINUTE),
+  }).prefault({}),
+});
+
 const controller = strictObject({
   sweepInterval: durationField({ min: 10_000, max: HOUR }).default(5 * MINUTE),
   maxConcurrency: z.number().int().min(1).max(20).default(8),
@@ -413,6 +422,7 @@ export const configSchema = strictObject({
   directory: directory.optional(),
   entra: entra.optional(),
   store: store.prefault({}),
+  audit: audit.prefault({}),
   server: server.prefault({}),
   auth: auth.prefault({}),
 });

@@ -62,6 +62,13 @@ export interface StoreConfig {
   readonly sqlitePath: string;
 }
 
+export interface AuditConfig {
+  /** Signed checkpoints of the chain head, appended to `file` every `interval` (ms) while
+   *  the head moves; on when a signing key is given (JIT_AUDIT_SIGNING_KEY_FILE), and in
+   *  the sandbox with a key generated beside the store. */
+  readonly checkpoints: { readonly file: string; readonly interval: number };
+}
+
 /** How a sign-in proves MFA: the id_token's `amr` lists `mfa`, or its `acrs` lists an Entra
  *  authentication context (whose Conditional Access policy requires MFA). */
 export type MfaEvidence =
@@ -134,6 +141,7 @@ export interface JitConfig {
   /** Present when a role uses `source: entra-pim` (or the file has an `entra` section). */
   readonly entra?: EntraConfig;
   readonly store: StoreConfig;
+  readonly audit: AuditConfig;
   readonly server: ServerConfig;
   readonly auth: AuthConfig;
 }

@@ -4,6 +4,12 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  canonicalAuditEntry,
+  GENESIS_HASH,
+  hashAuditEntry,
+  type UnhashedAuditEntry,
+} from '../../src/audit/index.js';
 import { JitServer, Workspace, runJit } from '../support/jit-process.js';
 import { acceptanceConfig } from '../support/test-config.js';
 
@@ -95,5 +101,67 @@ describe('jit audit verify', () => {
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('entry 2');
+  });
+
+  it('detects a chain rewritten end to end, hashes and head recomputed, by its signed checkpoints (review M7)', async () => {
+    const checkpoints = (await readFile(join(ws.dir, 'audit-checkpoints.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number });
+    expect(checkpoints.at(-1)?.seq).toBeGreaterThan(0); // the server's last word at stop
+    const result = await verifyTampered('rewritten', (db) => {
+      // Someone with write access to the database: edits entry 1 and recomputes everything.
+      const rows = db.prepare('SELECT seq, entry FROM audit_entries ORDER BY seq').all() as {
+        seq: number;
+        entry: string;
+      }[];
+      let head = { seq: 0, hash: GENESIS_HASH };
+      const update = db.prepare(
+        'UPDATE audit_entries SET entry = ?, prev_hash = ?, hash = ? WHERE seq = ?',
+      );
+      db.transaction(() => {
+        for (const row of rows) {
+          const parsed = JSON.parse(row.entry) as UnhashedAuditEntry;
+          const edited = {
+            ...parsed,
+            prevHash: head.hash,
+            ...(row.seq === 1 ? { reason: 'nothing to see' } : {}),
+          };
+          const hash = hashAuditEntry(edited);
+          update.run(canonicalAuditEntry(edited), head.hash, hash, row.seq);
+          head = { seq: row.seq, hash };
+        }
+        db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1').run(head.seq, head.hash);
+      })();
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/checkpoint of entry \d+ .*no longer has the hash signed then/);
+    // Without checkpoints (an empty file), the rewrite passes: the chain alone cannot see it.
+    const none = join(ws.dir, 'none.jsonl');
+    await writeFile(none, '');
+    const unanchored = await runJit(
+      ['audit', 'verify', '--config', join(ws.dir, 'rewritten.yaml'), '--checkpoints', none],
+      {},
+      ws.dir,
+    );
+    expect(unanchored.code).toBe(0);
+  });
+
+  it('passes the untouched chain against its checkpoints, and refuses a forged checkpoint', async () => {
+    const ok = await runJit(['audit', 'verify', '--config', ws.configPath], {}, ws.dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/checkpoints match: \d+ in /);
+    const file = join(ws.dir, 'audit-checkpoints.jsonl');
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    const last = JSON.parse(lines.at(-1) ?? '{}') as { seq: number; hash: string };
+    const forged = join(ws.dir, 'forged.jsonl');
+    await writeFile(forged, `${JSON.stringify({ ...last, hash: 'f'.repeat(64) })}\n`);
+    const result = await runJit(
+      ['audit', 'verify', '--config', ws.configPath, '--checkpoints', forged],
+      {},
+      ws.dir,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/bad signature/);
   });
 });
