@@ -113,8 +113,7 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
     audit: {
       checkpoints: {
         file:
-          raw.audit.checkpoints.file ??
-          join(dirname(raw.store.sqlite), 'audit-checkpoints.jsonl'),
+          raw.audit.checkpoints.file ?? join(dirname(raw.store.sqlite), 'audit-checkpoints.jsonl'),
         interval: raw.audit.checkpoints.interval,
       },
     },
