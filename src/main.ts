@@ -2,6 +2,7 @@
 // store, target, workflow, controller and API, and runs them. Nothing else in src/ reads
 // the environment or the real clock.
 import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
@@ -201,7 +202,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     sleep,
     logger,
     ...(faults ? { faults } : {}),
-    options: { maxConcurrency: config.server.controller.maxConcurrency, pollIntervalMs: 100 },
+    options: {
+      maxConcurrency: config.server.controller.maxConcurrency,
+      pollIntervalMs: 100,
+      pendingRequestTtlMs: config.server.pendingRequestTtl,
+    },
     stillEligible: async (grant) => {
       const role = config.roles.get(grant.role);
       if (!role) return false;
@@ -233,6 +238,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ids: randomIds(() => realClock.now()),
     logger,
     mfaMaxAge: config.server.mfaMaxAge,
+    maxOpenGrantsPerPerson: config.server.maxOpenGrantsPerPerson,
     onChange: () => {
       controller.kick();
     },
@@ -297,6 +303,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(clock
       ? {
           testHooks: {
+            token: await writeTestHookToken(stateDir),
             clock,
             reconcile: () => controller.runOnce(),
             pollActivations: () => watcher.pollNow(),
@@ -367,6 +374,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       logger.flush();
     },
   };
+}
+
+/** A fresh token for the sandbox test hooks, in a file only this user can read: the tests
+ *  that drive the server read it there. */
+async function writeTestHookToken(stateDir: string): Promise<string> {
+  const token = randomBytes(24).toString('base64url');
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await writeFile(join(stateDir, 'test-hooks.token'), token, { mode: 0o600 });
+  return token;
 }
 
 /** A holder named `host:pid:…` on this host is alive while its process exists. Holders on

@@ -127,7 +127,7 @@ describe('secrets', () => {
 });
 
 describe('rate limit', () => {
-  it('answers the request over the limit with 429 problem+json, per token', async () => {
+  it('answers the request over the limit with 429 problem+json, per client address', async () => {
     t = await createTestApp({ deps: (base) => ({ ...base, rateLimit: { max: 5 } }) });
     const statuses: number[] = [];
     let last: LightMyRequestResponse | undefined;
@@ -145,12 +145,19 @@ describe('rate limit', () => {
     });
     expect(last?.body).not.toMatch(INTERNALS);
 
-    // Another client (here: one with a token) has its own allowance.
+    // Another client (another address) has its own allowance; a token does not make one.
     const signedIn = await t.tokens.login('bob');
     if (!signedIn.ok) throw new Error('bob cannot sign in');
+    const sameAddress = await t.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: `Bearer ${signedIn.value.token}` },
+    });
+    expect(sameAddress.statusCode).toBe(429);
     const other = await t.app.inject({
       method: 'GET',
       url: '/v1/me',
+      remoteAddress: '10.0.0.2',
       headers: { authorization: `Bearer ${signedIn.value.token}` },
     });
     expect(other.statusCode).toBe(200);

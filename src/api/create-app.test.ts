@@ -3,7 +3,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createApp } from './create-app.js';
-import { createTestApp, TEST_START, type TestApp } from '../../test/support/test-app.js';
+import {
+  createTestApp,
+  TEST_HOOK_TOKEN,
+  TEST_START,
+  type TestApp,
+} from '../../test/support/test-app.js';
 
 interface GrantJson {
   id: string;
@@ -36,6 +41,7 @@ let bob: string;
 let carol: string;
 
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+const hook = { 'x-jit-test-hook': TEST_HOOK_TOKEN };
 
 async function call(options: InjectOptions): Promise<LightMyRequestResponse> {
   const response = await t.app.inject(options);
@@ -250,11 +256,12 @@ describe('the routes, on their happy paths', () => {
   });
 
   it('sets and moves the sandbox clock through the test hooks, and runs a pass', async () => {
-    const now = await call({ method: 'GET', url: '/v1/sandbox/clock' });
+    const now = await call({ method: 'GET', url: '/v1/sandbox/clock', headers: hook });
     expect(now.json()).toEqual({ now: new Date(TEST_START).toISOString() });
     const moved = await call({
       method: 'POST',
       url: '/v1/sandbox/clock',
+      headers: hook,
       payload: { advance: 'PT2H' },
     });
     expect(moved.json()).toEqual({ now: new Date(TEST_START + 2 * 3600_000).toISOString() });
@@ -262,11 +269,27 @@ describe('the routes, on their happy paths', () => {
     const set = await call({
       method: 'POST',
       url: '/v1/sandbox/clock',
+      headers: hook,
       payload: { now: '2027-01-01T00:00:00Z' },
     });
     expect(set.json()).toEqual({ now: '2027-01-01T00:00:00.000Z' });
-    const pass = await call({ method: 'POST', url: '/v1/sandbox/reconcile' });
+    const pass = await call({ method: 'POST', url: '/v1/sandbox/reconcile', headers: hook });
     expect(pass.statusCode).toBe(200);
+  });
+  it('refuses the test hooks without their token, moving nothing (review)', async () => {
+    for (const headers of [{}, { 'x-jit-test-hook': 'guess' }, bearer(alice)]) {
+      const moved = await call({
+        method: 'POST',
+        url: '/v1/sandbox/clock',
+        headers,
+        payload: { advance: 'PT2H' },
+      });
+      expect(moved.statusCode).toBe(401);
+      expect(moved.json<ProblemJson>()).toMatchObject({ code: 'ERR_UNAUTHENTICATED' });
+      const pass = await call({ method: 'POST', url: '/v1/sandbox/reconcile', headers });
+      expect(pass.statusCode).toBe(401);
+    }
+    expect(t.clock.now()).toBe(TEST_START);
   });
 });
 
@@ -389,7 +412,12 @@ describe('bad input', () => {
 
   it('answers a bad clock move with 400 naming the field', async () => {
     const body = await problem(
-      { method: 'POST', url: '/v1/sandbox/clock', payload: { advance: 'soon' } },
+      {
+        method: 'POST',
+        url: '/v1/sandbox/clock',
+        headers: hook,
+        payload: { advance: 'soon' },
+      },
       400,
       'ERR_INVALID_INPUT',
     );

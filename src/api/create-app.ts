@@ -1,7 +1,6 @@
 // The HTTP API: `createApp(deps)` returns a ready-to-listen Fastify instance. Routes
 // validate with zod, OpenAPI comes from the same schemas, and every error leaves through
 // the one handler in problem.ts.
-import { createHash } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -57,6 +56,9 @@ export interface AppDeps {
   readonly cliClientId?: string;
   /** Sandbox test hooks: set the clock, run a pass, show the emulated target. */
   readonly testHooks?: {
+    /** Sent back in `x-jit-test-hook` by whoever may use the hooks (a file only the user
+     *  running `jit serve` can read holds it). */
+    readonly token: string;
     readonly clock: SettableClock;
     readonly reconcile: () => Promise<ReconcileResult | undefined>;
     /** Polls Entra PIM now and mirrors what it sees (what the watcher does every interval). */
@@ -98,6 +100,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: 64 * 1024,
     requestIdHeader: 'x-request-id',
+    // A URL Fastify cannot decode (`/%`) answers problem+json like every other error.
+    frameworkErrors: (error, _request, reply) => {
+      void sendProblem(reply, {
+        code: 'ERR_INVALID_INPUT',
+        message: `${error.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid percent-encoded UTF-8' : error.message}; fix the request path`,
+      });
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -112,6 +121,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // JSON only: without this, a text/plain body reaches validation as a string and the
   // answer ("expected object, received string") hides that the content type is wrong.
   app.removeContentTypeParser('text/plain');
+  // A lone UTF-16 surrogate (JSON allows `"\ud800"`) is not text: it cannot be stored,
+  // hashed into the audit chain or shown, so it is refused here, before any route.
+  app.addHook('preValidation', async (request, reply) => {
+    const where = illFormedString(request.body, 'body');
+    if (where === undefined) return;
+    await sendProblem(reply, {
+      code: 'ERR_INVALID_INPUT',
+      message: `${where} holds a lone UTF-16 surrogate, which is not valid Unicode text; send well-formed UTF-8`,
+    });
+  });
 
   await app.register(helmet, { global: true });
   await app.register(cookie);
@@ -119,13 +138,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     await app.register(rateLimit, {
       max: deps.rateLimit?.max ?? 1200,
       timeWindow: '1 minute',
-      // Per token (hashed: the limiter's memory holds no credentials), else per address.
-      keyGenerator: (request) => {
-        const authorization = request.headers.authorization;
-        return authorization
-          ? `t:${createHash('sha256').update(authorization).digest('base64url')}`
-          : `a:${request.ip}`;
-      },
+      // Per client address: the limit runs before authentication, so keying it on the
+      // Authorization header would give a fresh allowance to every made-up token.
+      keyGenerator: (request) => `a:${request.ip}`,
     });
   }
   await app.register(swagger, {
@@ -215,6 +230,26 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   await app.ready();
   return app;
+}
+
+/** The path of the first string (or key) in `value` that is not well-formed Unicode. */
+function illFormedString(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = illFormedString(item, `${path}[${String(index)}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      if (!key.isWellFormed()) return `${path} (a key)`;
+      const found = illFormedString(item, `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 /** The generated document, with bodies that may be left out (approve, deny, cancel,

@@ -1,6 +1,6 @@
 // The built entry, dist/src/cli/main.js, as a user runs it: exit codes 0, 1 and 2, messages
 // on stderr, and never a stack trace. (test/support/global-setup.ts builds dist first.)
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -139,5 +139,53 @@ describe('the jit binary', () => {
     const result = await run(['config', 'validate', join(home, 'missing.yaml')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/missing\.yaml: no such file/);
+  });
+
+  it('prints errors as JSON under --json, usage errors included (review)', async () => {
+    for (const [args, code] of [
+      [['--json', 'roles'], 1],
+      [['--json', 'request', 'x', '--duration', 'nope'], 2],
+      [['--json', 'frobnicate'], 2],
+    ] as const) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).toBe(code);
+      const parsed = JSON.parse(result.stderr) as { error: { message: string; exitCode: number } };
+      expect(parsed.error.exitCode).toBe(code);
+      expect(parsed.error.message).not.toMatch(/^error:/);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('exits quietly when the reader of its output goes away (`jit … | head`)', async () => {
+    const config = join(home, 'pipe.yaml');
+    await writeFile(config, acceptanceConfig(home));
+    const result = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [ENTRY, '--help'], {
+        env: { PATH: process.env['PATH'] ?? '', HOME: home, JIT_HOME: home, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.destroy(); // the pipe's reader is gone before anything is written
+      child.on('exit', (code) => {
+        done({ code, stderr });
+      });
+    });
+    expect(result.stderr).not.toMatch(/EPIPE/);
+    expect(result.code).toBe(0);
+  });
+
+  it('prints tables without colour when NO_COLOR is set, even where colour is forced', () => {
+    const output = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'output.js');
+    const script = `import(${JSON.stringify(output)}).then((m) => process.stdout.write(m.rolesTable([])))`;
+    const table = (env: Record<string, string>): string =>
+      execFileSync(process.execPath, ['-e', script], {
+        env: { PATH: process.env['PATH'] ?? '', ...env },
+        encoding: 'utf8',
+      });
+    // eslint-disable-next-line no-control-regex
+    const ESCAPE = /\u001b\[/;
+    expect(table({ FORCE_COLOR: '1' })).toMatch(ESCAPE);
+    expect(table({ FORCE_COLOR: '1', NO_COLOR: '1' })).not.toMatch(ESCAPE);
   });
 });

@@ -29,6 +29,12 @@ export function createOutput(
   };
 }
 
+/** cli-table3 colours its heads and borders itself and does not honour NO_COLOR: tables
+ *  follow picocolors, which does (and stays plain when output is not a terminal). */
+function tableStyle(): { head: string[]; border: string[] } {
+  return pc.isColorSupported ? { head: ['bold'], border: ['grey'] } : { head: [], border: [] };
+}
+
 const STATUS_COLOUR: Record<GrantView['status'], (text: string) => string> = {
   requested: pc.yellow,
   pending_approval: pc.yellow,
@@ -56,7 +62,7 @@ function when(iso: string | undefined, now: number): string {
 export function grantsTable(grants: readonly GrantView[], now: number): string {
   const table = new Table({
     head: ['ID', 'ROLE', 'USER', 'STATUS', 'ACCOUNTS', 'ENDS', 'APPROVALS'],
-    style: { head: ['bold'] },
+    style: tableStyle(),
   });
   for (const g of grants) {
     table.push([
@@ -124,7 +130,7 @@ export function grantDetails(g: GrantView, now: number): string {
 export function rolesTable(roles: readonly RoleView[]): string {
   const table = new Table({
     head: ['ROLE', 'PERMISSION SET', 'ACCOUNTS', 'MAX', 'APPROVAL', 'MFA', 'NOTES'],
-    style: { head: ['bold'] },
+    style: tableStyle(),
   });
   for (const r of roles) {
     const notes = [
@@ -150,7 +156,7 @@ export function rolesTable(roles: readonly RoleView[]): string {
 export function auditTable(entries: readonly AuditEntryView[]): string {
   const table = new Table({
     head: ['SEQ', 'AT', 'ACTOR', 'ACTION', 'GRANT', 'REASON'],
-    style: { head: ['bold'] },
+    style: tableStyle(),
     colWidths: [7, 22, 24, 28, 30, 50],
     wordWrap: true,
   });

@@ -217,7 +217,10 @@ describe('the grant workflow', () => {
     expect(await ok(['show', id], 'alice')).toMatch(/status\s+active/);
     expect(await ok(['grants', '--status', 'active'], 'alice')).toContain(id);
 
-    const extension = await json<Outcome>(['extend', id, '--by', 'PT30M'], 'alice');
+    const extension = await json<Outcome>(
+      ['extend', id, '--by', 'PT30M', '-j', 'still rolling back'],
+      'alice',
+    );
     expect(extension.action).toBe('grant.extension_requested');
     const extended = await json<Outcome>(['approve', id], 'bob');
     expect(extended.action).toBe('grant.extended');

@@ -31,6 +31,8 @@ export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  /** Where commander's usage errors go (default stderr; swallowed under --json). */
+  readonly usageErrors?: NodeJS.WritableStream;
   readonly now: () => number;
   readonly version: string;
 }
@@ -66,7 +68,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(run `jit --help` for usage)')
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
-      writeErr: (text) => ctx.stderr.write(text),
+      writeErr: (text) => (ctx.usageErrors ?? ctx.stderr).write(text),
     })
     .exitOverride();
 

@@ -121,6 +121,8 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
       host: raw.server.host,
       port: raw.server.port,
       mfaMaxAge: raw.server.mfaMaxAge,
+      pendingRequestTtl: raw.server.pendingRequestTtl,
+      maxOpenGrantsPerPerson: raw.server.maxOpenGrantsPerPerson,
       controller: {
         sweepInterval: raw.server.controller.sweepInterval,
         maxConcurrency: raw.server.controller.maxConcurrency,
@@ -353,7 +355,7 @@ function buildPermissionSet(
     warnings.push({
       path,
       message:
-        'has no permissionsBoundary, so nothing caps what its policies allow (`jit check` fails on this); add permissionsBoundary: { customerManagedPolicy: { name: JitPermissionsBoundary } }',
+        'has no permissionsBoundary, so nothing caps what its policies allow; add permissionsBoundary: { customerManagedPolicy: { name: JitPermissionsBoundary } }',
     });
   }
   return {

@@ -367,6 +367,10 @@ const server = strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(1).max(65_535).default(8400),
   mfaMaxAge: durationField({ min: MINUTE, max: 24 * HOUR }).default(HOUR),
+  /** A request not approved within this lapses (cancelled by the controller). */
+  pendingRequestTtl: durationField({ min: 10 * MINUTE, max: 7 * DAY }).default(24 * HOUR),
+  /** Requests, scheduled and active grants one person may have open at once. */
+  maxOpenGrantsPerPerson: z.number().int().min(1).max(1000).default(20),
   controller: controller.prefault({}),
 });
 

@@ -67,7 +67,7 @@ describe('config warnings', () => {
     const config = baseConfig();
     delete at(config, 'permissionSets', 'EC2Admin').permissionsBoundary;
     expect(loaded(config).warnings).toEqual([
-      'permissionSets.EC2Admin: has no permissionsBoundary, so nothing caps what its policies allow (`jit check` fails on this); add permissionsBoundary: { customerManagedPolicy: { name: JitPermissionsBoundary } }',
+      'permissionSets.EC2Admin: has no permissionsBoundary, so nothing caps what its policies allow; add permissionsBoundary: { customerManagedPolicy: { name: JitPermissionsBoundary } }',
     ]);
   });
 

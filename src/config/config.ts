@@ -54,6 +54,10 @@ export interface ServerConfig {
   readonly port: number;
   /** How recent an MFA sign-in must be to count for a role that requires MFA. */
   readonly mfaMaxAge: Millis;
+  /** A request not approved within this lapses. */
+  readonly pendingRequestTtl: Millis;
+  /** Open requests and grants one person may have at once. */
+  readonly maxOpenGrantsPerPerson: number;
   readonly controller: ControllerConfig;
 }
 

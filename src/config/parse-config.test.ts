@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE } from '../core/duration.js';
 import { parseConfig } from './parse-config.js';
@@ -68,7 +69,7 @@ describe('parseConfig: schema errors', () => {
     const config = baseConfig();
     config.colour = 'blue';
     expect(errorsOf(config)).toEqual([
-      'colour: unknown key; valid keys here are mode, admins, permissionSets, roles, directory, entra, store, server, auth',
+      'colour: unknown key; valid keys here are mode, admins, permissionSets, roles, directory, entra, store, audit, server, auth',
     ]);
   });
 
@@ -497,10 +498,15 @@ describe('parseConfig: the config it builds', () => {
       breakGlass: false,
     });
     expect(config.store).toEqual({ sqlitePath: '.jit/jit.db' });
+    expect(config.audit).toEqual({
+      checkpoints: { file: join('.jit', 'audit-checkpoints.jsonl'), interval: MINUTE },
+    });
     expect(config.server).toEqual({
       host: '127.0.0.1',
       port: 8400,
       mfaMaxAge: HOUR,
+      pendingRequestTtl: 24 * HOUR,
+      maxOpenGrantsPerPerson: 20,
       controller: { sweepInterval: 5 * MINUTE, maxConcurrency: 8 },
     });
     expect(config.permissionSets.get('EC2Admin')).toEqual({

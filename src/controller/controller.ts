@@ -203,7 +203,7 @@ export class Controller {
     const candidates: Instant[] = [now + options.sweepIntervalMs];
     if (!this.#leader) candidates.push(now + Math.floor(options.leaseTtlMs / 2));
     try {
-      const due = await store.nextDueAt();
+      const due = await store.nextDueAt({ pendingTtlMs: reconciler.pendingRequestTtlMs });
       if (due !== undefined) candidates.push(due);
     } catch {
       candidates.push(now + 5 * AGAIN_MS);

@@ -148,6 +148,39 @@ describe('Reconciler: granting', () => {
     expect(cancelled?.reason).toMatch(/no longer eligible/);
   });
 
+  it('lets a request that waited a day for approval lapse, and wakes for it (review)', async () => {
+    const roles = harnessRoles();
+    const base = roles.get('prod-admin');
+    if (!base) throw new Error('no prod-admin');
+    roles.set('prod-admin', {
+      ...base,
+      activation: {
+        ...base.activation,
+        approval: {
+          ...base.activation.approval,
+          required: true,
+          approvers: { users: ['bob@example.com'], groups: [] },
+        },
+      },
+    });
+    const { reconciler, clock, workflow, audit, store } = await harness({ roles });
+    const requested = await workflow.request(member(ALICE), {
+      role: 'prod-admin',
+      justification: 'x',
+    });
+    expect(requested.ok && requested.value.grant.status).toBe('pending_approval');
+    expect(await store.nextDueAt({ pendingTtlMs: reconciler.pendingRequestTtlMs })).toBe(
+      T0 + 24 * HOUR,
+    );
+    clock.advance(24 * HOUR - 1);
+    expect((await reconciler.pass()).transitions).toBe(0);
+    clock.advance(1);
+    expect((await reconciler.pass()).transitions).toBe(1);
+    const [lapsed] = await audit('grant.cancelled');
+    expect(lapsed).toMatchObject({ actor: 'system:controller' });
+    expect(lapsed?.reason).toMatch(/not approved within 1d of the request/);
+  });
+
   it('completes operations of an asynchronous target within the pass, polling at the set interval', async () => {
     const { reconciler, inner, sleeps, workflow, clock } = await harness({ pendingPolls: 3 });
     await workflow.request(member(ALICE), {

@@ -43,6 +43,8 @@ export interface ReconcilerOptions {
   readonly pollIntervalMs: number;
   /** Polls before an operation still pending is left to the next pass. */
   readonly maxPolls: number;
+  /** A request still waiting for approval this long is cancelled (it lapses). */
+  readonly pendingRequestTtlMs: number;
 }
 
 export const defaultReconcilerOptions: ReconcilerOptions = {
@@ -51,6 +53,7 @@ export const defaultReconcilerOptions: ReconcilerOptions = {
   backoff: { baseMs: 200, maxMs: 10_000 },
   pollIntervalMs: 500,
   maxPolls: 120,
+  pendingRequestTtlMs: 24 * 60 * 60_000,
 };
 
 export interface ReconcilerDeps {
@@ -158,6 +161,11 @@ export class Reconciler {
     this.#deps = deps;
     this.#options = { ...defaultReconcilerOptions, ...deps.options };
     this.#faults = deps.faults ?? noFaults;
+  }
+
+  /** How long a request may wait for approval: the store's due times depend on it. */
+  get pendingRequestTtlMs(): number {
+    return this.#options.pendingRequestTtlMs;
   }
 
   /** The earliest time a key in cooldown may be retried. */
@@ -487,8 +495,25 @@ export class Reconciler {
   /** Starts scheduled grants whose time has come and expires those past their end. */
   async #advanceDueGrants(now: Instant): Promise<number> {
     let moved = 0;
-    for (const stored of await this.#deps.store.dueGrants(now)) {
+    const due = await this.#deps.store.dueGrants(now, {
+      pendingTtlMs: this.#options.pendingRequestTtlMs,
+    });
+    for (const stored of due) {
       const grant = stored.grant;
+      if (grant.status === 'pending_approval') {
+        const lapsed = await applyGrantEvent(
+          this.#deps.store,
+          grant.id,
+          {
+            type: 'cancel',
+            actor: SYSTEM_ACTOR,
+            reason: `not approved within ${humanDuration(this.#options.pendingRequestTtlMs)} of the request; request it again if still needed`,
+          },
+          now,
+        );
+        if (lapsed.ok) moved += 1;
+        continue;
+      }
       const starting = grant.status === 'scheduled' && now < grant.endsAt;
       let event: GrantEvent = starting ? { type: 'start' } : { type: 'expire' };
       const eligible =

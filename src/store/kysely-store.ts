@@ -24,6 +24,7 @@ import * as revocationRows from './revocation-rows.js';
 import {
   VersionConflictError,
   type AuditQuery,
+  type DueOptions,
   type RevocationQuery,
   type GrantQuery,
   type LoginCodeRecord,
@@ -140,7 +141,16 @@ export class KyselyStore implements Store {
     return (await select.execute()).map(toStoredGrant);
   }
 
-  async dueGrants(now: Instant): Promise<readonly StoredGrant[]> {
+  async dueGrants(now: Instant, options: DueOptions = {}): Promise<readonly StoredGrant[]> {
+    const lapsing =
+      options.pendingTtlMs === undefined
+        ? []
+        : await this.#db
+            .selectFrom('grants')
+            .select(['id', 'status', 'version', 'data', 'requested_at as due_at'])
+            .where('status', '=', 'pending_approval')
+            .where('requested_at', '<=', now - options.pendingTtlMs)
+            .execute();
     const starting = await this.#db
       .selectFrom('grants')
       .select(['id', 'status', 'version', 'data', 'starts_at as due_at'])
@@ -153,7 +163,7 @@ export class KyselyStore implements Store {
       .where('status', '=', 'active')
       .where('ends_at', '<=', now)
       .execute();
-    return [...starting, ...ending]
+    return [...lapsing, ...starting, ...ending]
       .map((row) => ({ row, dueAt: row.due_at === null ? 0 : toInstant(row.due_at) }))
       .sort((a, b) => a.dueAt - b.dueAt || compareStrings(a.row.id, b.row.id))
       .map(({ row }) => toStoredGrant(row));
@@ -161,7 +171,7 @@ export class KyselyStore implements Store {
 
   /** The earliest start of a scheduled grant or end of an active one; in the past when a grant
    *  is already due, undefined when none is scheduled or active. */
-  async nextDueAt(): Promise<Instant | undefined> {
+  async nextDueAt(options: DueOptions = {}): Promise<Instant | undefined> {
     const start = await this.#db
       .selectFrom('grants')
       .select((eb) => eb.fn.min('starts_at').as('at'))
@@ -177,6 +187,17 @@ export class KyselyStore implements Store {
       .map((at) => toInstant(at));
     const revocation = await revocationRows.nextRevocationAttemptAt(this.#db);
     if (revocation !== undefined) candidates.push(revocation);
+    if (options.pendingTtlMs !== undefined) {
+      const pending = await this.#db
+        .selectFrom('grants')
+        .select((eb) => eb.fn.min('requested_at').as('at'))
+        .where('status', '=', 'pending_approval')
+        .executeTakeFirst();
+      // MIN over no rows is NULL, whatever the column type says.
+      const oldest = pending?.at as number | string | bigint | null | undefined;
+      if (oldest !== undefined && oldest !== null)
+        candidates.push(toInstant(oldest) + options.pendingTtlMs);
+    }
     return candidates.length === 0 ? undefined : Math.min(...candidates);
   }
 

@@ -1,7 +1,7 @@
 // Opens the store named by the configuration: an SQLite file (the embedded default) or a
 // PostgreSQL database (DATABASE_URL). Prepares the connection, runs the migrations, and
 // turns every failure to get there into one JitError that says how to fix it.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -57,11 +57,24 @@ async function openSqlite(options: SqliteStoreOptions): Promise<Store> {
   if (!inMemory) {
     const dir = dirname(resolve(path));
     try {
-      mkdirSync(dir, { recursive: true });
+      // The store holds session hashes and the sandbox's token secret: this user only. The
+      // file is made (or tightened) before SQLite opens it; SQLite gives its -wal and -shm
+      // files the same permissions.
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw new JitError(
         'ERR_STORE',
         `cannot create the directory ${dir} for the SQLite store: ${message(error)}. Choose a writable path for the database file.`,
+        { details: { path }, cause: error },
+      );
+    }
+    try {
+      closeSync(openSync(path, 'a', 0o600));
+      chmodSync(path, 0o600);
+    } catch (error) {
+      throw new JitError(
+        'ERR_STORE',
+        `cannot create or protect the SQLite store ${path}: ${message(error)}. Choose a path this user owns.`,
         { details: { path }, cause: error },
       );
     }

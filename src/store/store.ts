@@ -37,6 +37,11 @@ export interface AuditQuery {
   readonly limit?: number;
 }
 
+export interface DueOptions {
+  /** How long a request may wait for approval before it lapses. */
+  readonly pendingTtlMs?: number;
+}
+
 export interface RevocationQuery {
   readonly principal?: string;
   readonly statuses?: readonly OwedRevocationStatus[];
@@ -135,11 +140,13 @@ export interface Store {
 
   getGrant(id: string): Promise<StoredGrant | undefined>;
   listGrants(query: GrantQuery): Promise<readonly StoredGrant[]>;
-  /** Scheduled grants whose start, and active grants whose end, is at or before `now`. */
-  dueGrants(now: Instant): Promise<readonly StoredGrant[]>;
-  /** The earliest start of a scheduled grant, end of an active one, or next attempt of an
-   *  owed revocation: in the past when one is already due; undefined when there is none. */
-  nextDueAt(): Promise<Instant | undefined>;
+  /** Scheduled grants whose start, and active grants whose end, is at or before `now`; with
+   *  `pendingTtlMs`, also requests waiting for approval that long. */
+  dueGrants(now: Instant, options?: DueOptions): Promise<readonly StoredGrant[]>;
+  /** The earliest start of a scheduled grant, end of an active one, next attempt of an owed
+   *  revocation (and, with `pendingTtlMs`, lapse of a pending request): in the past when one
+   *  is already due; undefined when there is none. */
+  nextDueAt(options?: DueOptions): Promise<Instant | undefined>;
   /** All grants in `active` status (the controller's desired state). */
   activeGrants(): Promise<readonly StoredGrant[]>;
   /** Ended grants that held access, for these principals: evidence that an entitlement was ours. */

@@ -83,6 +83,8 @@ function newService(on: Store): WorkflowService {
     ids: new SequentialIds(),
     logger: silentLogger,
     mfaMaxAge: HOUR,
+    // These tests open many grants for one person; the cap has a test of its own.
+    maxOpenGrantsPerPerson: 10_000,
     onChange,
   });
 }
@@ -190,14 +192,20 @@ describe('WorkflowService.request', () => {
       person('alice@example.com', { authTime: T0 - 2 * HOUR }),
       'ERR_MFA_REQUIRED',
     ],
-  ] as const)('refuses %s without writing anything', async (_what, role, who, code) => {
-    const result = await service.request(who, { role, justification: 'INC-9' });
+  ] as const)(
+    "refuses %s without writing anything but the refusal's audit entry",
+    async (_what, role, who, code) => {
+      const result = await service.request(who, { role, justification: 'INC-9' });
 
-    expect(refusalCode(result)).toBe(code);
-    expect(await store.listGrants({})).toEqual([]);
-    expect((await store.auditHead()).seq).toBe(0);
-    expect(onChange).not.toHaveBeenCalled();
-  });
+      expect(refusalCode(result)).toBe(code);
+      expect(await store.listGrants({})).toEqual([]);
+      const audit = await store.queryAudit({ limit: 10 });
+      expect(audit.map((e) => [e.action, e.actor, e.data])).toEqual([
+        ['grant.refused', who.id, { attempted: 'request', code, role }],
+      ]);
+      expect(onChange).not.toHaveBeenCalled();
+    },
+  );
 
   it('refuses a duration longer than the role allows, saying the maximum', async () => {
     const result = await service.request(alice, {
@@ -260,10 +268,17 @@ describe('WorkflowService.approve and deny', () => {
     expect(refusalCode(await service.approve(carol, grant.id))).toBe('ERR_ILLEGAL_TRANSITION');
 
     expect(onChange).toHaveBeenCalledTimes(1);
-    expect(await actionsOf(grant.id)).toEqual([
-      'grant.requested',
-      'grant.pending_approval',
-      'grant.activated',
+    // Each refusal is on the grant's record, with its code: self-approval, an outsider, a
+    // non-approver, and an approval after the grant was already active.
+    const audit = await store.queryAudit({ grantId: grant.id, limit: 100 });
+    expect(audit.map((e) => [e.action, e.actor, e.data?.['code'] ?? null])).toEqual([
+      ['grant.requested', 'alice@example.com', null],
+      ['grant.pending_approval', 'alice@example.com', null],
+      ['grant.refused', 'alice@example.com', 'ERR_SELF_APPROVAL'],
+      ['grant.refused', 'mallory@example.com', 'ERR_NOT_FOUND'],
+      ['grant.refused', 'root@example.com', 'ERR_NOT_APPROVER'],
+      ['grant.activated', 'bob@example.com', null],
+      ['grant.refused', 'carol@example.com', 'ERR_ILLEGAL_TRANSITION'],
     ]);
   });
 
@@ -505,6 +520,60 @@ describe('WorkflowService.extend: the rules of a request, again (review M5)', ()
         'ERR_NOT_FOUND',
       );
     }
+  });
+});
+
+describe('WorkflowService: refusals and limits (review, low list)', () => {
+  it('audits a refusal with who tried what, so a self-approval or an MFA refusal leaves a trace', async () => {
+    const { grant } = await requested();
+    expect(refusalCode(await service.approve(alice, grant.id))).toBe('ERR_SELF_APPROVAL');
+    const noMfa = person('dave@example.com', {
+      groups: ['developers'],
+      amr: ['pwd'],
+      authTime: T0,
+    });
+    expect(
+      refusalCode(await service.request(noMfa, { role: 'prod-admin', justification: 'x' })),
+    ).toBe('ERR_MFA_REQUIRED');
+    expect(refusalCode(await service.approve(mallory, grant.id))).toBe('ERR_NOT_FOUND');
+    const refused = await store.queryAudit({ action: 'grant.refused', limit: 10 });
+    expect(refused.map((e) => [e.actor, e.grantId ?? null, e.severity, e.data])).toEqual([
+      [
+        'alice@example.com',
+        grant.id,
+        'warning',
+        { attempted: 'approve', code: 'ERR_SELF_APPROVAL' },
+      ],
+      [
+        'dave@example.com',
+        null,
+        'warning',
+        { attempted: 'request', code: 'ERR_MFA_REQUIRED', role: 'prod-admin' },
+      ],
+      ['mallory@example.com', grant.id, 'warning', { attempted: 'approve', code: 'ERR_NOT_FOUND' }],
+    ]);
+    expect(await verified()).toBe(true);
+  });
+
+  it('caps the open requests and grants of one person', async () => {
+    const capped = new WorkflowService({
+      store,
+      roles: roles(),
+      admins: { users: [], groups: [] },
+      clock,
+      ids: new SequentialIds(),
+      logger: silentLogger,
+      mfaMaxAge: HOUR,
+      maxOpenGrantsPerPerson: 3,
+    });
+    for (let i = 0; i < 3; i += 1) {
+      value(await capped.request(alice, { role: 'prod-admin', justification: `INC-${String(i)}` }));
+    }
+    const fourth = await capped.request(alice, { role: 'prod-admin', justification: 'INC-4' });
+    expect(refusalCode(fourth)).toBe('ERR_TOO_MANY_OPEN');
+    expect(fourth.ok ? '' : fourth.refusal.message).toMatch(/server\.maxOpenGrantsPerPerson/);
+    // Someone else is not held back by alice's requests.
+    value(await capped.request(dave, { role: 'read-only' }));
   });
 });
 

@@ -22,6 +22,8 @@ export interface WorkflowDeps {
   readonly ids: Ids;
   readonly logger: Logger;
   readonly mfaMaxAge: Millis;
+  /** Open requests and grants one person may have at once (default 20). */
+  readonly maxOpenGrantsPerPerson?: number;
   /** Called after every change, to wake the controller. */
   readonly onChange?: () => void;
 }
@@ -69,7 +71,16 @@ export class WorkflowService {
     return inPrincipalSet(this.#deps.admins, who);
   }
 
+  /** Requests a role; a refusal is audited (`grant.refused`) like any other outcome. */
   async request(principal: Principal, input: RequestInput): Promise<Result<GrantOutcome>> {
+    return this.#audited(
+      principal,
+      { attempted: 'request', role: input.role },
+      await this.#request(principal, input),
+    );
+  }
+
+  async #request(principal: Principal, input: RequestInput): Promise<Result<GrantOutcome>> {
     const { store, clock, ids } = this.#deps;
     const role = this.#deps.roles.get(input.role);
     if (!role) {
@@ -94,6 +105,19 @@ export class WorkflowService {
       { mfaMaxAge: this.#deps.mfaMaxAge },
     );
     if (!evaluated.ok) return evaluated;
+    const cap = this.#deps.maxOpenGrantsPerPerson ?? DEFAULT_MAX_OPEN_GRANTS;
+    const mine = await store.listGrants({
+      principal: principal.id,
+      statuses: OPEN_STATUSES,
+      limit: cap,
+    });
+    if (mine.length >= cap) {
+      return refuse(
+        'ERR_TOO_MANY_OPEN',
+        `${principal.id} already has ${String(mine.length)} open requests and grants, the most one person may have (server.maxOpenGrantsPerPerson); cancel or revoke some with \`jit cancel\` / \`jit revoke\` first`,
+        { open: mine.length, maximum: cap },
+      );
+    }
     const open = await store.listGrants({
       principal: principal.id,
       role: role.name,
@@ -113,7 +137,7 @@ export class WorkflowService {
   }
 
   approve(actor: Actor, grantId: string, comment?: string): Promise<Result<GrantOutcome>> {
-    return this.#apply(grantId, {
+    return this.#apply('approve', grantId, {
       type: 'approve',
       actor,
       ...(comment === undefined ? {} : { comment }),
@@ -121,7 +145,7 @@ export class WorkflowService {
   }
 
   deny(actor: Actor, grantId: string, comment?: string): Promise<Result<GrantOutcome>> {
-    return this.#apply(grantId, {
+    return this.#apply('deny', grantId, {
       type: 'deny',
       actor,
       ...(comment === undefined ? {} : { comment }),
@@ -129,7 +153,7 @@ export class WorkflowService {
   }
 
   cancel(actor: Actor, grantId: string, reason?: string): Promise<Result<GrantOutcome>> {
-    return this.#apply(grantId, {
+    return this.#apply('cancel', grantId, {
       type: 'cancel',
       actor,
       ...(reason === undefined ? {} : { reason }),
@@ -142,7 +166,7 @@ export class WorkflowService {
       : actor.id === ''
         ? 'revoked'
         : `revoked early by ${actor.id}`;
-    return this.#apply(grantId, { type: 'revoke', actor, reason: why });
+    return this.#apply('revoke', grantId, { type: 'revoke', actor, reason: why });
   }
 
   async extend(
@@ -150,24 +174,30 @@ export class WorkflowService {
     grantId: string,
     input: ExtendInput,
   ): Promise<Result<GrantOutcome>> {
+    const refused = (result: Result<never>): Promise<Result<GrantOutcome>> =>
+      this.#audited(principal, { attempted: 'extend', grantId }, result);
     // Someone who may not see a grant learns nothing about it, not even its status.
     const visible = await this.getGrant(principal, grantId);
-    if (!visible.ok) return visible;
+    if (!visible.ok) return refused(visible);
     const grant = visible.value.grant;
     if (grant.status !== 'active') {
-      return refuse(
-        'ERR_ILLEGAL_TRANSITION',
-        `grant ${grantId} is ${grant.status.replace('_', ' ')}; only an active grant can be extended (request a new one instead)`,
+      return refused(
+        refuse(
+          'ERR_ILLEGAL_TRANSITION',
+          `grant ${grantId} is ${grant.status.replace('_', ' ')}; only an active grant can be extended (request a new one instead)`,
+        ),
       );
     }
     const until = input.until ?? (input.by === undefined ? undefined : grant.endsAt + input.by);
     if (until === undefined) {
-      return refuse(
-        'ERR_INVALID_INPUT',
-        'say how long to extend by (e.g. --by PT1H) or until when (--until 2026-11-28T18:00:00Z)',
+      return refused(
+        refuse(
+          'ERR_INVALID_INPUT',
+          'say how long to extend by (e.g. --by PT1H) or until when (--until 2026-11-28T18:00:00Z)',
+        ),
       );
     }
-    return this.#apply(grantId, {
+    return this.#apply('extend', grantId, {
       type: 'extend',
       actor: principal,
       endsAt: until,
@@ -273,20 +303,66 @@ export class WorkflowService {
       .sort((a, b) => a.role.name.localeCompare(b.role.name));
   }
 
-  async #apply(grantId: string, event: GrantEvent): Promise<Result<GrantOutcome>> {
+  async #apply(
+    attempted: string,
+    grantId: string,
+    event: GrantEvent,
+  ): Promise<Result<GrantOutcome>> {
+    const refused = (result: Result<never>): Promise<Result<GrantOutcome>> =>
+      'actor' in event
+        ? this.#audited(event.actor, { attempted, grantId }, result)
+        : Promise.resolve(result);
     // Someone who may not see a grant learns nothing about it, not even that it exists.
     if ('actor' in event) {
       const visible = await this.getGrant(event.actor, grantId);
-      if (!visible.ok) return visible;
+      if (!visible.ok) return refused(visible);
     }
     const result = await applyGrantEvent(this.#deps.store, grantId, event, this.#deps.clock.now());
-    if (!result.ok) return result;
+    if (!result.ok) return refused(result);
     this.#changed(result.value.transition.alert);
     return ok({
       grant: result.value.transition.grant,
       version: result.value.version,
       action: result.value.transition.action,
     });
+  }
+
+  /**
+   * Audits a refusal (`grant.refused`, with what was attempted and the refusal's code), so
+   * that a self-approval, an MFA refusal or a probe of someone else's grant leaves a trace;
+   * hands the result back unchanged. A store failure here is logged, never turned into a
+   * different answer.
+   */
+  async #audited<T>(
+    actor: Actor,
+    attempt: { readonly attempted: string; readonly grantId?: string; readonly role?: string },
+    result: Result<T>,
+  ): Promise<Result<T>> {
+    if (result.ok) return result;
+    const { code, message } = result.refusal;
+    try {
+      await this.#deps.store.transaction((tx) =>
+        tx.appendAudit({
+          at: this.#deps.clock.now(),
+          actor: actor.id,
+          action: 'grant.refused',
+          ...(attempt.grantId === undefined ? {} : { grantId: attempt.grantId }),
+          reason: message,
+          severity: SUSPICIOUS_REFUSALS.has(code) ? 'warning' : 'info',
+          data: {
+            attempted: attempt.attempted,
+            code,
+            ...(attempt.role === undefined ? {} : { role: attempt.role }),
+          },
+        }),
+      );
+    } catch (error) {
+      this.#deps.logger.error(
+        { code, err: error instanceof Error ? error.message : String(error) },
+        'could not audit a refusal',
+      );
+    }
+    return result;
   }
 
   /** Every grant matching `query`, page by page. */
@@ -316,6 +392,19 @@ export class WorkflowService {
     this.#deps.onChange?.();
   }
 }
+
+/** Refusals worth a second look: someone tried what they may not do. */
+const SUSPICIOUS_REFUSALS = new Set<string>([
+  'ERR_SELF_APPROVAL',
+  'ERR_NOT_APPROVER',
+  'ERR_FORBIDDEN',
+  'ERR_MFA_REQUIRED',
+  'ERR_NOT_ELIGIBLE',
+  'ERR_NOT_FOUND',
+]);
+
+/** Open requests and grants per person unless the config says otherwise. */
+const DEFAULT_MAX_OPEN_GRANTS = 20;
 
 /** Rows per query when reading every row of a kind (the store's maximum). */
 const PAGE = 1000;

@@ -1,6 +1,6 @@
 // openStore's failures: each is one JitError('ERR_STORE') that names the file or the host and
 // database, says how to fix it, and never shows the password.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,5 +98,24 @@ describe('openStore on PostgreSQL', () => {
     expect(error.message).toContain('does not exist');
     expect(error.message).toContain('createdb');
     expect(error.message).not.toContain('hunter2');
+  });
+});
+
+describe('openStore file permissions (review)', () => {
+  it('makes the store readable by this user only, and tightens an existing one', async () => {
+    const fresh = join(dir, 'private', 'jit.db');
+    const store = await openStore({ sqlitePath: fresh });
+    await store.setSetting('k', 'v');
+    expect(statSync(fresh).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'private')).mode & 0o777).toBe(0o700);
+    expect(statSync(`${fresh}-wal`).mode & 0o077).toBe(0);
+    await store.close();
+
+    const loose = join(dir, 'loose.db');
+    writeFileSync(loose, '', { mode: 0o644 });
+    chmodSync(loose, 0o644);
+    const again = await openStore({ sqlitePath: loose });
+    expect(statSync(loose).mode & 0o777).toBe(0o600);
+    await again.close();
   });
 });

@@ -1,6 +1,7 @@
 // Runs the built `jit` as separate processes for acceptance tests: servers (with sandbox
 // test hooks) and CLI invocations, each user with their own credentials folder.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,8 @@ export class JitServer {
     readonly process: ChildProcess,
     readonly url: string,
     exit: Promise<number | null>,
+    /** Where the store (and the test-hook token) lives: the workspace folder. */
+    readonly stateDir: string,
   ) {
     this.#exit = exit;
   }
@@ -128,7 +131,7 @@ export class JitServer {
         );
       });
     });
-    const server = new JitServer(child, url, exit);
+    const server = new JitServer(child, url, exit, ws.dir);
     child.stderr.on('data', (chunk: Buffer) => {
       server.#stderr += chunk.toString();
     });
@@ -137,6 +140,11 @@ export class JitServer {
 
   get stderr(): string {
     return this.#stderr;
+  }
+
+  /** The test hooks' token, which `jit serve --test-hooks` writes beside its store. */
+  #hookToken(): string {
+    return readFileSync(join(this.stateDir, 'test-hooks.token'), 'utf8');
   }
 
   /** Resolves with the exit code (null when killed by a signal). */
@@ -164,6 +172,7 @@ export class JitServer {
       headers: {
         'content-type': 'application/json',
         ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(path.startsWith('/v1/sandbox/') ? { 'x-jit-test-hook': this.#hookToken() } : {}),
       },
       body: JSON.stringify(body),
     });

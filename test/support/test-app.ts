@@ -15,6 +15,9 @@ import { WorkflowService } from '../../src/workflow/workflow-service.js';
 import { SandboxTokens } from '../../src/api/auth/sandbox-tokens.js';
 import { createApp, type App, type AppDeps } from '../../src/api/create-app.js';
 
+/** The test hooks' token in these apps (jit serve makes a random one). */
+export const TEST_HOOK_TOKEN = 'test-hook-token';
+
 /** 2026-11-28T10:00:00Z: the tests' fixed start. */
 export const TEST_START = Date.parse('2026-11-28T10:00:00Z');
 
@@ -84,7 +87,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     sandboxTarget: { held: () => Promise.resolve([]) },
     ...(options.testHooks === false
       ? {}
-      : { testHooks: { clock, reconcile: () => Promise.resolve(undefined) } }),
+      : {
+          testHooks: {
+            token: TEST_HOOK_TOKEN,
+            clock,
+            reconcile: () => Promise.resolve(undefined),
+          },
+        }),
   };
   const deps = options.deps ? options.deps(base) : base;
   const app = await createApp(deps);

@@ -466,7 +466,7 @@ export class IdentityCenterAccessTarget implements AccessTarget {
               }),
             )
           ).GroupId,
-        `no Identity Center group with displayName ${displayName} in identity store ${this.#storeId}; create the group (jit apply, or provision it by SCIM) or fix the role's group`,
+        `no Identity Center group with displayName ${displayName} in identity store ${this.#storeId}; create the group in Identity Center (or provision it by SCIM) or fix the role's group`,
       ),
     );
   }
@@ -519,7 +519,7 @@ export class IdentityCenterAccessTarget implements AccessTarget {
       state: 'failed',
       retryable: false,
       code: 'ResourceNotFoundException',
-      message: `no permission set named ${name} in Identity Center instance ${this.#instanceArn}; create it (jit apply) or fix the role's permissionSet`,
+      message: `no permission set named ${name} in Identity Center instance ${this.#instanceArn}; create it in Identity Center or fix the role's permissionSet`,
     });
   }
 

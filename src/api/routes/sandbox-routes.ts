@@ -1,6 +1,7 @@
 // Sandbox-only routes: sign in as a directory user, look at the emulated target, and (with
 // test hooks on) set the server's clock and run a controller pass on demand.
-import type { FastifyInstance } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseDuration } from '../../core/duration.js';
 import type { AppDeps, Authenticate } from '../create-app.js';
@@ -66,18 +67,42 @@ export function registerSandboxRoutes(
     code: 'ERR_SANDBOX_ONLY' as const,
     message: 'test hooks are off; start `jit serve` in sandbox mode with --test-hooks',
   };
+  /** The hooks, for a caller who sent their token; otherwise the refusal was sent. */
+  const hooksFor = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<NonNullable<AppDeps['testHooks']> | undefined> => {
+    const hooks = deps.testHooks;
+    if (!hooks) {
+      await sendProblem(reply, hooksOff);
+      return undefined;
+    }
+    const sent = request.headers['x-jit-test-hook'];
+    const given = Buffer.from(typeof sent === 'string' ? sent : '');
+    const wanted = Buffer.from(hooks.token);
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+      await sendProblem(reply, {
+        code: 'ERR_UNAUTHENTICATED',
+        message:
+          'test hooks need the x-jit-test-hook header with the token jit serve wrote to test-hooks.token beside its store',
+      });
+      return undefined;
+    }
+    return hooks;
+  };
 
-  app.get('/v1/sandbox/clock', { schema: { hide: true } }, async (_request, reply) => {
-    if (!deps.testHooks) return sendProblem(reply, hooksOff);
-    return { now: new Date(deps.testHooks.clock.now()).toISOString() };
+  app.get('/v1/sandbox/clock', { schema: { hide: true } }, async (request, reply) => {
+    const hooks = await hooksFor(request, reply);
+    if (!hooks) return reply;
+    return { now: new Date(hooks.clock.now()).toISOString() };
   });
 
   app.post(
     '/v1/sandbox/clock',
     { schema: { hide: true, body: clockBody } },
     async (request, reply) => {
-      const hooks = deps.testHooks;
-      if (!hooks) return sendProblem(reply, hooksOff);
+      const hooks = await hooksFor(request, reply);
+      if (!hooks) return reply;
       const body = request.body;
       if (body.now !== undefined) hooks.clock.set(Date.parse(body.now));
       else if (body.advance !== undefined) {
@@ -88,15 +113,17 @@ export function registerSandboxRoutes(
     },
   );
 
-  app.post('/v1/sandbox/poll', { schema: { hide: true } }, async (_request, reply) => {
-    const poll = deps.testHooks?.pollActivations;
-    if (!poll) return sendProblem(reply, hooksOff);
-    return { outcomes: await poll() };
+  app.post('/v1/sandbox/poll', { schema: { hide: true } }, async (request, reply) => {
+    const hooks = await hooksFor(request, reply);
+    if (!hooks) return reply;
+    if (!hooks.pollActivations) return sendProblem(reply, hooksOff);
+    return { outcomes: await hooks.pollActivations() };
   });
 
-  app.post('/v1/sandbox/reconcile', { schema: { hide: true } }, async (_request, reply) => {
-    if (!deps.testHooks) return sendProblem(reply, hooksOff);
-    const result = await deps.testHooks.reconcile();
+  app.post('/v1/sandbox/reconcile', { schema: { hide: true } }, async (request, reply) => {
+    const hooks = await hooksFor(request, reply);
+    if (!hooks) return reply;
+    const result = await hooks.reconcile();
     return result ?? { leader: false };
   });
 }
