@@ -35,6 +35,7 @@ const workflow = new WorkflowService({
   ids: new SequentialIds(),
   logger: silentLogger,
   mfaMaxAge: config.server.mfaMaxAge,
+  maxOpenGrantsPerPerson: config.server.maxOpenGrantsPerPerson,
 });
 const app = await createApp({
   mode: 'sandbox',

@@ -118,16 +118,11 @@ export class WorkflowService {
         { open: mine.length, maximum: cap },
       );
     }
-    const open = await store.listGrants({
-      principal: principal.id,
-      role: role.name,
-      statuses: OPEN_STATUSES,
-      limit: 20,
-    });
     const inserted = await insertGrant(store, evaluated.value, now);
     if (!inserted.ok) return inserted;
     this.#changed(inserted.value.transition.alert);
-    const overlaps = open.map((g) => g.grant.id);
+    // Other open grants of the same role: overlap keeps access continuous (ADR 2).
+    const overlaps = mine.filter((g) => g.grant.role === role.name).map((g) => g.grant.id);
     return ok({
       grant: inserted.value.transition.grant,
       version: inserted.value.version,
