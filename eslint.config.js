@@ -1,6 +1,7 @@
 // ESLint flat config: type-checked typescript-eslint, and the purity rule for src/core.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { emulatorBoundaries } from './eslint/boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.jit/**'] },
@@ -28,8 +29,11 @@ export default tseslint.config(
       ],
     },
   },
+  ...emulatorBoundaries,
   {
     files: ['src/core/**/*.ts'],
+    // The core's own tests may use the fixtures in test/harness.
+    ignores: ['src/core/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

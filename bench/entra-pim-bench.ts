@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { createIdentityCenterClients } from '../src/adapters/aws/create-identity-center-clients.js';
 import { IdentityCenterAccessTarget } from '../src/adapters/aws/identity-center-access-target.js';
+import { IdentityCenterIds } from '../src/adapters/aws/identity-center-ids.js';
 import { IdentityCenterRateLimiter } from '../src/adapters/aws/identity-center-rate-limiter.js';
 import { ScpSessionRevoker } from '../src/adapters/aws/revocation/scp-session-revoker.js';
 import { parseConfig, type JitConfig } from '../src/config/index.js';
@@ -181,7 +182,8 @@ async function startIdentityCenter(config: JitConfig, clock: Clock): Promise<Ide
     clock,
     permissionSetArns: Object.fromEntries(applied.permissionSetArns),
   };
-  const target = new IdentityCenterAccessTarget({ ssoAdmin, identityStore, ...targetOptions });
+  const ids = new IdentityCenterIds({ ssoAdmin, identityStore, ...targetOptions });
+  const target = new IdentityCenterAccessTarget({ ssoAdmin, identityStore, ids, clock });
   const organizations = new OrganizationsClient(base);
   const roots = await organizations.send(new ListRootsCommand({}));
   const rootId = roots.Roots?.[0]?.Id;
@@ -190,8 +192,7 @@ async function startIdentityCenter(config: JitConfig, clock: Clock): Promise<Ide
     organizations,
     identityStore,
     ssoAdmin,
-    instanceArn: applied.instanceArn,
-    identityStoreId: applied.identityStoreId,
+    ids,
     clock,
     targetId: rootId,
     managementAccountId: SANDBOX_MANAGEMENT_ACCOUNT,
@@ -207,7 +208,12 @@ async function startIdentityCenter(config: JitConfig, clock: Clock): Promise<Ide
   const observer = new IdentityCenterAccessTarget({
     ssoAdmin: observerClients.ssoAdmin,
     identityStore: observerClients.identityStore,
-    ...targetOptions,
+    ids: new IdentityCenterIds({
+      ssoAdmin: observerClients.ssoAdmin,
+      identityStore: observerClients.identityStore,
+      ...targetOptions,
+    }),
+    clock,
   });
   const groups = [...config.roles.values()].map((r) => r.group);
   return {

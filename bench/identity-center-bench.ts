@@ -3,6 +3,7 @@
 // grant as the emulator counted them; and the ratio to the floor (minimum round trips × 50 ms).
 import { createIdentityCenterClients } from '../src/adapters/aws/create-identity-center-clients.js';
 import { IdentityCenterAccessTarget } from '../src/adapters/aws/identity-center-access-target.js';
+import { IdentityCenterIds } from '../src/adapters/aws/identity-center-ids.js';
 import { parseConfig } from '../src/config/index.js';
 import type { Entitlement } from '../src/core/grant.js';
 import { startIdentityCenterEmulator } from '../src/emulators/identity-center/start-identity-center-emulator.js';
@@ -77,14 +78,16 @@ export async function identityCenterBench(grants = 200): Promise<Record<string, 
         createUsers: true,
         sleep,
       });
-      const target = new IdentityCenterAccessTarget({
+      const clock = { now: () => Date.now() };
+      const ids = new IdentityCenterIds({
         ssoAdmin,
         identityStore,
         instanceArn: applied.instanceArn,
         identityStoreId: applied.identityStoreId,
-        clock: { now: () => Date.now() },
+        clock,
         permissionSetArns: Object.fromEntries(applied.permissionSetArns),
       });
+      const target = new IdentityCenterAccessTarget({ ssoAdmin, identityStore, ids, clock });
       emulator.emulator.faults.set('*', { latencyMs: LATENCY_MS });
       emulator.emulator.resetCalls();
       const entitlement = (i: number): Entitlement =>

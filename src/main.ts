@@ -24,7 +24,6 @@ import type { Entitlement } from './core/grant.js';
 import { inPrincipalSet } from './core/role.js';
 import { startIdentityCenterSandbox } from './sandbox/identity-center-sandbox.js';
 import { startEntraSandbox, type EntraSandbox } from './sandbox/entra-sandbox.js';
-import type { RunningEntraEmulator } from './emulators/entra/index.js';
 import { ActivationWatcher } from './controller/activation-watcher.js';
 import { AuditCheckpointWriter, loadCheckpointKey } from './audit/checkpoint-writer.js';
 import { PimMirror } from './workflow/pim-mirror.js';
@@ -59,7 +58,7 @@ export interface RunningServer {
   readonly app: App;
   readonly store: Store;
   /** The sandbox's Entra emulator (PIM, Graph, sign-in). */
-  readonly entra: RunningEntraEmulator;
+  readonly entra: EntraSandbox['emulator'];
   close(): Promise<void>;
 }
 
@@ -257,6 +256,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     },
   });
   const watcher = new ActivationWatcher({
+    wallClock: realClock,
     source: entra.adapters.activationSource,
     mirror,
     isLeader: () => controller.isLeader,

@@ -5,85 +5,24 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { Principal } from '../core/principal.js';
-import type { Entitlement } from '../core/grant.js';
-import type { Clock, SettableClock } from '../ports/clock.js';
-import type { Directory } from '../ports/directory.js';
-import type { ReconcileResult } from '../controller/reconciler.js';
-import type { Store } from '../store/store.js';
-import type { WorkflowService } from '../workflow/workflow-service.js';
-import type { MirrorOutcome } from '../workflow/pim-mirror.js';
-import type { Authentication, Authenticator } from './auth/authenticator.js';
-import type { OidcLogin } from './auth/oidc-login.js';
-import type { SandboxTokens } from './auth/sandbox-tokens.js';
 import { handleError, sendProblem } from './problem.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
-import { registerPimRoutes, type PimActivationInfo } from './routes/pim-routes.js';
-import { csrfHeader, csrfRefusal, registerAuthRoutes } from './routes/auth-routes.js';
+import { registerPimRoutes } from './routes/pim-routes.js';
+import { registerAuthRoutes } from './routes/auth-routes.js';
+import { csrfHeader, csrfRefusal } from './auth/csrf.js';
+import type { AppDeps } from './app-deps.js';
 import { registerGrantRoutes } from './routes/grant-routes.js';
 import { registerSandboxRoutes } from './routes/sandbox-routes.js';
 
-export interface ControllerStatus {
-  readonly leader: boolean;
-  readonly lastPass?: ReconcileResult;
-}
-
-export interface AppDeps {
-  readonly mode: 'sandbox' | 'live';
-  readonly workflow: WorkflowService;
-  readonly store: Store;
-  readonly directory: Directory;
-  readonly authenticator: Authenticator;
-  readonly clock: Clock;
-  readonly version: string;
-  /** Sandbox sign-in; refused unless mode is sandbox. */
-  readonly sandboxLogin?: SandboxTokens;
-  /** OIDC sign-in for browsers and the CLI (required in live mode). */
-  readonly oidc?: OidcLogin;
-  /** A public client id the CLI may use for flows straight with the identity provider. */
-  readonly cliClientId?: string;
-  /** Sandbox test hooks: set the clock, run a pass, show the emulated target. */
-  readonly testHooks?: {
-    /** Sent back in `x-jit-test-hook` by whoever may use the hooks (a file only the user
-     *  running `jit serve` can read holds it). */
-    readonly token: string;
-    readonly clock: SettableClock;
-    readonly reconcile: () => Promise<ReconcileResult | undefined>;
-    /** Polls Entra PIM now and mirrors what it sees (what the watcher does every interval). */
-    readonly pollActivations?: () => Promise<readonly MirrorOutcome[]>;
-  };
-  /** Entra PIM: how people activate entra-pim roles (`jit pim activate`). */
-  readonly pim?: PimActivationInfo;
-  /** Sandbox: what the emulated target holds, for people trying it out. */
-  readonly sandboxTarget?: { held(): Promise<readonly Entitlement[]> };
-  readonly controllerStatus?: () => ControllerStatus;
-  /** A pino logger (or any Fastify-compatible one) for requests and unexpected errors;
-   *  left out or false, the app logs nothing. */
-  readonly logger?: FastifyBaseLogger | false;
-  /** Per-client request limit per minute; false turns it off (benchmarks). */
-  readonly rateLimit?: false | { readonly max: number };
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-    authentication?: Authentication;
-  }
-}
-
 export type App = FastifyInstance;
+export type { AppDeps, ControllerStatus } from './app-deps.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -272,6 +211,3 @@ interface OpenApiBody {
   required?: boolean;
   content?: Record<string, { schema?: { nullable?: boolean } }>;
 }
-
-export type Authenticate = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-export type TypedApp = ReturnType<FastifyInstance['withTypeProvider']>;

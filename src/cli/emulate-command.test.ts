@@ -25,6 +25,7 @@ function run(args: string[]): { done: Promise<unknown>; out: () => string } {
     stdout: out.stream,
     stderr: sink().stream,
     now: Date.now,
+    sleep: () => Promise.resolve(),
     version: 'test',
   });
   program.exitOverride();

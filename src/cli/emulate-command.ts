@@ -14,7 +14,8 @@ import { startEntraEmulator, type RunningEntraEmulator } from '../emulators/entr
 import { entraSeedFromConfig } from '../sandbox/entra-sandbox.js';
 import { CliError } from './cli-error.js';
 import { colour } from './output.js';
-import { loadConfig, type CliContext } from './program.js';
+import type { CliContext } from './cli-context.js';
+import { loadConfig } from './load-config.js';
 
 export interface EmulateCommandOptions {
   readonly port: number;

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../test/support/test-app.js';
-import { FakeOidcProvider, followAsBrowser, startOidcTestApp } from '../api/auth/test-harness.js';
+import {
+  FakeOidcProvider,
+  followAsBrowser,
+  startOidcTestApp,
+} from '../../test/harness/auth-harness.js';
 import { OPEN_URL_PROMPT } from './loopback-login.js';
 import { buildProgram } from './program.js';
 
@@ -47,6 +51,7 @@ async function jit(args: readonly string[], onStderr?: (text: string) => void) {
       },
     }),
     now: () => t.clock.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     version: '9.9.9',
   });
   let error: unknown;

@@ -50,17 +50,24 @@ interface ScheduleRequest {
   readonly status?: string;
 }
 
+/** What the PIM commands take from the CLI's composition root. */
+export interface PimCommandContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
 export async function runPimActivate(
   api: ApiClient,
   role: string,
   opts: PimActivateOptions,
   out: Output,
-  env: Readonly<Record<string, string | undefined>>,
+  ctx: PimCommandContext,
 ): Promise<void> {
   const { config, target } = await pimRole(api, role);
   const me = await api.get<{ id: string }>('/v1/me');
   const before = new Set((await activeMirrored(api, role, me.id)).map((g) => g.id));
-  const token = await signIn(config, opts, out, env);
+  const token = await signIn(config, opts, out, ctx);
   const principalId = token.oid;
   const body = {
     accessId: 'member',
@@ -68,7 +75,7 @@ export async function runPimActivate(
     groupId: target.groupId,
     action: 'selfActivate',
     scheduleInfo: {
-      startDateTime: new Date().toISOString(),
+      startDateTime: new Date(ctx.now()).toISOString(),
       expiration: { type: 'afterDuration', duration: opts.duration },
     },
     ...(opts.justification === undefined ? {} : { justification: opts.justification }),
@@ -93,7 +100,7 @@ export async function runPimActivate(
     );
   }
   if (!opts.wait) return;
-  const grant = await waitForGrant(api, role, me.id, before, opts.waitSeconds);
+  const grant = await waitForGrant(api, role, me.id, before, opts.waitSeconds, ctx);
   if (out.json) {
     out.data({ role, group: target.group, request: request.id, status, grant });
     return;
@@ -110,10 +117,10 @@ export async function runPimDeactivate(
   role: string,
   opts: { readonly browser: boolean },
   out: Output,
-  env: Readonly<Record<string, string | undefined>>,
+  ctx: PimCommandContext,
 ): Promise<void> {
   const { config, target } = await pimRole(api, role);
-  const token = await signIn(config, { browser: opts.browser }, out, env);
+  const token = await signIn(config, { browser: opts.browser }, out, ctx);
   const request = await postScheduleRequest(config, token.accessToken, role, {
     accessId: 'member',
     principalId: token.oid,
@@ -195,12 +202,13 @@ async function signIn(
   config: PimConfig,
   opts: { readonly browser: boolean },
   out: Output,
-  env: Readonly<Record<string, string | undefined>>,
+  ctx: PimCommandContext,
 ): Promise<{ accessToken: string; oid: string }> {
+  const { env } = ctx;
   const insecure = config.allowInsecureRequests;
   // Token times follow the server's clock, which the sandbox may have moved.
   const serverNow = config.now === undefined ? Number.NaN : Date.parse(config.now);
-  const skew = Number.isNaN(serverNow) ? 0 : Math.round((serverNow - Date.now()) / 1000);
+  const skew = Number.isNaN(serverNow) ? 0 : Math.round((serverNow - ctx.now()) / 1000);
   let server: oidc.Configuration;
   try {
     server = await oidc.discovery(
@@ -349,16 +357,17 @@ async function waitForGrant(
   principal: string,
   before: ReadonlySet<string>,
   seconds: number,
+  ctx: PimCommandContext,
 ): Promise<{ id: string; endsAt?: string }> {
-  const deadline = Date.now() + seconds * 1000;
+  const deadline = ctx.now() + seconds * 1000;
   for (;;) {
     const found = (await activeMirrored(api, role, principal)).find((g) => !before.has(g.id));
     if (found) return found.endsAt === undefined ? { id: found.id } : found;
-    if (Date.now() >= deadline) {
+    if (ctx.now() >= deadline) {
       throw new CliError(
         `no access after ${seconds} s: JIT Access has not seen the activation yet (it polls PIM every few seconds; approval may still be pending); check with \`jit grants\``,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await ctx.sleep(1000);
   }
 }

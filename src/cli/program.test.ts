@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, TEST_START, type TestApp } from '../../test/support/test-app.js';
-import { LIVE_AUTH_YAML } from '../config/test-config.js';
+import { LIVE_AUTH_YAML } from '../../test/harness/config-builders.js';
 import { CliError } from './cli-error.js';
 import { buildProgram } from './program.js';
 
@@ -57,6 +57,7 @@ async function jit(
     stdout: out.stream,
     stderr: err.stream,
     now: () => t.clock.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     version: '9.9.9',
   });
   let error: unknown;

@@ -8,10 +8,11 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { AuditExportFormat } from '../audit/export-audit.js';
-import type { JitConfig } from '../config/index.js';
 import { parseDuration, type Millis } from '../core/duration.js';
 import type { Store } from '../store/store.js';
 import { ApiClient } from './api-client.js';
+import type { CliContext } from './cli-context.js';
+import { loadConfig } from './load-config.js';
 import { CliError, invalidInput } from './cli-error.js';
 import { CredentialStore } from './credentials.js';
 import {
@@ -26,16 +27,6 @@ import {
   type Output,
   type RoleView,
 } from './output.js';
-
-export interface CliContext {
-  readonly env: NodeJS.ProcessEnv;
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-  /** Where commander's usage errors go (default stderr; swallowed under --json). */
-  readonly usageErrors?: NodeJS.WritableStream;
-  readonly now: () => number;
-  readonly version: string;
-}
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8400';
 
@@ -387,7 +378,7 @@ export function buildProgram(ctx: CliContext): Command {
             waitSeconds: opts.waitSeconds,
           },
           output(),
-          ctx.env,
+          ctx,
         );
       },
     );
@@ -400,7 +391,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--no-browser', 'print the sign-in URL instead of opening a browser')
     .action(async (role: string, opts: { browser: boolean }) => {
       const { runPimDeactivate } = await import('./pim-command.js');
-      await runPimDeactivate(await client(), role, { browser: opts.browser }, output(), ctx.env);
+      await runPimDeactivate(await client(), role, { browser: opts.browser }, output(), ctx);
     });
 
   const decide = (name: 'approve' | 'deny', description: string): void => {
@@ -693,13 +684,6 @@ async function withStore(
   } finally {
     await store.close();
   }
-}
-
-export async function loadConfig(path: string): Promise<JitConfig> {
-  const { loadConfigFile } = await import('../config/index.js');
-  const result = await loadConfigFile(path);
-  if (!result.ok) throw invalidInput(`${path} is not valid`, result.errors);
-  return result.config;
 }
 
 /** Writes to a new file in 64 KiB chunks, closing it whatever happens. */

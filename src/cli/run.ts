@@ -44,6 +44,7 @@ async function run(argv: readonly string[]): Promise<number> {
         }
       : {}),
     now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     version: packageVersion(),
   });
   const fail = (message: string, exitCode: number, details: readonly string[] = []): number => {

@@ -4,7 +4,8 @@ import { JitError } from '../core/errors.js';
 import { startServer } from '../main.js';
 import { CliError } from './cli-error.js';
 import { colour } from './output.js';
-import { loadConfig, type CliContext } from './program.js';
+import type { CliContext } from './cli-context.js';
+import { loadConfig } from './load-config.js';
 
 export interface ServeCommandOptions {
   readonly config: string;

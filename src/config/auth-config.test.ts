@@ -1,7 +1,7 @@
 // The auth section: OIDC sign-in (required in live mode) and session lifetimes.
 import { describe, expect, it } from 'vitest';
 import { HOUR, MINUTE } from '../core/duration.js';
-import { baseConfig, errorsOf, loaded, type Yamlish } from './test-config.js';
+import { baseConfig, errorsOf, loaded, type Yamlish } from '../../test/harness/config-builders.js';
 
 const ISSUER = 'https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0';
 

@@ -1,6 +1,6 @@
 // Warnings: legal settings that are risky or have no effect. The config still loads.
 import { describe, expect, it } from 'vitest';
-import { at, baseConfig, loaded } from './test-config.js';
+import { at, baseConfig, loaded } from '../../test/harness/config-builders.js';
 
 const ROLE = ['roles', 'ec2-admin'] as const;
 

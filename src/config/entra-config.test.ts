@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { at, baseConfig, errorsOf, liveAuth, loaded, type Yamlish } from './test-config.js';
+import {
+  at,
+  baseConfig,
+  errorsOf,
+  liveAuth,
+  loaded,
+  type Yamlish,
+} from '../../test/harness/config-builders.js';
 
 const TENANT = '6f1d2b3c-4a5e-4f60-8a7b-9c0d1e2f3a4b';
 const CLIENT = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './parse-config.js';
-import { baseConfig, parseObject, type Yamlish } from './test-config.js';
+import { baseConfig, parseObject, type Yamlish } from '../../test/harness/config-builders.js';
 
 /** Every key path in a plain object, so a property can replace any one of them. */
 function paths(node: unknown, prefix: string[] = []): string[][] {

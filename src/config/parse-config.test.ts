@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE } from '../core/duration.js';
 import { parseConfig } from './parse-config.js';
-import { at, baseConfig, errorsOf, LIVE_AUTH_YAML, loaded } from './test-config.js';
+import {
+  at,
+  baseConfig,
+  errorsOf,
+  LIVE_AUTH_YAML,
+  loaded,
+} from '../../test/harness/config-builders.js';
 
 const ROLE = ['roles', 'ec2-admin'] as const;
 

@@ -26,6 +26,7 @@ function fakes(leader: boolean, poll?: () => Promise<readonly SourceGroupSnapsho
     endOrphans: () => Promise.resolve(0),
   } as unknown as PimMirror;
   const watcher = new ActivationWatcher({
+    wallClock: { now: () => 0 },
     source,
     mirror,
     isLeader: () => leader,

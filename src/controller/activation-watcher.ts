@@ -2,6 +2,7 @@
 // the controller's lease holder polls, so replicas never create the same grant twice. A poll
 // that fails leaves every grant as it is: expiries still happen on time in the controller.
 import type { ActivationSource } from '../ports/activation-source.js';
+import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { MirrorOutcome, PimMirror } from '../workflow/pim-mirror.js';
 import { errorMessage } from '../core/error-message.js';
@@ -12,6 +13,8 @@ export interface ActivationWatcherDeps {
   /** Whether this process leads (holds the controller lease). */
   readonly isLeader: () => boolean;
   readonly logger: Logger;
+  /** Real time, for how long a poll took. */
+  readonly wallClock: Clock;
   /** Real-time interval between polls. */
   readonly intervalMs: number;
   /** Groups read at the same time (default 4). */
@@ -63,7 +66,7 @@ export class ActivationWatcher {
       this.#orphansChecked = true;
     }
     const groups = mirror.groups;
-    const started = Date.now();
+    const started = this.#deps.wallClock.now();
     const outcomes: MirrorOutcome[] = [];
     // Each group is mirrored as soon as it is read: one slow or throttled group does not hold
     // back a deactivation seen in another.
@@ -88,7 +91,7 @@ export class ActivationWatcher {
     const changed = outcomes.filter((o) => o.created + o.updated + o.revoked > 0);
     if (changed.length > 0) {
       logger.info(
-        { outcomes: changed, ms: Date.now() - started },
+        { outcomes: changed, ms: this.#deps.wallClock.now() - started },
         'mirrored Entra PIM changes into grants',
       );
     }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HOUR, MINUTE, T0 } from '../core/test-fixtures.js';
+import { HOUR, MINUTE, T0 } from '../../test/harness/core-fixtures.js';
 import type { AccessTarget } from '../ports/access-target.js';
 import { SettableClock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
@@ -14,7 +14,7 @@ import {
   openHarness,
   type Harness,
   type HarnessOptions,
-} from './test-harness.js';
+} from '../../test/harness/controller-harness.js';
 
 const LEASE = 'controller';
 

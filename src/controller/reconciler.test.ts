@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import { entitlementKey, type Entitlement } from '../core/grant.js';
-import { HOUR, MINUTE, T0 } from '../core/test-fixtures.js';
+import { HOUR, MINUTE, T0 } from '../../test/harness/core-fixtures.js';
 import type { AccessTarget, TargetOperation, TargetScope } from '../ports/access-target.js';
 import type { RevocationOutcome, SessionRevoker } from '../ports/session-revoker.js';
 import type { ItemOutcome } from './reconciler.js';
@@ -15,7 +15,7 @@ import {
   membership,
   openHarness,
   type Harness,
-} from './test-harness.js';
+} from '../../test/harness/controller-harness.js';
 
 let h: Harness | undefined;
 

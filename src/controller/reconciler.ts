@@ -32,6 +32,7 @@ import type { Store, StoredGrant } from '../store/store.js';
 import { applyGrantEvent } from '../workflow/apply-grant-event.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { planReconcile, type PlannedAction } from './plan-reconcile.js';
 
 export interface ReconcilerOptions {
   /** Target actions in flight at once. */
@@ -124,21 +125,7 @@ interface Desired {
   readonly grants: StoredGrant[];
 }
 
-type Action =
-  | {
-      readonly kind: 'grant';
-      readonly key: string;
-      readonly entitlement: Entitlement;
-      readonly grants: readonly StoredGrant[];
-    }
-  | {
-      readonly kind: 'revoke';
-      readonly key: string;
-      readonly entitlement: Entitlement;
-      readonly reason: string;
-      readonly grantIds: readonly string[];
-      readonly drift: boolean;
-    };
+type Action = PlannedAction<StoredGrant>;
 
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
@@ -221,44 +208,20 @@ export class Reconciler {
     const actual = new Map(actualList.map((e) => [entitlementKey(e), e]));
     const owed = await this.#settleAwaiting(open, desired, actual, listedAt);
 
-    const actions: Action[] = [];
-    for (const [key, want] of desired) {
-      if (!actual.has(key))
-        actions.push({ kind: 'grant', key, entitlement: want.entitlement, grants: want.grants });
-    }
     const extra = [...actual].filter(([key]) => !desired.has(key));
+    const owners =
+      extra.length === 0
+        ? new Map<string, Grant>()
+        : await this.#lastEndedGrants(extra.map(([, e]) => e.user));
+    const plan = planReconcile(desired, actual, owners, (e) => this.#roleFor(e));
+    const actions: Action[] = [...plan.actions];
     const outcomes: ItemOutcome[] = [];
     const driftSeen = new Set<string>();
-    if (extra.length > 0) {
-      const owners = await this.#lastEndedGrants(extra.map(([, e]) => e.user));
-      for (const [key, entitlement] of extra) {
-        const ended = owners.get(key);
-        if (ended) {
-          actions.push({
-            kind: 'revoke',
-            key,
-            entitlement,
-            reason: `grant ${ended.id} ${ended.status}${'endReason' in ended ? `: ${ended.endReason}` : ''}`,
-            grantIds: [ended.id],
-            drift: false,
-          });
-          continue;
-        }
-        const role = this.#roleFor(entitlement);
-        driftSeen.add(key);
-        if (role?.drift === 'enforce') {
-          actions.push({
-            kind: 'revoke',
-            key,
-            entitlement,
-            reason: `not backed by any grant, and role ${role.name} says drift: enforce`,
-            grantIds: [],
-            drift: true,
-          });
-        } else {
-          outcomes.push(await this.#reportDrift(key, entitlement, role, startedAt));
-        }
-      }
+    for (const action of actions)
+      if (action.kind === 'revoke' && action.drift) driftSeen.add(action.key);
+    for (const { key, entitlement, role } of plan.drift) {
+      driftSeen.add(key);
+      outcomes.push(await this.#reportDrift(key, entitlement, role, startedAt));
     }
 
     // Drift that went away is reported afresh if it comes back.

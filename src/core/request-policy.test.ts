@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateRequest } from './request-policy.js';
-import { HOUR, MINUTE, person, T0, testRole } from './test-fixtures.js';
+import { HOUR, MINUTE, person, T0, testRole } from '../../test/harness/core-fixtures.js';
 
 const options = { mfaMaxAge: HOUR };
 const alice = person('alice@example.com', { authTime: T0 });

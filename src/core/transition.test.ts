@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Grant } from './grant.js';
 import type { Actor } from './principal.js';
 import { evaluateRequest } from './request-policy.js';
-import { HOUR, MINUTE, person, T0, testRole } from './test-fixtures.js';
+import { HOUR, MINUTE, person, T0, testRole } from '../../test/harness/core-fixtures.js';
 import { transition, type GrantEvent } from './transition.js';
 import type { Role } from './role.js';
 

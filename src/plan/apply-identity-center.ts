@@ -6,8 +6,6 @@
 import {
   CreateGroupCommand,
   CreateUserCommand,
-  GetGroupIdCommand,
-  GetUserIdCommand,
   type IdentitystoreClient,
 } from '@aws-sdk/client-identitystore';
 import {
@@ -16,14 +14,13 @@ import {
   CreateAccountAssignmentCommand,
   CreatePermissionSetCommand,
   DescribeAccountAssignmentCreationStatusCommand,
-  DescribePermissionSetCommand,
   ListAccountAssignmentsCommand,
   ListInstancesCommand,
-  ListPermissionSetsCommand,
   PutInlinePolicyToPermissionSetCommand,
   PutPermissionsBoundaryToPermissionSetCommand,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
+import { IdentityCenterIds, IdentityCenterNotFound } from '../adapters/aws/identity-center-ids.js';
 import type { JitConfig, PermissionSetConfig } from '../config/index.js';
 import { formatDuration } from '../core/duration.js';
 
@@ -59,10 +56,19 @@ export async function applyIdentityCenter(
   }
   const instanceArn = instance.InstanceArn;
   const identityStoreId = instance.IdentityStoreId;
+  // Looked up afresh each time (no cache): apply creates what it does not find.
+  const ids = new IdentityCenterIds({
+    ssoAdmin,
+    identityStore,
+    instanceArn,
+    identityStoreId,
+    clock: { now: () => 0 },
+    cacheTtlMs: 0,
+  });
 
   if (options.createUsers) {
     for (const user of config.directory?.users ?? []) {
-      if (await findUserId(identityStore, identityStoreId, user.id)) continue;
+      if (await found(ids.userId(user.id))) continue;
       const [given, ...rest] = user.displayName.split(' ');
       await identityStore.send(
         new CreateUserCommand({
@@ -77,7 +83,7 @@ export async function applyIdentityCenter(
     }
   }
 
-  const existing = await listPermissionSets(ssoAdmin, instanceArn);
+  const existing = await ids.listPermissionSets();
   const permissionSetArns = new Map<string, string>();
   for (const permissionSet of config.permissionSets.values()) {
     let arn = existing.get(permissionSet.name);
@@ -89,7 +95,7 @@ export async function applyIdentityCenter(
   }
 
   for (const role of config.roles.values()) {
-    let groupId = await findGroupId(identityStore, identityStoreId, role.group);
+    let groupId = await found(ids.groupId(role.group));
     if (!groupId) {
       const made = await identityStore.send(
         new CreateGroupCommand({
@@ -130,71 +136,14 @@ export async function applyIdentityCenter(
   return { instanceArn, identityStoreId, permissionSetArns, created };
 }
 
-async function findUserId(
-  client: Pick<IdentitystoreClient, 'send'>,
-  storeId: string,
-  userName: string,
-): Promise<string | undefined> {
+/** The id, or undefined when Identity Center has none by that name. */
+async function found(lookup: Promise<string>): Promise<string | undefined> {
   try {
-    const found = await client.send(
-      new GetUserIdCommand({
-        IdentityStoreId: storeId,
-        AlternateIdentifier: {
-          UniqueAttribute: { AttributePath: 'userName', AttributeValue: userName },
-        },
-      }),
-    );
-    return found.UserId;
+    return await lookup;
   } catch (error) {
-    if (isNotFound(error)) return undefined;
+    if (error instanceof IdentityCenterNotFound) return undefined;
     throw error;
   }
-}
-
-async function findGroupId(
-  client: Pick<IdentitystoreClient, 'send'>,
-  storeId: string,
-  displayName: string,
-): Promise<string | undefined> {
-  try {
-    const found = await client.send(
-      new GetGroupIdCommand({
-        IdentityStoreId: storeId,
-        AlternateIdentifier: {
-          UniqueAttribute: { AttributePath: 'displayName', AttributeValue: displayName },
-        },
-      }),
-    );
-    return found.GroupId;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
-async function listPermissionSets(
-  client: Pick<SSOAdminClient, 'send'>,
-  instanceArn: string,
-): Promise<Map<string, string>> {
-  const byName = new Map<string, string>();
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListPermissionSetsCommand({
-        InstanceArn: instanceArn,
-        ...(token ? { NextToken: token } : {}),
-      }),
-    );
-    for (const arn of page.PermissionSets ?? []) {
-      const described = await client.send(
-        new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }),
-      );
-      const name = described.PermissionSet?.Name;
-      if (name) byName.set(name, arn);
-    }
-    token = page.NextToken;
-  } while (token);
-  return byName;
 }
 
 async function createPermissionSet(
@@ -315,8 +264,4 @@ async function waitForCreation(
     await sleep(100);
   }
   throw new Error(`group assignment ${requestId} still in progress after 60 s`);
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ResourceNotFoundException';
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JitConfig } from '../config/index.js';
-import { baseConfig, loaded } from '../config/test-config.js';
+import { baseConfig, loaded } from '../../test/harness/config-builders.js';
 import { SettableClock } from '../ports/clock.js';
 import { startEntraEmulator, type RunningEntraEmulator } from '../emulators/entra/index.js';
 import { entraSeedFromConfig } from './entra-sandbox.js';

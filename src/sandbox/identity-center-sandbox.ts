@@ -8,6 +8,7 @@ import type { JitConfig } from '../config/index.js';
 import type { Entitlement } from '../core/grant.js';
 import { createIdentityCenterClients } from '../adapters/aws/create-identity-center-clients.js';
 import { IdentityCenterAccessTarget } from '../adapters/aws/identity-center-access-target.js';
+import { IdentityCenterIds } from '../adapters/aws/identity-center-ids.js';
 import { startIdentityCenterEmulator } from '../emulators/identity-center/start-identity-center-emulator.js';
 import { applyIdentityCenter } from '../plan/apply-identity-center.js';
 import type { Clock } from '../ports/clock.js';
@@ -80,13 +81,20 @@ export async function startIdentityCenterSandbox(
     createUsers: true,
     sleep: options.sleep,
   });
-  const target = new IdentityCenterAccessTarget({
+  // One resolver for the target and the revoker: one userNameOf, one cache.
+  const ids = new IdentityCenterIds({
     ssoAdmin,
     identityStore,
     instanceArn: applied.instanceArn,
     identityStoreId: applied.identityStoreId,
     clock: options.clock,
     permissionSetArns: Object.fromEntries(applied.permissionSetArns),
+  });
+  const target = new IdentityCenterAccessTarget({
+    ssoAdmin,
+    identityStore,
+    ids,
+    clock: options.clock,
   });
   const organizations = new OrganizationsClient({
     region: 'us-east-1',
@@ -104,8 +112,7 @@ export async function startIdentityCenterSandbox(
     organizations,
     identityStore,
     ssoAdmin,
-    instanceArn: applied.instanceArn,
-    identityStoreId: applied.identityStoreId,
+    ids,
     clock: options.clock,
     targetId: rootId,
     managementAccountId: SANDBOX_MANAGEMENT_ACCOUNT,

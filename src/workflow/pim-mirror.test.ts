@@ -6,7 +6,7 @@ import { verifyAudit } from '../audit/verify-audit.js';
 import type { Grant } from '../core/grant.js';
 import type { Role } from '../core/role.js';
 import { STANDING_LEASE } from '../core/source-grant.js';
-import { HOUR, MINUTE, person, T0, testRole } from '../core/test-fixtures.js';
+import { HOUR, MINUTE, person, T0, testRole } from '../../test/harness/core-fixtures.js';
 import { transition } from '../core/transition.js';
 import type { SourceActivation, SourceGroupSnapshot } from '../ports/activation-source.js';
 import { SettableClock } from '../ports/clock.js';

@@ -8,7 +8,7 @@ import type { Grant } from '../core/grant.js';
 import type { Principal } from '../core/principal.js';
 import { evaluateRequest } from '../core/request-policy.js';
 import type { Role } from '../core/role.js';
-import { HOUR, MINUTE, person, T0, testRole } from '../core/test-fixtures.js';
+import { HOUR, MINUTE, person, T0, testRole } from '../../test/harness/core-fixtures.js';
 import { SettableClock } from '../ports/clock.js';
 import { SequentialIds } from '../ports/ids.js';
 import { silentLogger } from '../ports/logger.js';

@@ -15,7 +15,7 @@ import { parseConfig, type JitConfig } from '../../src/config/index.js';
 import { Reconciler } from '../../src/controller/reconciler.js';
 import { MINUTE } from '../../src/core/duration.js';
 import type { Grant } from '../../src/core/grant.js';
-import { graph, jwtClaims, userToken } from '../../src/emulators/entra/test-harness.js';
+import { graph, jwtClaims, userToken } from '../harness/entra-emulator-harness.js';
 import { SettableClock } from '../../src/ports/clock.js';
 import { SequentialIds } from '../../src/ports/ids.js';
 import { silentLogger } from '../../src/ports/logger.js';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityCenterClients } from '../../src/adapters/aws/create-identity-center-clients.js';
 import { IdentityCenterAccessTarget } from '../../src/adapters/aws/identity-center-access-target.js';
+import { IdentityCenterIds } from '../../src/adapters/aws/identity-center-ids.js';
 import { verifyAudit } from '../../src/audit/verify-audit.js';
 import { parseConfig, type JitConfig } from '../../src/config/index.js';
 import { Reconciler } from '../../src/controller/reconciler.js';
@@ -114,7 +115,7 @@ describe('account-assignment mode under injected faults', () => {
       sleep,
     });
     const clock = new SettableClock({ base: () => Date.now() });
-    const target = new IdentityCenterAccessTarget({
+    const ids = new IdentityCenterIds({
       ssoAdmin,
       identityStore,
       instanceArn: applied.instanceArn,
@@ -122,6 +123,7 @@ describe('account-assignment mode under injected faults', () => {
       clock,
       permissionSetArns: Object.fromEntries(applied.permissionSetArns),
     });
+    const target = new IdentityCenterAccessTarget({ ssoAdmin, identityStore, ids, clock });
 
     const role = config.roles.get('db-admin');
     if (!role) throw new Error('role missing');

@@ -9,7 +9,7 @@ import {
   FakeOidcProvider,
   followAsBrowser,
   type PageSignIn,
-} from '../../src/api/auth/test-harness.js';
+} from '../harness/auth-harness.js';
 import { parseConfig } from '../../src/config/index.js';
 import { startEntraEmulator, type RunningEntraEmulator } from '../../src/emulators/entra/index.js';
 import { entraSeedFromConfig } from '../../src/sandbox/entra-sandbox.js';

@@ -21,6 +21,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIdentityCenterClients } from '../../src/adapters/aws/create-identity-center-clients.js';
 import { IdentityCenterAccessTarget } from '../../src/adapters/aws/identity-center-access-target.js';
+import { IdentityCenterIds } from '../../src/adapters/aws/identity-center-ids.js';
 import { ScpSessionRevoker } from '../../src/adapters/aws/revocation/scp-session-revoker.js';
 import type { Entitlement } from '../../src/core/grant.js';
 import {
@@ -137,13 +138,14 @@ async function createWorld(users: readonly string[]): Promise<World> {
     );
     userIds.set(name, user.UserId ?? '');
   }
-  const target = new IdentityCenterAccessTarget({
+  const ids = new IdentityCenterIds({
     ssoAdmin,
     identityStore,
     instanceArn: InstanceArn,
     identityStoreId: IdentityStoreId,
     clock,
   });
+  const target = new IdentityCenterAccessTarget({ ssoAdmin, identityStore, ids, clock });
   const alerts: string[] = [];
   const rootId = (await organizations.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
   const w: World = {
@@ -158,8 +160,7 @@ async function createWorld(users: readonly string[]): Promise<World> {
       organizations,
       identityStore,
       ssoAdmin,
-      instanceArn: InstanceArn,
-      identityStoreId: IdentityStoreId,
+      ids,
       clock,
       targetId: rootId,
       managementAccountId: MANAGEMENT,

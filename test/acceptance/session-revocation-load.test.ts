@@ -21,6 +21,7 @@ import { CreatePermissionSetCommand, ListInstancesCommand } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityCenterClients } from '../../src/adapters/aws/create-identity-center-clients.js';
 import { IdentityCenterAccessTarget } from '../../src/adapters/aws/identity-center-access-target.js';
+import { IdentityCenterIds } from '../../src/adapters/aws/identity-center-ids.js';
 import { ScpSessionRevoker } from '../../src/adapters/aws/revocation/scp-session-revoker.js';
 import type { Entitlement } from '../../src/core/grant.js';
 import {
@@ -251,20 +252,20 @@ describe('500 removals of PT1H permission sets over 12 hours, through the emulat
       userIds.set(n, created.UserId ?? '');
     }
     const idOf = (n: number): string => userIds.get(n) ?? '';
-    const target = new IdentityCenterAccessTarget({
+    const ids = new IdentityCenterIds({
       ssoAdmin,
       identityStore,
       instanceArn,
       identityStoreId,
       clock,
     });
+    const target = new IdentityCenterAccessTarget({ ssoAdmin, identityStore, ids, clock });
     const alerts: string[] = [];
     const revoker = new ScpSessionRevoker({
       organizations,
       identityStore,
       ssoAdmin,
-      instanceArn,
-      identityStoreId,
+      ids,
       clock,
       targetId: (await organizations.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '',
       managementAccountId: MANAGEMENT,

@@ -3,7 +3,7 @@
 // sign-in page's form for `signIn` (the Entra emulator's page, or a provider that signs in
 // at once).
 import { spawn } from 'node:child_process';
-import { CookieJar, followAsBrowser, type PageSignIn } from '../../src/api/auth/test-harness.js';
+import { CookieJar, followAsBrowser, type PageSignIn } from '../harness/auth-harness.js';
 import { OPEN_URL_PROMPT } from '../../src/cli/loopback-login.js';
 import { JIT, type CliResult } from './jit-process.js';
 

@@ -14,6 +14,7 @@ import {
   type IdentityCenterClients,
 } from './create-identity-center-clients.js';
 import { IdentityCenterAccessTarget } from './identity-center-access-target.js';
+import { IdentityCenterIds } from './identity-center-ids.js';
 
 const fixtures = {
   groups: ['JIT-ec2-admin', 'JIT-s3-admin'],
@@ -76,11 +77,17 @@ async function startSeeded(options: { maxAttempts?: number } = {}): Promise<{
     ...options,
   });
   const ids = await seed(clients);
+  const clock = new SettableClock({ base: () => Date.now() });
   const target = new IdentityCenterAccessTarget({
     ssoAdmin: clients.ssoAdmin,
     identityStore: clients.identityStore,
-    ...ids,
-    clock: new SettableClock({ base: () => Date.now() }),
+    ids: new IdentityCenterIds({
+      ssoAdmin: clients.ssoAdmin,
+      identityStore: clients.identityStore,
+      ...ids,
+      clock,
+    }),
+    clock,
   });
   return {
     target,

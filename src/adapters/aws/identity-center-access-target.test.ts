@@ -12,6 +12,7 @@ import type { TargetOperation } from '../../ports/access-target.js';
 import { SettableClock } from '../../ports/clock.js';
 import { createIdentityCenterClients } from './create-identity-center-clients.js';
 import { IdentityCenterAccessTarget } from './identity-center-access-target.js';
+import { IdentityCenterIds, type IdentityCenterIdsOptions } from './identity-center-ids.js';
 import { IdentityCenterRateLimiter } from './identity-center-rate-limiter.js';
 
 const INSTANCE = 'arn:aws:sso:::instance/ssoins-0000000000000000';
@@ -314,7 +315,7 @@ afterEach(async () => {
 });
 
 async function setup(
-  options: Partial<ConstructorParameters<typeof IdentityCenterAccessTarget>[0]> = {},
+  options: Partial<Omit<IdentityCenterIdsOptions, 'ssoAdmin' | 'identityStore' | 'clock'>> = {},
   seed = true,
 ): Promise<Setup> {
   const fake = await new LocalJson11Fake().start();
@@ -339,7 +340,7 @@ async function setup(
       requestsPerSecond: 10_000,
     }),
   });
-  const target = new IdentityCenterAccessTarget({
+  const ids = new IdentityCenterIds({
     ssoAdmin,
     identityStore,
     instanceArn: INSTANCE,
@@ -347,6 +348,7 @@ async function setup(
     clock,
     ...options,
   });
+  const target = new IdentityCenterAccessTarget({ ssoAdmin, identityStore, ids, clock });
   return { fake, clock, target };
 }
 

@@ -5,16 +5,13 @@
 // - account assignment: sso-admin's CreateAccountAssignment / DeleteAccountAssignment of a
 //   USER principal, asynchronous: `pending` with `create:<requestId>` or `delete:<requestId>`,
 //   followed by `poll` through the creation or deletion status.
-// User, group and permission-set ids are resolved by name and cached with an expiry on the
-// injected clock. Expected AWS errors become `failed` results (see `failureFromError`);
+// User, group and permission-set ids come from the shared IdentityCenterIds (cached with an
+// expiry on the injected clock). Expected AWS errors become `failed` results (see `failureFromError`);
 // nothing here throws for them.
 import {
   CreateGroupMembershipCommand,
   DeleteGroupMembershipCommand,
-  DescribeUserCommand,
-  GetGroupIdCommand,
   GetGroupMembershipIdCommand,
-  GetUserIdCommand,
   ListGroupMembershipsCommand,
   type IdentitystoreClient,
 } from '@aws-sdk/client-identitystore';
@@ -23,9 +20,7 @@ import {
   DeleteAccountAssignmentCommand,
   DescribeAccountAssignmentCreationStatusCommand,
   DescribeAccountAssignmentDeletionStatusCommand,
-  DescribePermissionSetCommand,
   ListAccountAssignmentsCommand,
-  ListPermissionSetsCommand,
   type AccountAssignmentOperationStatus,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
@@ -33,27 +28,16 @@ import { assertNever, entitlementKey, type Entitlement } from '../../core/grant.
 import type { AccessTarget, TargetOperation, TargetScope } from '../../ports/access-target.js';
 import type { Clock } from '../../ports/clock.js';
 import { failureFromError, isAwsError, type FailedOperation } from './identity-center-errors.js';
-import { ExpiringCache } from '../expiring-cache.js';
+import { IdentityCenterIds, IdentityCenterNotFound } from './identity-center-ids.js';
 
 export interface IdentityCenterAccessTargetOptions {
   /** An sso-admin client (only `send` is used). */
   readonly ssoAdmin: Pick<SSOAdminClient, 'send'>;
   /** An identity store client (only `send` is used). */
   readonly identityStore: Pick<IdentitystoreClient, 'send'>;
-  /** e.g. `arn:aws:sso:::instance/ssoins-1234567890abcdef`. */
-  readonly instanceArn: string;
-  /** e.g. `d-1234567890`. */
-  readonly identityStoreId: string;
+  /** Names to ids and back; shared with the session revoker. */
+  readonly ids: IdentityCenterIds;
   readonly clock: Clock;
-  /** The Identity Center userName of a principal; default: the principal id (the UPN). */
-  readonly userNameOf?: (principalId: string) => string;
-  /** The inverse of `userNameOf`, for listing; default: the principal last seen with that
-   *  userName, else the userName itself. */
-  readonly principalIdOf?: (userName: string) => string;
-  /** How long resolved ids stay cached; default 5 minutes. */
-  readonly cacheTtlMs?: number;
-  /** Permission-set ARNs by name; names not in it are found by listing the instance. */
-  readonly permissionSetArns?: Readonly<Record<string, string>>;
 }
 
 type AssignmentAction = 'create' | 'delete';
@@ -65,42 +49,22 @@ class Refusal extends Error {
   }
 }
 
-const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
-
 export class IdentityCenterAccessTarget implements AccessTarget {
   readonly name: string = 'identity-center';
   readonly #sso: Pick<SSOAdminClient, 'send'>;
   readonly #ids: Pick<IdentitystoreClient, 'send'>;
+  readonly #resolve: IdentityCenterIds;
   readonly #instanceArn: string;
   readonly #storeId: string;
   readonly #clock: Clock;
-  readonly #userNameOf: (principalId: string) => string;
-  readonly #principalIdOf: (userName: string) => string;
-  readonly #configuredArns: Readonly<Record<string, string>>;
-  readonly #userIds: ExpiringCache<string>;
-  readonly #groupIds: ExpiringCache<string>;
-  readonly #userNames: ExpiringCache<string>;
-  readonly #permissionSetArns: ExpiringCache<string>;
-  /** Permission-set names never change (UpdatePermissionSet cannot rename), so this lasts. */
-  readonly #permissionSetNames = new Map<string, string>();
-  readonly #principalsSeen = new Map<string, string>();
-  #loadingPermissionSets: Promise<void> | undefined;
 
   constructor(options: IdentityCenterAccessTargetOptions) {
     this.#sso = options.ssoAdmin;
     this.#ids = options.identityStore;
-    this.#instanceArn = options.instanceArn;
-    this.#storeId = options.identityStoreId;
+    this.#resolve = options.ids;
+    this.#instanceArn = options.ids.instanceArn;
+    this.#storeId = options.ids.identityStoreId;
     this.#clock = options.clock;
-    this.#userNameOf = options.userNameOf ?? ((principalId) => principalId);
-    this.#principalIdOf =
-      options.principalIdOf ?? ((userName) => this.#principalsSeen.get(userName) ?? userName);
-    this.#configuredArns = options.permissionSetArns ?? {};
-    const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
-    this.#userIds = new ExpiringCache(options.clock, ttl);
-    this.#groupIds = new ExpiringCache(options.clock, ttl);
-    this.#userNames = new ExpiringCache(options.clock, ttl);
-    this.#permissionSetArns = new ExpiringCache(options.clock, ttl);
   }
 
   grant(entitlement: Entitlement): Promise<TargetOperation> {
@@ -281,8 +245,8 @@ export class IdentityCenterAccessTarget implements AccessTarget {
       return await run();
     } catch (error) {
       if (!isUserOrGroupNotFound(error)) throw error;
-      this.#userIds.delete(this.#userNameOf(entitlement.user));
-      this.#groupIds.delete(entitlement.group);
+      this.#resolve.forgetUser(entitlement.user);
+      this.#resolve.forgetGroup(entitlement.group);
       return run();
     }
   }
@@ -348,8 +312,8 @@ export class IdentityCenterAccessTarget implements AccessTarget {
       if (isAwsError(error, 'ResourceNotFoundException') && !afterRefresh) {
         // The cached user id or permission-set ARN may be stale (a user re-provisioned by
         // SCIM gets a new id): resolve both afresh and try once more.
-        this.#userIds.delete(this.#userNameOf(entitlement.user));
-        this.#permissionSetArns.delete(entitlement.permissionSet);
+        this.#resolve.forgetUser(entitlement.user);
+        this.#resolve.forgetPermissionSet(entitlement.permissionSet);
         return this.#changeAssignment(action, entitlement, true);
       }
       throw error;
@@ -429,135 +393,22 @@ export class IdentityCenterAccessTarget implements AccessTarget {
     }
   }
 
-  // --- resolution ---------------------------------------------------------------------------
+  // --- resolution (identity-center-ids.ts), a missing name as a permanent refusal --------
 
   #userId(principalId: string): Promise<string> {
-    const userName = this.#userNameOf(principalId);
-    this.#principalsSeen.set(userName, principalId);
-    return this.#userIds.getOrLoad(userName, () =>
-      this.#lookUpId(
-        async () =>
-          (
-            await this.#ids.send(
-              new GetUserIdCommand({
-                IdentityStoreId: this.#storeId,
-                AlternateIdentifier: {
-                  UniqueAttribute: { AttributePath: 'userName', AttributeValue: userName },
-                },
-              }),
-            )
-          ).UserId,
-        `no Identity Center user with userName ${userName} in identity store ${this.#storeId}; provision the user (SCIM) or set userNameOf`,
-      ),
-    );
+    return refusingNotFound(this.#resolve.userId(principalId));
   }
 
   #groupId(displayName: string): Promise<string> {
-    return this.#groupIds.getOrLoad(displayName, () =>
-      this.#lookUpId(
-        async () =>
-          (
-            await this.#ids.send(
-              new GetGroupIdCommand({
-                IdentityStoreId: this.#storeId,
-                AlternateIdentifier: {
-                  UniqueAttribute: { AttributePath: 'displayName', AttributeValue: displayName },
-                },
-              }),
-            )
-          ).GroupId,
-        `no Identity Center group with displayName ${displayName} in identity store ${this.#storeId}; create the group in Identity Center (or provision it by SCIM) or fix the role's group`,
-      ),
-    );
+    return refusingNotFound(this.#resolve.groupId(displayName));
   }
 
-  /** Runs a Get*Id lookup; a missing id (or ResourceNotFoundException) is a permanent refusal. */
-  async #lookUpId(get: () => Promise<string | undefined>, notFound: string): Promise<string> {
-    try {
-      const id = await get();
-      if (id !== undefined) return id;
-    } catch (error) {
-      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
-    }
-    throw new Refusal({
-      state: 'failed',
-      retryable: false,
-      code: 'ResourceNotFoundException',
-      message: notFound,
-    });
+  #principalOfUserId(userId: string): Promise<string | undefined> {
+    return this.#resolve.principalOfUserId(userId);
   }
 
-  async #principalOfUserId(userId: string): Promise<string | undefined> {
-    let userName = this.#userNames.get(userId);
-    if (userName === undefined) {
-      try {
-        userName = (
-          await this.#ids.send(
-            new DescribeUserCommand({ IdentityStoreId: this.#storeId, UserId: userId }),
-          )
-        ).UserName;
-      } catch (error) {
-        if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
-        throw error;
-      }
-      if (userName === undefined) return undefined;
-      this.#userNames.set(userId, userName);
-      this.#userIds.set(userName, userId);
-    }
-    return this.#principalIdOf(userName);
-  }
-
-  async #permissionSetArn(name: string): Promise<string> {
-    const configured = this.#configuredArns[name];
-    if (configured !== undefined) return configured;
-    const cached = this.#permissionSetArns.get(name);
-    if (cached !== undefined) return cached;
-    await this.#loadPermissionSets();
-    const loaded = this.#permissionSetArns.get(name);
-    if (loaded !== undefined) return loaded;
-    throw new Refusal({
-      state: 'failed',
-      retryable: false,
-      code: 'ResourceNotFoundException',
-      message: `no permission set named ${name} in Identity Center instance ${this.#instanceArn}; create it in Identity Center or fix the role's permissionSet`,
-    });
-  }
-
-  /** Lists the instance's permission sets and names the new ones; one load at a time. */
-  #loadPermissionSets(): Promise<void> {
-    this.#loadingPermissionSets ??= (async () => {
-      try {
-        let nextToken: string | undefined;
-        do {
-          const page = await this.#sso.send(
-            new ListPermissionSetsCommand({
-              InstanceArn: this.#instanceArn,
-              ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
-            }),
-          );
-          for (const arn of page.PermissionSets ?? []) {
-            let name = this.#permissionSetNames.get(arn);
-            if (name === undefined) {
-              name = (
-                await this.#sso.send(
-                  new DescribePermissionSetCommand({
-                    InstanceArn: this.#instanceArn,
-                    PermissionSetArn: arn,
-                  }),
-                )
-              ).PermissionSet?.Name;
-              if (name === undefined) continue;
-              this.#permissionSetNames.set(arn, name);
-            }
-            this.#permissionSetArns.set(name, arn);
-          }
-          nextToken = page.NextToken;
-        } while (nextToken !== undefined && nextToken !== '');
-      } finally {
-        this.#loadingPermissionSets = undefined;
-      }
-    })();
-    return this.#loadingPermissionSets;
+  #permissionSetArn(name: string): Promise<string> {
+    return refusingNotFound(this.#resolve.permissionSetArn(name));
   }
 
   // --- results ------------------------------------------------------------------------------
@@ -584,6 +435,21 @@ export class IdentityCenterAccessTarget implements AccessTarget {
       if (error instanceof Refusal) return undefined;
       throw error;
     }
+  }
+}
+
+/** An id Identity Center does not have is a permanent failure of the operation. */
+async function refusingNotFound<T>(lookup: Promise<T>): Promise<T> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (!(error instanceof IdentityCenterNotFound)) throw error;
+    throw new Refusal({
+      state: 'failed',
+      retryable: false,
+      code: 'ResourceNotFoundException',
+      message: error.message,
+    });
   }
 }
 

@@ -6,7 +6,12 @@ import { SettableClock } from '../../ports/clock.js';
 import { EntraDirectory, type EntraDirectoryOptions } from './entra-directory.js';
 import { GraphClient } from './graph-client.js';
 import { createGraphTokenSource } from './graph-token-source.js';
-import { ids, seedTenant, startFakeEntra, type FakeEntra } from './test-harness.js';
+import {
+  ids,
+  seedTenant,
+  startFakeEntra,
+  type FakeEntra,
+} from '../../../test/harness/entra-adapter-harness.js';
 
 const running: FakeEntra[] = [];
 afterEach(async () => {

@@ -10,7 +10,7 @@ import {
   startFakeEntra,
   type FakeEntra,
   type FakeInstance,
-} from './test-harness.js';
+} from '../../../test/harness/entra-adapter-harness.js';
 
 const running: FakeEntra[] = [];
 afterEach(async () => {

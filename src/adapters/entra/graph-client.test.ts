@@ -12,7 +12,11 @@ import {
 } from './graph-client.js';
 import { GraphError } from './graph-errors.js';
 import { createGraphTokenSource } from './graph-token-source.js';
-import { startFakeEntra, type FakeEntra, type FakeUser } from './test-harness.js';
+import {
+  startFakeEntra,
+  type FakeEntra,
+  type FakeUser,
+} from '../../../test/harness/entra-adapter-harness.js';
 
 const running: FakeEntra[] = [];
 afterEach(async () => {

@@ -11,7 +11,7 @@ import {
   type GraphCredential,
   type GraphTokenSource,
 } from './graph-token-source.js';
-import { createTestCertificate } from './test-harness.js';
+import { createTestCertificate } from '../../../test/harness/entra-adapter-harness.js';
 
 const running: RunningEntraEmulator[] = [];
 afterEach(async () => {

@@ -6,7 +6,11 @@ import { SettableClock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import { GraphTokenError } from './graph-errors.js';
 import { createGraphTokenSource, type GraphTokenSourceOptions } from './graph-token-source.js';
-import { createTestCertificate, startFakeEntra, type FakeEntra } from './test-harness.js';
+import {
+  createTestCertificate,
+  startFakeEntra,
+  type FakeEntra,
+} from '../../../test/harness/entra-adapter-harness.js';
 
 const running: FakeEntra[] = [];
 afterEach(async () => {

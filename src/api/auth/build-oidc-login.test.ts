@@ -6,7 +6,7 @@ import type { JitConfig, OidcConfig } from '../../config/config.js';
 import { silentLogger } from '../../ports/logger.js';
 import { buildOidcLogin, type BuildOidcLoginOptions } from './build-oidc-login.js';
 import { OidcProvider, signInFrom } from './oidc-provider.js';
-import { FakeOidcProvider } from './test-harness.js';
+import { FakeOidcProvider } from '../../../test/harness/auth-harness.js';
 
 let t: TestApp;
 

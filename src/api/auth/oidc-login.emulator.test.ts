@@ -16,7 +16,7 @@ import { silentLogger } from '../../ports/logger.js';
 import { entraSeedFromConfig } from '../../sandbox/entra-sandbox.js';
 import { combineAuthenticators } from './authenticator.js';
 import { buildOidcLogin, type BuildOidcLoginOptions } from './build-oidc-login.js';
-import { CookieJar, followAsBrowser, type PageSignIn } from './test-harness.js';
+import { CookieJar, followAsBrowser, type PageSignIn } from '../../../test/harness/auth-harness.js';
 
 const HOUR = 3600_000;
 

@@ -9,7 +9,11 @@ import type { Clock } from '../../ports/clock.js';
 import { silentLogger } from '../../ports/logger.js';
 import { combineAuthenticators } from './authenticator.js';
 import { buildOidcLogin } from './build-oidc-login.js';
-import { CookieJar, FakeOidcProvider, followAsBrowser } from './test-harness.js';
+import {
+  CookieJar,
+  FakeOidcProvider,
+  followAsBrowser,
+} from '../../../test/harness/auth-harness.js';
 
 const HOUR = 3600_000;
 const wallClock: Clock = { now: () => Date.now() };

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppDeps, Authenticate } from '../create-app.js';
+import type { AppDeps, Authenticate } from '../app-deps.js';
 import { auditEntryView, auditQuery, problemView } from '../schemas.js';
 import { toAuditView } from '../views.js';
 import { sendProblem } from '../problem.js';

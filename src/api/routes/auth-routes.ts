@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { Principal } from '../../core/principal.js';
 import type { SessionRecord } from '../../store/store.js';
 import type { CookieToSet } from '../auth/session-cookie.js';
-import type { AppDeps, Authenticate } from '../create-app.js';
+import type { AppDeps, Authenticate } from '../app-deps.js';
+import { csrfHeader, csrfRefusal } from '../auth/csrf.js';
 import { sendProblem } from '../problem.js';
 import { problemView } from '../schemas.js';
 
@@ -351,17 +352,4 @@ function whose(caller: Principal, asked: string | undefined): Whose {
     };
   }
   return { ok: true, value: target === '*' ? undefined : target };
-}
-
-export const csrfRefusal = {
-  code: 'ERR_FORBIDDEN' as const,
-  message:
-    'this request is signed in by cookie, so it needs the x-csrf-token header; get the token from GET /v1/auth/session',
-};
-
-export function csrfHeader(
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): string | undefined {
-  const value = headers['x-csrf-token'];
-  return typeof value === 'string' ? value : undefined;
 }

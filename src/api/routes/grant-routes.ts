@@ -7,7 +7,7 @@ import type { Result } from '../../core/errors.js';
 import type { GrantStatus } from '../../core/grant.js';
 import type { Principal } from '../../core/principal.js';
 import type { GrantOutcome } from '../../workflow/workflow-service.js';
-import type { AppDeps, Authenticate } from '../create-app.js';
+import type { AppDeps, Authenticate } from '../app-deps.js';
 import { sendProblem } from '../problem.js';
 import {
   commentBody,

@@ -4,24 +4,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppDeps, Authenticate } from '../create-app.js';
+import type { AppDeps, Authenticate } from '../app-deps.js';
 import { problemView } from '../schemas.js';
 import { sendProblem } from '../problem.js';
 
 /** Where and how a person activates PIM roles; supplied by the composition root. */
-export interface PimActivationInfo {
-  /** The OpenID issuer people sign in to for a delegated Graph token. */
-  readonly issuer: string;
-  /** The public client (loopback redirect, PKCE) the CLI signs in as. */
-  readonly clientId: string;
-  /** Microsoft Graph, e.g. https://graph.microsoft.com/v1.0. */
-  readonly graphUrl: string;
-  /** Sandbox only: the emulator speaks plain http. */
-  readonly allowInsecureRequests: boolean;
-  /** The entra-pim roles and their PIM group object ids. */
-  roles(): Promise<readonly { role: string; group: string; groupId: string }[]>;
-}
-
 const pimConfigView = z.object({
   issuer: z.string(),
   clientId: z.string(),

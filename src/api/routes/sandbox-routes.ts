@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseDuration } from '../../core/duration.js';
-import type { AppDeps, Authenticate } from '../create-app.js';
+import type { AppDeps, Authenticate } from '../app-deps.js';
 import { sendProblem } from '../problem.js';
 import { clockBody, loginBody } from '../schemas.js';
 

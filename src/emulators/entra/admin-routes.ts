@@ -14,7 +14,7 @@
 //   POST /_emulator/provisioning/run     run a cycle now; answers the status after it
 
 import { parseSeed } from './apply-seed.js';
-import type { EntraEmulator } from './entra-emulator.js';
+import type { EntraAdminTarget } from './admin-target.js';
 import { faultSpecProblem, type EntraFaultSpec } from './fault-injector.js';
 import {
   isRecord,
@@ -29,7 +29,7 @@ function problem(status: number, code: string, message: string): EntraResponse {
 }
 
 export async function handleAdmin(
-  emulator: EntraEmulator,
+  emulator: EntraAdminTarget,
   request: EntraRequest,
 ): Promise<EntraResponse> {
   const { method, path } = request;

@@ -3,13 +3,13 @@
 // itself is also done lazily on every request, so the timer only makes changes visible to
 // clients that are not calling (e.g. the member leaving a group at the PIM end time).
 
-import type { Clock } from '../../ports/clock.js';
+import type { EmulatorClock } from '../emulator-runtime.js';
 
-interface ObservableClock extends Clock {
+interface ObservableClock extends EmulatorClock {
   onChange(listener: () => void): () => void;
 }
 
-function isObservable(clock: Clock): clock is ObservableClock {
+function isObservable(clock: EmulatorClock): clock is ObservableClock {
   return typeof (clock as Partial<ObservableClock>).onChange === 'function';
 }
 
@@ -26,7 +26,7 @@ export class ClockTimer {
    * @param tick does the work due at `now`; errors are the caller's to handle
    */
   constructor(
-    private readonly clock: Clock,
+    private readonly clock: EmulatorClock,
     private readonly nextDeadline: () => number | undefined,
     private readonly tick: (now: number) => void,
   ) {

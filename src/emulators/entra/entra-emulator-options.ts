@@ -1,8 +1,8 @@
 // The Entra emulator's options and seed, and the sandbox defaults (tenant, app) that the
 // CLI prints and other code points clients at.
 
-import type { Clock } from '../../ports/clock.js';
-import type { Logger } from '../../ports/logger.js';
+import type { EmulatorClock } from '../emulator-runtime.js';
+import type { EmulatorLogger } from '../emulator-runtime.js';
 import type { EntraFaultSpec } from './fault-injector.js';
 
 /** The sandbox tenant's id (a fixed GUID, so configs and docs can name it). */
@@ -65,8 +65,8 @@ export interface EntraEmulatorOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
   /** All time comes from it: token iat/exp, auth_time, PIM start and end, expiry, cycles. */
-  readonly clock: Clock;
-  readonly logger?: Logger;
+  readonly clock: EmulatorClock;
+  readonly logger?: EmulatorLogger;
   /** Default ENTRA_SANDBOX_TENANT_ID. */
   readonly tenantId?: string;
   /** Default ENTRA_SANDBOX_APP. */

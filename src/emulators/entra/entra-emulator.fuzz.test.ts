@@ -4,7 +4,11 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appToken, startTestEmulator, type TestEmulator } from './test-harness.js';
+import {
+  appToken,
+  startTestEmulator,
+  type TestEmulator,
+} from '../../../test/harness/entra-emulator-harness.js';
 
 let t: TestEmulator;
 let token: string;

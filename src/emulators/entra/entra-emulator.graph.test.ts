@@ -6,7 +6,7 @@ import {
   startTestEmulator,
   userToken,
   type TestEmulator,
-} from './test-harness.js';
+} from '../../../test/harness/entra-emulator-harness.js';
 
 let t: TestEmulator;
 let token: string;

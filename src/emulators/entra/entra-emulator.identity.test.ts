@@ -13,7 +13,7 @@ import {
   testSeed,
   tokenRequest,
   type TestEmulator,
-} from './test-harness.js';
+} from '../../../test/harness/entra-emulator-harness.js';
 
 let t: TestEmulator;
 

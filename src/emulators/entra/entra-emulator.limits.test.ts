@@ -7,7 +7,7 @@ import {
   startTestEmulator,
   tokenRequest,
   type TestEmulator,
-} from './test-harness.js';
+} from '../../../test/harness/entra-emulator-harness.js';
 
 let t: TestEmulator | undefined;
 

@@ -6,7 +6,7 @@ import {
   userToken,
   type GraphResult,
   type TestEmulator,
-} from './test-harness.js';
+} from '../../../test/harness/entra-emulator-harness.js';
 
 const pim = '/identityGovernance/privilegedAccess/group';
 const HOUR = 3600 * 1000;

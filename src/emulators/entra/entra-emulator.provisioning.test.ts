@@ -4,7 +4,12 @@ import {
   startIdentityCenterEmulator,
   type RunningIdentityCenterEmulator,
 } from '../identity-center/start-identity-center-emulator.js';
-import { appToken, graph, startTestEmulator, type TestEmulator } from './test-harness.js';
+import {
+  appToken,
+  graph,
+  startTestEmulator,
+  type TestEmulator,
+} from '../../../test/harness/entra-emulator-harness.js';
 
 const MINUTE = 60 * 1000;
 const CYCLE = 40 * MINUTE;

@@ -5,8 +5,8 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../../ports/clock.js';
-import { silentLogger, type Logger } from '../../ports/logger.js';
+import type { EmulatorClock } from '../emulator-runtime.js';
+import { silentEmulatorLogger, type EmulatorLogger } from '../emulator-runtime.js';
 import { handleAdmin } from './admin-routes.js';
 import { applySeed } from './apply-seed.js';
 import { CallCounter, type OperationCounts } from './call-counter.js';
@@ -55,8 +55,8 @@ export class EntraEmulator {
   readonly provisioning: ProvisioningJob;
   readonly identity: IdentityPlatform;
   readonly faults: FaultInjector;
-  readonly #clock: Clock;
-  readonly #logger: Logger;
+  readonly #clock: EmulatorClock;
+  readonly #logger: EmulatorLogger;
   readonly #tokens: TokenIssuer;
   readonly #certificates = new ClientCertificates();
   readonly #redirectUris: Set<string>;
@@ -70,7 +70,7 @@ export class EntraEmulator {
 
   constructor(options: EntraEmulatorOptions, tokens: TokenIssuer) {
     this.#clock = options.clock;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? silentEmulatorLogger;
     this.#tokens = tokens;
     this.tenantId = (options.tenantId ?? ENTRA_SANDBOX_TENANT_ID).toLowerCase();
     this.app = { ...(options.app ?? ENTRA_SANDBOX_APP) };

@@ -7,7 +7,7 @@
 
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import type { Clock } from '../../ports/clock.js';
+import type { EmulatorClock } from '../emulator-runtime.js';
 import type { ClientCertificates } from './client-certificates.js';
 import type { EntraDirectory, UserRecord } from './entra-directory.js';
 import {
@@ -38,7 +38,7 @@ export interface IdentityPlatformOptions {
   readonly tenantId: string;
   /** The emulator's base URL, known once it listens. */
   readonly baseUrl: () => string;
-  readonly clock: Clock;
+  readonly clock: EmulatorClock;
   readonly app: SandboxApp;
   readonly appDisplayName: string;
   /** Object id of the sandbox app's service principal (`oid`/`sub` of app tokens). */

@@ -7,7 +7,7 @@
 // Entra, it keeps its own record (escrow) of what it pushed and only sends differences.
 // `provisionOnDemand` pushes one group with up to 5 members, or one user, right away.
 
-import type { Logger } from '../../ports/logger.js';
+import type { EmulatorLogger } from '../emulator-runtime.js';
 import type { EntraDirectory, GroupRecord, UserRecord } from './entra-directory.js';
 
 export const defaultCycleMs = 40 * 60 * 1000;
@@ -62,7 +62,7 @@ export interface OnDemandStep {
 export interface ProvisioningJobOptions {
   readonly directory: EntraDirectory;
   readonly now: () => number;
-  readonly logger: Logger;
+  readonly logger: EmulatorLogger;
   readonly servicePrincipalId: string;
   readonly jobId: string;
   readonly scimUrl?: string;

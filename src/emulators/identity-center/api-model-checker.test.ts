@@ -1,8 +1,8 @@
 // The model checker itself must catch what the conformance test relies on it to catch.
 
 import { describe, expect, it } from 'vitest';
-import { checkAgainstShape, loadApiModel } from './api-model-checker.js';
-import { enumRuleFor } from './sdk-enum-rules.js';
+import { checkAgainstShape, loadApiModel } from '../../../test/harness/api-model-checker.js';
+import { enumRuleFor } from '../../../test/harness/sdk-enum-rules.js';
 
 const model = loadApiModel('sso-admin-2020-07-20.min.json');
 const op = model.operations.DescribeAccountAssignmentCreationStatus!;

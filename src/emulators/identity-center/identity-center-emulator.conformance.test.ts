@@ -3,11 +3,18 @@
 // and enum values against the enums the SDK packages export.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAgainstShape, loadApiModel, type ApiModel } from './api-model-checker.js';
-import { conformanceCases, type ConformanceFixture } from './conformance-cases.js';
+import {
+  checkAgainstShape,
+  loadApiModel,
+  type ApiModel,
+} from '../../../test/harness/api-model-checker.js';
+import {
+  conformanceCases,
+  type ConformanceFixture,
+} from '../../../test/harness/identity-center-conformance-cases.js';
 import { dispatchTable, type ServiceName } from './dispatch-table.js';
-import { rawRequest } from './emulator-test-clients.js';
-import { enumRuleFor } from './sdk-enum-rules.js';
+import { rawRequest } from '../../../test/harness/identity-center-clients.js';
+import { enumRuleFor } from '../../../test/harness/sdk-enum-rules.js';
 import {
   startIdentityCenterEmulator,
   type RunningIdentityCenterEmulator,

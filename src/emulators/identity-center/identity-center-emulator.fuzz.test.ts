@@ -5,9 +5,13 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadApiModel, type ApiModel, type ShapeRef } from './api-model-checker.js';
+import {
+  loadApiModel,
+  type ApiModel,
+  type ShapeRef,
+} from '../../../test/harness/api-model-checker.js';
 import { dispatchTable, type ServiceName } from './dispatch-table.js';
-import { rawRequest } from './emulator-test-clients.js';
+import { rawRequest } from '../../../test/harness/identity-center-clients.js';
 import { IdentityCenterEmulator } from './identity-center-emulator.js';
 import {
   startIdentityCenterEmulator,

@@ -20,7 +20,10 @@ import {
   UpdatePolicyCommand,
 } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorTestClients, type EmulatorTestClients } from './emulator-test-clients.js';
+import {
+  emulatorTestClients,
+  type EmulatorTestClients,
+} from '../../../test/harness/identity-center-clients.js';
 import {
   startIdentityCenterEmulator,
   type RunningIdentityCenterEmulator,

@@ -6,7 +6,7 @@ import {
   emulatorTestClients,
   rawRequest,
   type EmulatorTestClients,
-} from './emulator-test-clients.js';
+} from '../../../test/harness/identity-center-clients.js';
 import { IdentityCenterEmulator } from './identity-center-emulator.js';
 import {
   startIdentityCenterEmulator,

@@ -7,7 +7,10 @@ import { ListUsersCommand } from '@aws-sdk/client-identitystore';
 import { ListInstancesCommand } from '@aws-sdk/client-sso-admin';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallStatsSnapshot } from './call-stats.js';
-import { adminRequest, emulatorTestClients } from './emulator-test-clients.js';
+import {
+  adminRequest,
+  emulatorTestClients,
+} from '../../../test/harness/identity-center-clients.js';
 import type { IdentityCenterEmulatorOptions } from './identity-center-emulator.js';
 import { defaultScimToken } from './scim-handlers.js';
 import {

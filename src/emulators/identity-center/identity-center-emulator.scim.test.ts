@@ -9,7 +9,10 @@ import {
 } from '@aws-sdk/client-identitystore';
 import { ListInstancesCommand } from '@aws-sdk/client-sso-admin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorTestClients, type EmulatorTestClients } from './emulator-test-clients.js';
+import {
+  emulatorTestClients,
+  type EmulatorTestClients,
+} from '../../../test/harness/identity-center-clients.js';
 import { defaultScimToken } from './scim-handlers.js';
 import {
   startIdentityCenterEmulator,

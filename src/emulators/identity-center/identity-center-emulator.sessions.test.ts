@@ -21,7 +21,7 @@ import {
   adminRequest,
   emulatorTestClients,
   type EmulatorTestClients,
-} from './emulator-test-clients.js';
+} from '../../../test/harness/identity-center-clients.js';
 import {
   startIdentityCenterEmulator,
   type RunningIdentityCenterEmulator,

@@ -36,7 +36,10 @@ import {
 } from '@aws-sdk/client-sso-admin';
 import { CreateUserCommand } from '@aws-sdk/client-identitystore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorTestClients, type EmulatorTestClients } from './emulator-test-clients.js';
+import {
+  emulatorTestClients,
+  type EmulatorTestClients,
+} from '../../../test/harness/identity-center-clients.js';
 import {
   startIdentityCenterEmulator,
   type RunningIdentityCenterEmulator,

@@ -2,23 +2,73 @@
 // in Organizations' own terms: retryable (throttling, a concurrent change of the SCP, a
 // policy change still being applied, 5xx, network trouble) or not (access denied, SCPs not
 // enabled, the 5-SCP attachment quota, a missing target), with what to fix. As for Identity
-// Center errors, messages never carry credentials.
-import { CREDENTIAL_ERRORS, MESSAGE_HIDDEN, redactAwsMessage } from '../identity-center-errors.js';
+// Center errors, the rules every service shares are in aws-failure.ts.
+import { awsFailure, type AwsFailure, type ServiceErrors } from '../aws-failure.js';
 
 /** A failed Organizations call, as the revoker reports it. */
-export interface OrganizationsFailure {
-  readonly retryable: boolean;
-  readonly code: string;
-  readonly message: string;
-}
+export type OrganizationsFailure = AwsFailure;
 
-interface AwsErrorLike {
-  readonly name: string;
-  readonly message?: string;
-  readonly $fault?: 'client' | 'server';
-  readonly $metadata?: { readonly httpStatusCode?: number };
-  readonly Reason?: unknown;
-  readonly code?: unknown;
+/** What Organizations' own errors mean; `targetId` is the root or OU of the SCP. */
+function organizationsErrors(targetId: string): ServiceErrors {
+  return {
+    service: 'AWS Organizations',
+    specific: (error, operation) => {
+      const retryable = (message: string) => ({ retryable: true, message });
+      const permanent = (message: string) => ({ retryable: false, message });
+      switch (error.name) {
+        case 'ConcurrentModificationException':
+          return retryable(
+            'the revocation SCP kept changing under concurrent writers; will try again',
+          );
+        case 'PolicyChangesInProgressException':
+          return retryable(
+            'AWS Organizations is still applying an earlier policy change; will try again',
+          );
+        case 'PolicyNotFoundException':
+          return retryable(
+            'the revocation SCP was deleted outside JIT Access; it will be created again on the next try',
+          );
+        case 'ServiceException':
+          return retryable('AWS Organizations had an internal error; will try again');
+        case 'AccessDeniedException':
+        case 'AccessDeniedForDependencyException':
+          return permanent(
+            `the AWS credentials JIT Access uses may not call organizations:${operation}; allow it in the broker role's policy, in the management account or a delegated administrator for policy management`,
+          );
+        case 'AWSOrganizationsNotInUseException':
+          return permanent(
+            'this account is not in an AWS Organization; revoking sessions by SCP needs Organizations with all features enabled',
+          );
+        case 'PolicyTypeNotEnabledException':
+        case 'PolicyTypeNotAvailableForOrganizationException':
+          return permanent(
+            'service control policies are not enabled in this organization; enable the SERVICE_CONTROL_POLICY policy type on the root (and all features)',
+          );
+        case 'TargetNotFoundException':
+        case 'RootNotFoundException':
+        case 'OrganizationalUnitNotFoundException':
+          return permanent(
+            `the root or OU ${targetId} to attach the revocation SCP to does not exist; check the configured target id`,
+          );
+        case 'ConstraintViolationException':
+          return permanent(constraintMessage(error.Reason, targetId));
+        case 'MalformedPolicyDocumentException':
+          return permanent(
+            'AWS Organizations refused the revocation SCP as malformed; this is a bug in JIT Access, please report it',
+          );
+        case 'InvalidInputException':
+          return permanent(
+            `AWS Organizations refused the request as invalid; check the configured target id (${targetId}: r-xxxx or ou-xxxx-yyyyyyyy) and policy name`,
+          );
+        case 'UnsupportedAPIEndpointException':
+          return permanent(
+            'AWS Organizations is not served at this endpoint; call it in its home region (us-east-1 in the aws partition)',
+          );
+        default:
+          return undefined;
+      }
+    },
+  };
 }
 
 /**
@@ -30,110 +80,7 @@ export function organizationsFailure(
   operation: string,
   targetId: string,
 ): OrganizationsFailure {
-  const aws =
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { name?: unknown }).name === 'string'
-      ? (error as AwsErrorLike)
-      : undefined;
-  if (aws === undefined) {
-    return {
-      retryable: true,
-      code: 'UnknownError',
-      message: `${operation} failed with a non-error value; will try again`,
-    };
-  }
-  const code = aws.name;
-  const said = MESSAGE_HIDDEN.has(code) ? '' : redactAwsMessage(aws.message ?? '');
-  const detail = said === '' ? '' : ` (AWS: ${said})`;
-  const status = aws.$metadata?.httpStatusCode;
-  const retryable = (message: string): OrganizationsFailure => ({
-    retryable: true,
-    code,
-    message: `${operation}: ${message}${detail}`,
-  });
-  const permanent = (message: string): OrganizationsFailure => ({
-    retryable: false,
-    code,
-    message: `${operation}: ${message}${detail}`,
-  });
-
-  switch (code) {
-    case 'TooManyRequestsException':
-    case 'ThrottlingException':
-      return retryable('AWS Organizations throttled the request; will try again');
-    case 'ConcurrentModificationException':
-      return retryable('the revocation SCP kept changing under concurrent writers; will try again');
-    case 'PolicyChangesInProgressException':
-      return retryable(
-        'AWS Organizations is still applying an earlier policy change; will try again',
-      );
-    case 'PolicyNotFoundException':
-      return retryable(
-        'the revocation SCP was deleted outside JIT Access; it will be created again on the next try',
-      );
-    case 'ServiceException':
-      return retryable('AWS Organizations had an internal error; will try again');
-    case 'AccessDeniedException':
-    case 'AccessDeniedForDependencyException':
-      return permanent(
-        `the AWS credentials JIT Access uses may not call organizations:${operation}; allow it in the broker role's policy, in the management account or a delegated administrator for policy management`,
-      );
-    case 'AWSOrganizationsNotInUseException':
-      return permanent(
-        'this account is not in an AWS Organization; revoking sessions by SCP needs Organizations with all features enabled',
-      );
-    case 'PolicyTypeNotEnabledException':
-    case 'PolicyTypeNotAvailableForOrganizationException':
-      return permanent(
-        'service control policies are not enabled in this organization; enable the SERVICE_CONTROL_POLICY policy type on the root (and all features)',
-      );
-    case 'TargetNotFoundException':
-    case 'RootNotFoundException':
-    case 'OrganizationalUnitNotFoundException':
-      return permanent(
-        `the root or OU ${targetId} to attach the revocation SCP to does not exist; check the configured target id`,
-      );
-    case 'ConstraintViolationException':
-      return permanent(constraintMessage(aws.Reason, targetId));
-    case 'MalformedPolicyDocumentException':
-      return permanent(
-        'AWS Organizations refused the revocation SCP as malformed; this is a bug in JIT Access, please report it',
-      );
-    case 'InvalidInputException':
-      return permanent(
-        `AWS Organizations refused the request as invalid; check the configured target id (${targetId}: r-xxxx or ou-xxxx-yyyyyyyy) and policy name`,
-      );
-    case 'UnsupportedAPIEndpointException':
-      return permanent(
-        'AWS Organizations is not served at this endpoint; call it in its home region (us-east-1 in the aws partition)',
-      );
-    case 'ExpiredTokenException':
-    case 'ExpiredToken':
-      return retryable('the AWS session credentials expired; they will be refreshed');
-    default:
-      break;
-  }
-  if (CREDENTIAL_ERRORS.has(code)) {
-    return permanent(
-      'AWS did not accept the credentials; configure valid credentials for the broker role (the key itself is never logged)',
-    );
-  }
-  if (status === 429) return retryable('AWS Organizations throttled the request; will try again');
-  if (aws.$fault === 'server' || (status !== undefined && status >= 500)) {
-    return retryable('AWS Organizations had an internal error; will try again');
-  }
-  if (status === undefined && aws.$fault === undefined) {
-    const networkCode = typeof aws.code === 'string' ? aws.code : code;
-    return {
-      retryable: true,
-      code: networkCode,
-      message: `${operation}: could not reach AWS Organizations (${redactAwsMessage(aws.message ?? networkCode)}); will try again`,
-    };
-  }
-  return permanent(
-    `AWS Organizations refused the request with ${code}${status !== undefined ? ` (HTTP ${status})` : ''}`,
-  );
+  return awsFailure(error, operation, organizationsErrors(targetId));
 }
 
 function constraintMessage(reason: unknown, targetId: string): string {

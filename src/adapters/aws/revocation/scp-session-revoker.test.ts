@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { SettableClock } from '../../../ports/clock.js';
 import type { Entitlement } from '../../../core/grant.js';
+import { IdentityCenterIds } from '../identity-center-ids.js';
 import { ScpSessionRevoker, type ScpSessionRevokerOptions } from './scp-session-revoker.js';
 import {
   DEFAULT_SKEW_MARGIN_MS,
@@ -11,7 +12,7 @@ import {
   measure,
   parsePolicy,
 } from './session-deny-policy.js';
-import { isDenied, session, userIdOf } from './test-harness.js';
+import { isDenied, session, userIdOf } from '../../../../test/harness/revocation-harness.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 4, 1, 10, 0, 0);
@@ -182,8 +183,13 @@ function setup(overrides: Partial<ScpSessionRevokerOptions> = {}) {
     organizations: aws.client,
     identityStore: aws.client,
     ssoAdmin: aws.client,
-    instanceArn: INSTANCE,
-    identityStoreId: 'd-1234567890',
+    ids: new IdentityCenterIds({
+      ssoAdmin: aws.client,
+      identityStore: aws.client,
+      instanceArn: INSTANCE,
+      identityStoreId: 'd-1234567890',
+      clock,
+    }),
     clock,
     targetId: ROOT,
     sessionDurationOf: () => HOUR,

@@ -20,25 +20,20 @@ import {
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import {
-  GetGroupIdCommand,
-  GetUserIdCommand,
   ListGroupMembershipsForMemberCommand,
   type IdentitystoreClient,
 } from '@aws-sdk/client-identitystore';
 import {
-  DescribePermissionSetCommand,
   DescribePermissionSetProvisioningStatusCommand,
   GetInlinePolicyForPermissionSetCommand,
   ListAccountAssignmentsForPrincipalCommand,
-  ListPermissionSetsCommand,
   ProvisionPermissionSetCommand,
   PutInlinePolicyToPermissionSetCommand,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
-import { parseDuration } from '../../../core/duration.js';
 import { assertNever, type Entitlement } from '../../../core/grant.js';
 import { MAX_SESSION_DURATION } from '../../../core/owed-revocation.js';
-import { ExpiringCache } from '../../expiring-cache.js';
+import { IdentityCenterIds, IdentityCenterNotFound } from '../identity-center-ids.js';
 import type { AwsClockSkew } from '../clock-skew.js';
 import type { Clock } from '../../../ports/clock.js';
 import type {
@@ -67,10 +62,8 @@ export interface ScpSessionRevokerOptions {
   readonly organizations: Pick<OrganizationsClient, 'send'>;
   readonly identityStore: Pick<IdentitystoreClient, 'send'>;
   readonly ssoAdmin: Pick<SSOAdminClient, 'send'>;
-  /** e.g. `arn:aws:sso:::instance/ssoins-1234567890abcdef`. */
-  readonly instanceArn: string;
-  /** e.g. `d-1234567890`. */
-  readonly identityStoreId: string;
+  /** Names to ids and back; shared with the access target (one userNameOf, one cache). */
+  readonly ids: IdentityCenterIds;
   readonly clock: Clock;
   /** The root (`r-xxxx`) or OU (`ou-xxxx-yyyyyyyy`) the SCP is attached to. */
   readonly targetId: string;
@@ -84,8 +77,6 @@ export interface ScpSessionRevokerOptions {
   readonly policyName?: string;
   /** Revocations in this account go to the permission set's inline policy. */
   readonly managementAccountId?: string;
-  /** The Identity Center userName of a principal; default: the principal id (the UPN). */
-  readonly userNameOf?: (principalId: string) => string;
   /** Added to every cut-off (default two minutes), on top of the measured skew. */
   readonly skewMarginMs?: number;
   /** How far AWS's clock runs ahead of ours, measured from response headers. */
@@ -148,15 +139,23 @@ const organizations = <T>(operation: string, send: () => Promise<T>): Promise<T>
 const identityCenter = <T>(operation: string, send: () => Promise<T>): Promise<T> =>
   call('identity-center', operation, send);
 
+/** A name Identity Center does not know ends the operation as a Refusal. */
+async function refusingNotFound<T>(lookup: Promise<T>, retryable: boolean): Promise<T> {
+  try {
+    return await lookup;
+  } catch (error) {
+    const cause = error instanceof CallFailure ? error.cause : error;
+    if (cause instanceof IdentityCenterNotFound) throw new Refusal(cause.message, retryable);
+    throw error;
+  }
+}
+
 /** Whether `error` is (or is a failed call that got) the AWS error named `name`. */
 function failedWith(error: unknown, name: string): boolean {
   return isAwsError(error instanceof CallFailure ? error.cause : error, name);
 }
 
 const SCP_TYPE = 'SERVICE_CONTROL_POLICY';
-
-/** How long a described SessionDuration is trusted before it is read again. */
-const SESSION_DURATION_CACHE_MS = 5 * 60_000;
 
 /**
  * The `scp` session revoker: a managed SCP of Deny statements, with the permission set's
@@ -171,10 +170,7 @@ export class ScpSessionRevoker implements SessionRevoker {
   readonly #policyName: string;
   readonly #skew: number;
   readonly #sleep: (ms: number) => Promise<void>;
-  readonly #permissionSetArns = new Map<string, string>();
-  readonly #permissionSetNames = new Map<string, string>();
-  /** SessionDuration by permission-set name, as Identity Center last said (ms). */
-  readonly #sessionDurations: ExpiringCache<number>;
+  readonly #resolve: IdentityCenterIds;
   #policyId: string | undefined;
   #attached = false;
   /** Every write goes through this chain, so two never overwrite each other. */
@@ -189,7 +185,7 @@ export class ScpSessionRevoker implements SessionRevoker {
     this.#skew = options.skewMarginMs ?? DEFAULT_SKEW_MARGIN_MS;
     this.#sleep =
       options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))));
-    this.#sessionDurations = new ExpiringCache(options.clock, SESSION_DURATION_CACHE_MS);
+    this.#resolve = options.ids;
   }
 
   /** The margin added to cut-offs now: the configured one plus AWS's measured lead. */
@@ -364,10 +360,7 @@ export class ScpSessionRevoker implements SessionRevoker {
     const configured = this.#options.sessionDurationOf?.(permissionSet) ?? 0;
     let described: number | undefined;
     try {
-      described = await this.#sessionDurations.getOrLoad(permissionSet, async () => {
-        const arn = await this.#permissionSetArn(permissionSet);
-        return (await this.#describePermissionSet(arn)).sessionDurationMs ?? MAX_SESSION_DURATION;
-      });
+      described = (await this.#resolve.sessionDurationMs(permissionSet)) ?? MAX_SESSION_DURATION;
     } catch {
       described = MAX_SESSION_DURATION;
     }
@@ -391,7 +384,7 @@ export class ScpSessionRevoker implements SessionRevoker {
     const current = await identityCenter('GetInlinePolicyForPermissionSet', () =>
       this.#sso.send(
         new GetInlinePolicyForPermissionSetCommand({
-          InstanceArn: this.#options.instanceArn,
+          InstanceArn: this.#resolve.instanceArn,
           PermissionSetArn: permissionSetArn,
         }),
       ),
@@ -416,7 +409,7 @@ export class ScpSessionRevoker implements SessionRevoker {
     await identityCenter('PutInlinePolicyToPermissionSet', () =>
       this.#sso.send(
         new PutInlinePolicyToPermissionSetCommand({
-          InstanceArn: this.#options.instanceArn,
+          InstanceArn: this.#resolve.instanceArn,
           PermissionSetArn: permissionSetArn,
           InlinePolicy: result.json,
         }),
@@ -430,7 +423,7 @@ export class ScpSessionRevoker implements SessionRevoker {
     const started = await identityCenter('ProvisionPermissionSet', () =>
       this.#sso.send(
         new ProvisionPermissionSetCommand({
-          InstanceArn: this.#options.instanceArn,
+          InstanceArn: this.#resolve.instanceArn,
           PermissionSetArn: permissionSetArn,
           TargetType: 'AWS_ACCOUNT',
           TargetId: account,
@@ -445,7 +438,7 @@ export class ScpSessionRevoker implements SessionRevoker {
       const described = await identityCenter('DescribePermissionSetProvisioningStatus', () =>
         this.#sso.send(
           new DescribePermissionSetProvisioningStatusCommand({
-            InstanceArn: this.#options.instanceArn,
+            InstanceArn: this.#resolve.instanceArn,
             ProvisionPermissionSetRequestId: requestId,
           }),
         ),
@@ -533,21 +526,9 @@ export class ScpSessionRevoker implements SessionRevoker {
     }
   }
 
-  async #userId(principal: string): Promise<string> {
-    const userName = (this.#options.userNameOf ?? ((p: string) => p))(principal);
-    const found = await identityCenter('GetUserId', () =>
-      this.#ids.send(
-        new GetUserIdCommand({
-          IdentityStoreId: this.#options.identityStoreId,
-          AlternateIdentifier: {
-            UniqueAttribute: { AttributePath: 'userName', AttributeValue: userName },
-          },
-        }),
-      ),
-    );
-    if (found.UserId === undefined)
-      throw new Refusal(`no Identity Center user with userName ${userName}`, false);
-    return found.UserId;
+  /** A person's identity-store id, looked up by name (no id captured at grant time). */
+  #userId(principal: string): Promise<string> {
+    return refusingNotFound(this.#resolve.userId(principal), false);
   }
 
   /** Where the entitlement gave access, minus where the person still holds it directly or
@@ -620,7 +601,7 @@ export class ScpSessionRevoker implements SessionRevoker {
       const page = await identityCenter('ListGroupMembershipsForMember', () =>
         this.#ids.send(
           new ListGroupMembershipsForMemberCommand({
-            IdentityStoreId: this.#options.identityStoreId,
+            IdentityStoreId: this.#resolve.identityStoreId,
             MemberId: { UserId: userId },
             NextToken: next,
           }),
@@ -646,7 +627,7 @@ export class ScpSessionRevoker implements SessionRevoker {
       const page = await identityCenter('ListAccountAssignmentsForPrincipal', () =>
         this.#sso.send(
           new ListAccountAssignmentsForPrincipalCommand({
-            InstanceArn: this.#options.instanceArn,
+            InstanceArn: this.#resolve.instanceArn,
             PrincipalId: principalId,
             PrincipalType: principalType,
             NextToken: next,
@@ -665,73 +646,19 @@ export class ScpSessionRevoker implements SessionRevoker {
     return out;
   }
 
-  async #groupId(displayName: string): Promise<string> {
-    const found = await identityCenter('GetGroupId', () =>
-      this.#ids.send(
-        new GetGroupIdCommand({
-          IdentityStoreId: this.#options.identityStoreId,
-          AlternateIdentifier: {
-            UniqueAttribute: { AttributePath: 'displayName', AttributeValue: displayName },
-          },
-        }),
-      ),
+  #groupId(displayName: string): Promise<string> {
+    return refusingNotFound(this.#resolve.groupId(displayName), true);
+  }
+
+  #permissionSetName(arn: string): Promise<string> {
+    return identityCenter('DescribePermissionSet', () => this.#resolve.permissionSetName(arn));
+  }
+
+  #permissionSetArn(name: string): Promise<string> {
+    return refusingNotFound(
+      identityCenter('ListPermissionSets', () => this.#resolve.permissionSetArn(name)),
+      false,
     );
-    if (found.GroupId === undefined)
-      throw new Refusal(`GetGroupId returned no id for ${displayName}`);
-    return found.GroupId;
-  }
-
-  async #permissionSetName(arn: string): Promise<string> {
-    const known = this.#permissionSetNames.get(arn);
-    if (known !== undefined) return known;
-    return (await this.#describePermissionSet(arn)).name;
-  }
-
-  /** DescribePermissionSet: remembers the name (it never changes) and the session duration
-   *  (which may, so it is kept for a few minutes only). */
-  async #describePermissionSet(arn: string): Promise<{ name: string; sessionDurationMs?: number }> {
-    const described = await identityCenter('DescribePermissionSet', () =>
-      this.#sso.send(
-        new DescribePermissionSetCommand({
-          InstanceArn: this.#options.instanceArn,
-          PermissionSetArn: arn,
-        }),
-      ),
-    );
-    const name = described.PermissionSet?.Name;
-    if (name === undefined) throw new Refusal(`DescribePermissionSet returned no name for ${arn}`);
-    this.#permissionSetNames.set(arn, name);
-    this.#permissionSetArns.set(name, arn);
-    const duration = parseDuration(described.PermissionSet?.SessionDuration ?? '');
-    if (!duration.ok) return { name };
-    this.#sessionDurations.set(name, duration.millis);
-    return { name, sessionDurationMs: duration.millis };
-  }
-
-  async #permissionSetArn(name: string): Promise<string> {
-    const known = this.#permissionSetArns.get(name);
-    if (known !== undefined) return known;
-    let token: string | undefined;
-    do {
-      const next = token;
-      const page = await identityCenter('ListPermissionSets', () =>
-        this.#sso.send(
-          new ListPermissionSetsCommand({
-            InstanceArn: this.#options.instanceArn,
-            NextToken: next,
-          }),
-        ),
-      );
-      for (const arn of page.PermissionSets ?? []) {
-        if (!this.#permissionSetNames.has(arn) && (await this.#permissionSetName(arn)) === name) {
-          return arn;
-        }
-      }
-      token = page.NextToken;
-    } while (token !== undefined);
-    const found = this.#permissionSetArns.get(name);
-    if (found !== undefined) return found;
-    throw new Refusal(`no permission set named ${name} in ${this.#options.instanceArn}`, false);
   }
 
   /** An expected failure as an outcome, worded in the terms of the service that failed. */

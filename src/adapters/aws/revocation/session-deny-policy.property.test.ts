@@ -12,7 +12,7 @@ import {
   SCP_MAX_BYTES,
   type RevocationRecord,
 } from './session-deny-policy.js';
-import { simulate, userIdOf, type SimEvent } from './test-harness.js';
+import { simulate, userIdOf, type SimEvent } from '../../../../test/harness/revocation-harness.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 4, 1, 0, 0, 0);

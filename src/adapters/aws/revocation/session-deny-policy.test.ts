@@ -16,7 +16,12 @@ import {
   SCP_MAX_BYTES,
   type RevocationRecord,
 } from './session-deny-policy.js';
-import { isDenied, session, sessionRoleArn, userIdOf } from './test-harness.js';
+import {
+  isDenied,
+  session,
+  sessionRoleArn,
+  userIdOf,
+} from '../../../../test/harness/revocation-harness.js';
 
 const HOUR = 3_600_000;
 const MARGIN = DEFAULT_SKEW_MARGIN_MS;

@@ -6,11 +6,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { createTestApp, testConfig, type TestApp } from '../../../test/support/test-app.js';
-import type { Clock } from '../../ports/clock.js';
-import { silentLogger } from '../../ports/logger.js';
-import { combineAuthenticators } from './authenticator.js';
-import { buildOidcLogin } from './build-oidc-login.js';
+import { createTestApp, testConfig, type TestApp } from '../support/test-app.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { silentLogger } from '../../src/ports/logger.js';
+import { combineAuthenticators } from '../../src/api/auth/authenticator.js';
+import { buildOidcLogin } from '../../src/api/auth/build-oidc-login.js';
 
 export interface FakeUser {
   readonly login: string;

@@ -25,7 +25,7 @@ export interface ApiModel {
   readonly shapes: Readonly<Record<string, ShapeRef>>;
 }
 
-export const modelsDirectory = new URL('../../../test/fixtures/aws-api-models/', import.meta.url);
+export const modelsDirectory = new URL('../fixtures/aws-api-models/', import.meta.url);
 
 export function loadApiModel(file: string): ApiModel {
   return JSON.parse(readFileSync(new URL(file, modelsDirectory), 'utf8')) as ApiModel;

@@ -3,9 +3,12 @@
 // for private_key_jwt (a small DER writer, so tests need no openssl).
 
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { SettableClock } from '../../ports/clock.js';
-import type { EntraEmulatorOptions } from './entra-emulator-options.js';
-import { startEntraEmulator, type RunningEntraEmulator } from './start-entra-emulator.js';
+import { SettableClock } from '../../src/ports/clock.js';
+import type { EntraEmulatorOptions } from '../../src/emulators/entra/entra-emulator-options.js';
+import {
+  startEntraEmulator,
+  type RunningEntraEmulator,
+} from '../../src/emulators/entra/start-entra-emulator.js';
 
 export interface TestEmulator {
   readonly emu: RunningEntraEmulator;

@@ -1,7 +1,7 @@
 // Shared builders for core tests (not part of the product surface).
-import { HOUR, MINUTE } from './duration.js';
-import type { Principal } from './principal.js';
-import type { Role } from './role.js';
+import { HOUR, MINUTE } from '../../src/core/duration.js';
+import type { Principal } from '../../src/core/principal.js';
+import type { Role } from '../../src/core/role.js';
 
 export function testRole(
   overrides: Partial<Role> = {},

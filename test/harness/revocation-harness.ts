@@ -14,7 +14,7 @@ import {
   serialise,
   type CompactOptions,
   type RevocationRecord,
-} from './session-deny-policy.js';
+} from '../../src/adapters/aws/revocation/session-deny-policy.js';
 
 /** A role session as AWS sees it when evaluating a request. */
 export interface SessionUnderTest {

@@ -1,8 +1,8 @@
 // Builders for config tests (not part of the product surface): a small valid config as a
 // plain object, to change one key at a time and feed to parseConfig as YAML.
 import { stringify } from 'yaml';
-import type { JitConfig, LoadConfigResult } from './config.js';
-import { parseConfig } from './parse-config.js';
+import type { JitConfig, LoadConfigResult } from '../../src/config/config.js';
+import { parseConfig } from '../../src/config/parse-config.js';
 
 /** Any YAML-able value; tests reach into it freely. */
 export type Yamlish = Record<string, unknown>;
