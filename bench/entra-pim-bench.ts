@@ -37,7 +37,7 @@ import {
   sandboxSeed,
 } from '../src/sandbox/identity-center-sandbox.js';
 import { openStore } from '../src/store/open-store.js';
-import { PimMirror } from '../src/workflow/pim-mirror.js';
+import { PimMirror } from '../src/controller/pim-mirror.js';
 
 const PROD = '111111111111';
 const T0 = Date.UTC(2026, 10, 28, 9, 0, 0);

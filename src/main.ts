@@ -26,7 +26,7 @@ import { startIdentityCenterSandbox } from './sandbox/identity-center-sandbox.js
 import { startEntraSandbox, type EntraSandbox } from './sandbox/entra-sandbox.js';
 import { ActivationWatcher } from './controller/activation-watcher.js';
 import { AuditCheckpointWriter, loadCheckpointKey } from './audit/checkpoint-writer.js';
-import { PimMirror } from './workflow/pim-mirror.js';
+import { PimMirror } from './controller/pim-mirror.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { WorkflowService } from './workflow/workflow-service.js';

@@ -7,7 +7,7 @@ import type { Principal } from '../core/principal.js';
 import type { Clock, SettableClock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
 import type { Store } from '../store/store.js';
-import type { MirrorOutcome } from '../workflow/pim-mirror.js';
+import type { MirrorOutcome } from '../controller/pim-mirror.js';
 import type { WorkflowService } from '../workflow/workflow-service.js';
 import type { Authentication, Authenticator } from './auth/authenticator.js';
 import type { OidcLogin } from './auth/oidc-login.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ActivationSource, SourceGroupSnapshot } from '../ports/activation-source.js';
 import { silentLogger } from '../ports/logger.js';
-import type { MirrorOutcome, PimMirror } from '../workflow/pim-mirror.js';
+import type { MirrorOutcome, PimMirror } from './pim-mirror.js';
 import { ActivationWatcher } from './activation-watcher.js';
 
 function fakes(leader: boolean, poll?: () => Promise<readonly SourceGroupSnapshot[]>) {

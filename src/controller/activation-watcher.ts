@@ -4,7 +4,7 @@
 import type { ActivationSource } from '../ports/activation-source.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import type { MirrorOutcome, PimMirror } from '../workflow/pim-mirror.js';
+import type { MirrorOutcome, PimMirror } from './pim-mirror.js';
 import { errorMessage } from '../core/error-message.js';
 
 export interface ActivationWatcherDeps {

@@ -29,7 +29,7 @@ import { noFaults, type FaultPoints } from '../ports/fault-points.js';
 import type { Logger } from '../ports/logger.js';
 import type { SessionRevoker } from '../ports/session-revoker.js';
 import type { Store, StoredGrant } from '../store/store.js';
-import { applyGrantEvent } from '../workflow/apply-grant-event.js';
+import { applyGrantEvent } from '../store/apply-grant-event.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { planReconcile, type PlannedAction } from './plan-reconcile.js';

@@ -14,7 +14,7 @@ import { SequentialIds } from '../ports/ids.js';
 import { silentLogger } from '../ports/logger.js';
 import { openStore } from '../store/open-store.js';
 import { VersionConflictError, type Store } from '../store/store.js';
-import { applyGrantEvent, insertGrant } from './apply-grant-event.js';
+import { applyGrantEvent, insertGrant } from '../store/apply-grant-event.js';
 import { WorkflowService, type GrantOutcome } from './workflow-service.js';
 
 const approvers = { users: ['bob@example.com', 'carol@example.com'], groups: ['approvers'] };

@@ -12,7 +12,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { Logger } from '../ports/logger.js';
 import type { GrantQuery, Store, StoredGrant } from '../store/store.js';
-import { applyGrantEvent, insertGrant } from './apply-grant-event.js';
+import { applyGrantEvent, insertGrant } from '../store/apply-grant-event.js';
 
 export interface WorkflowDeps {
   readonly store: Store;

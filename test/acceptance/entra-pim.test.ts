@@ -28,7 +28,7 @@ import {
 } from '../../src/sandbox/identity-center-sandbox.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
-import { PimMirror } from '../../src/workflow/pim-mirror.js';
+import { PimMirror } from '../../src/controller/pim-mirror.js';
 
 const PROD = '111111111111';
 const T0 = Date.UTC(2026, 10, 28, 9, 0, 0);

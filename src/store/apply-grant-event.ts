@@ -12,7 +12,7 @@ import {
 } from '../core/grant.js';
 import { transition, type GrantEvent, type Transition } from '../core/transition.js';
 import type { AuditInput } from '../audit/audit-entry.js';
-import { VersionConflictError, type Store, type StoreTransaction } from '../store/store.js';
+import { VersionConflictError, type Store, type StoreTransaction } from './store.js';
 
 const MAX_RACES = 8;
 

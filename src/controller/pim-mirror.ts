@@ -15,7 +15,7 @@ import type { Ids } from '../ports/ids.js';
 import type { Logger } from '../ports/logger.js';
 import type { AuditInput } from '../audit/audit-entry.js';
 import type { GrantQuery, Store, StoredGrant } from '../store/store.js';
-import { applyGrantEvent, grantFacts } from './apply-grant-event.js';
+import { applyGrantEvent, grantFacts } from '../store/apply-grant-event.js';
 
 /** A grant this close to its end is left to expire rather than revoked when PIM drops it
  *  (Entra removes an expired member within seconds; it is not an early deactivation). */

@@ -14,7 +14,7 @@ import { SequentialIds } from '../ports/ids.js';
 import { silentLogger } from '../ports/logger.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
-import { applyGrantEvent } from './apply-grant-event.js';
+import { applyGrantEvent } from '../store/apply-grant-event.js';
 import { PimMirror } from './pim-mirror.js';
 
 const GROUP_ID = '3f0c0d1e-0000-4000-8000-000000000001';
