@@ -50,6 +50,7 @@ async function freshUser(fx: ConformanceFixture, n: number): Promise<string> {
     IdentityStoreId: fx.IdentityStoreId,
     UserName: `case-${n}`,
     DisplayName: `Case ${n}`,
+    Name: { GivenName: 'Case', FamilyName: String(n) },
   });
   return out.UserId as string;
 }

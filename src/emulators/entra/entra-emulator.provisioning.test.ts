@@ -62,11 +62,20 @@ async function identityCenter(): Promise<{
   users: Map<string, boolean>;
   groups: Map<string, string[]>;
 }> {
-  const response = await fetch(`${idc.url}/scim/v2/Users?count=1000`, {
-    headers: { authorization: `Bearer ${scimToken}` },
-  });
-  const list = (await response.json()) as { Resources: { userName: string; active: boolean }[] };
-  const users = new Map(list.Resources.map((u) => [u.userName, u.active]));
+  // IdC answers at most 100 users a page: read them all by cursor.
+  const users = new Map<string, boolean>();
+  for (let cursor: string | undefined = ''; cursor !== undefined;) {
+    const response = await fetch(
+      `${idc.url}/scim/v2/Users?count=100&cursor=${encodeURIComponent(cursor)}`,
+      { headers: { authorization: `Bearer ${scimToken}` } },
+    );
+    const page = (await response.json()) as {
+      Resources: { userName: string; active: boolean }[];
+      nextCursor?: string;
+    };
+    for (const u of page.Resources) users.set(u.userName, u.active);
+    cursor = page.nextCursor;
+  }
   const state = idc.emulator.state;
   const groups = new Map<string, string[]>();
   for (const group of state.groups.values()) {

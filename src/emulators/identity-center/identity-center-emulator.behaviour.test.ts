@@ -99,7 +99,12 @@ describe('throttling', () => {
       assignmentDelayMs: 500,
     });
     const user = await c.identityStore.send(
-      new CreateUserCommand({ IdentityStoreId, UserName: 'u', DisplayName: 'u' }),
+      new CreateUserCommand({
+        Name: { GivenName: 'Test', FamilyName: 'User' },
+        IdentityStoreId,
+        UserName: 'u',
+        DisplayName: 'u',
+      }),
     );
     const results: string[] = [];
     for (let i = 0; i < 11; i += 1) {
@@ -211,7 +216,12 @@ describe('fault injection', () => {
       fault: { statusDelayMs: 5000 },
     });
     const user = await c.identityStore.send(
-      new CreateUserCommand({ IdentityStoreId, UserName: 'slow', DisplayName: 'slow' }),
+      new CreateUserCommand({
+        Name: { GivenName: 'Test', FamilyName: 'User' },
+        IdentityStoreId,
+        UserName: 'slow',
+        DisplayName: 'slow',
+      }),
     );
     const ps = await c.ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn, Name: 'Slow' }));
     await c.ssoAdmin.send(

@@ -54,6 +54,7 @@ beforeAll(async () => {
   const accountId = '222222222222';
   const userId = (
     await call('AWSIdentityStore.CreateUser', {
+      Name: { GivenName: 'Test', FamilyName: 'User' },
       IdentityStoreId,
       UserName: 'fixture-user',
       DisplayName: 'F',

@@ -100,10 +100,22 @@ describe('identity store', () => {
 
   it('refuses a second user with the same userName and more than one email', async () => {
     await clients.identityStore.send(
-      new CreateUserCommand({ IdentityStoreId, UserName: 'dup', DisplayName: 'Dup' }),
+      new CreateUserCommand({
+        Name: { GivenName: 'Test', FamilyName: 'User' },
+        IdentityStoreId,
+        UserName: 'dup',
+        DisplayName: 'Dup',
+      }),
     );
     const dup = await clients.identityStore
-      .send(new CreateUserCommand({ IdentityStoreId, UserName: 'dup', DisplayName: 'Dup' }))
+      .send(
+        new CreateUserCommand({
+          Name: { GivenName: 'Test', FamilyName: 'User' },
+          IdentityStoreId,
+          UserName: 'dup',
+          DisplayName: 'Dup',
+        }),
+      )
       .catch((e: unknown) => e);
     expect(dup).toMatchObject({
       name: 'ConflictException',
@@ -112,6 +124,7 @@ describe('identity store', () => {
     const emails = await clients.identityStore
       .send(
         new CreateUserCommand({
+          Name: { GivenName: 'Test', FamilyName: 'User' },
           IdentityStoreId,
           UserName: 'two',
           DisplayName: 'Two',
@@ -151,7 +164,12 @@ describe('identity store', () => {
   it('manages memberships: create, conflict on repeat, get id, test, list, delete', async () => {
     const UserId = (
       await clients.identityStore.send(
-        new CreateUserCommand({ IdentityStoreId, UserName: 'member', DisplayName: 'M' }),
+        new CreateUserCommand({
+          Name: { GivenName: 'Test', FamilyName: 'User' },
+          IdentityStoreId,
+          UserName: 'member',
+          DisplayName: 'M',
+        }),
       )
     ).UserId!;
     const GroupId = (
@@ -235,5 +253,37 @@ describe('identity store', () => {
       )
       .catch((e: unknown) => e);
     expect(none).toMatchObject({ name: 'ValidationException' });
+  });
+});
+
+// Gaps outside clients found (issue 9), each quoting the Identity Store API reference.
+describe('identity store fidelity', () => {
+  it('refuses a user without DisplayName or Name ("When used in IAM Identity Center, this parameter is required")', async () => {
+    for (const input of [
+      { UserName: 'no-display', Name: { GivenName: 'N', FamilyName: 'D' } },
+      { UserName: 'no-name', DisplayName: 'No Name' },
+    ]) {
+      await expect(
+        clients.identityStore.send(new CreateUserCommand({ IdentityStoreId, ...input })),
+      ).rejects.toMatchObject({ name: 'ValidationException' });
+    }
+  });
+
+  it('refuses the reserved names ("Administrator and AWSAdministrators are reserved names and can\'t be used for users or groups")', async () => {
+    for (const name of ['Administrator', 'AWSAdministrators']) {
+      await expect(
+        clients.identityStore.send(
+          new CreateUserCommand({
+            IdentityStoreId,
+            UserName: name,
+            DisplayName: 'Reserved',
+            Name: { GivenName: 'R', FamilyName: 'N' },
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'ValidationException' });
+      await expect(
+        clients.identityStore.send(new CreateGroupCommand({ IdentityStoreId, DisplayName: name })),
+      ).rejects.toMatchObject({ name: 'ValidationException' });
+    }
   });
 });

@@ -399,12 +399,90 @@ describe('SCIM protocol', () => {
     expect((await scim('GET', '/Schemas')).json.totalResults).toBe(2);
     const types = await scim('GET', '/ResourceTypes');
     expect((types.json.Resources as { id: string }[]).map((r) => r.id)).toEqual(['User', 'Group']);
-    expectScimError(await scim('GET', '/Me'), 501);
-    expectScimError(await scim('POST', '/Bulk', { Operations: [] }), 501);
-    expectScimError(await scim('POST', '/.search', {}), 501);
-    expectScimError(await scim('POST', '/Users/.search', {}), 501);
+    // The guide's error table: ValidationException, 400, "also occurs if the operation is
+    // unsupported"; its limitations page names /Me, /Bulk and /Search as unsupported.
+    expectScimError(await scim('GET', '/Me'), 400);
+    expectScimError(await scim('POST', '/Bulk', { Operations: [] }), 400);
+    expectScimError(await scim('POST', '/.search', {}), 400);
+    expectScimError(await scim('POST', '/Users/.search', {}), 400);
     expectScimError(await scim('GET', '/Nope'), 404);
-    expectScimError(await scim('PUT', '/Groups/x', {}), 404);
+    // PutGroup is not among the supported operations (PatchGroup is).
+    expectScimError(await scim('PUT', '/Groups/x', {}), 400);
     expect(running.scim.calls()['SCIM.GET.Users']).toBeGreaterThan(0);
+  });
+});
+
+// Gaps outside clients found (issue 9); each rule is quoted from the IAM Identity Center
+// SCIM implementation developer guide, unless said otherwise.
+describe('SCIM fidelity: the rules of the current developer guide', () => {
+  it('refuses a user whose e-mail is not marked primary (CreateUser: "The emails attribute value must be marked as primary")', async () => {
+    const body = userBody({ emails: [{ value: 'not-primary@example.com', type: 'work' }] });
+    expectScimError(await scim('POST', '/Users', body), 400, 'invalidValue');
+    const explicit = userBody({
+      emails: [{ value: 'false-primary@example.com', type: 'work', primary: false }],
+    });
+    expectScimError(await scim('POST', '/Users', explicit), 400, 'invalidValue');
+  });
+
+  it('refuses groups in a user create (CreateUser: "The groups field cannot be specified with the createUser request")', async () => {
+    const group = await createGroup(`fidelity-${String(Date.now())}`);
+    const body = userBody({ groups: [{ value: group }] });
+    const result = await scim('POST', '/Users', body);
+    expectScimError(result, 400, 'invalidValue');
+    expect(String(result.json.detail)).toMatch(/groups cannot be specified/);
+  });
+
+  it('refuses a second user with an e-mail another user has (seen by outside clients; not in the guide)', async () => {
+    await createUser({ emails: [{ value: 'shared@example.com', type: 'work', primary: true }] });
+    const second = userBody({
+      emails: [{ value: 'Shared@example.com', type: 'work', primary: true }],
+    });
+    expectScimError(await scim('POST', '/Users', second), 409, 'uniqueness');
+  });
+
+  it('refuses a second group with an externalId another group has (CreateGroup: ConflictException, "Group already exists")', async () => {
+    const first = await scim('POST', '/Groups', { displayName: 'ext-a', externalId: 'same-ext' });
+    expect(first.status).toBe(201);
+    const second = await scim('POST', '/Groups', { displayName: 'ext-b', externalId: 'same-ext' });
+    expectScimError(second, 409, 'uniqueness');
+  });
+
+  it('pages users by cursor (ListUsers: "Including the cursor parameter changes the default response format … to cursor-based paginated results (with itemsPerPage and nextCursor fields)")', async () => {
+    for (let i = 0; i < 3; i += 1) await createUser();
+    const total = Number((await scim('GET', '/Users')).json.totalResults);
+    const seen: string[] = [];
+    let cursor = '';
+    for (let pages = 0; pages < 100; pages += 1) {
+      const page = await scim('GET', `/Users?count=2&cursor=${encodeURIComponent(cursor)}`);
+      expect(page.status).toBe(200);
+      expect(page.json.totalResults).toBeUndefined();
+      expect(page.json.startIndex).toBeUndefined();
+      const resources = page.json.Resources as { id: string }[];
+      expect(page.json.itemsPerPage).toBe(resources.length);
+      seen.push(...resources.map((r) => r.id));
+      if (page.json.nextCursor === undefined) break;
+      cursor = page.json.nextCursor as string;
+    }
+    expect(seen).toHaveLength(total);
+    expect(new Set(seen).size).toBe(total);
+  });
+
+  it('takes count from 1 to 100 only (ListUsers: "Valid Range: Minimum value of 1. Maximum value of 100")', async () => {
+    for (const count of [0, 101]) {
+      expectScimError(await scim('GET', `/Users?count=${String(count)}`), 400, 'invalidValue');
+    }
+    expect((await scim('GET', '/Users?count=100')).status).toBe(200);
+  });
+
+  it('filters users by group (ListUsers: "Supported filter combinations: … (groups.value)")', async () => {
+    const member = await createUser();
+    await createUser();
+    const group = await createGroup(`by-group-${String(Date.now())}`, [member]);
+    const found = await scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`groups.value eq "${group}"`)}`,
+    );
+    expect(found.status).toBe(200);
+    expect((found.json.Resources as { id: string }[]).map((r) => r.id)).toEqual([member]);
   });
 });

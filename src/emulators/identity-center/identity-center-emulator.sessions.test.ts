@@ -39,7 +39,12 @@ const management = '111111111111';
 async function user(name: string): Promise<string> {
   return (
     await c.identityStore.send(
-      new CreateUserCommand({ IdentityStoreId, UserName: name, DisplayName: name }),
+      new CreateUserCommand({
+        Name: { GivenName: 'Test', FamilyName: 'User' },
+        IdentityStoreId,
+        UserName: name,
+        DisplayName: name,
+      }),
     )
   ).UserId!;
 }

@@ -73,7 +73,12 @@ async function newPermissionSet(Name: string, SessionDuration = 'PT1H'): Promise
 
 async function newUser(UserName: string): Promise<string> {
   const out = await clients.identityStore.send(
-    new CreateUserCommand({ IdentityStoreId, UserName, DisplayName: UserName }),
+    new CreateUserCommand({
+      Name: { GivenName: 'Test', FamilyName: 'User' },
+      IdentityStoreId,
+      UserName,
+      DisplayName: UserName,
+    }),
   );
   return out.UserId!;
 }

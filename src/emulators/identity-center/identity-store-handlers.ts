@@ -132,6 +132,15 @@ export const identityStoreHandlers: HandlerTable = {
     requireStore(input, state);
     const userName = input.string('UserName');
     if (userName.length > 128) throw validationError('UserName is longer than 128 characters');
+    refuseReservedName(userName, 'UserName');
+    // The API reference, DisplayName and Name: "When used in IAM Identity Center, this
+    // parameter is required."
+    const displayName = input.optString('DisplayName');
+    if (displayName === undefined || displayName.trim() === '')
+      throw validationError('DisplayName is required for a user of IAM Identity Center');
+    refuseReservedName(displayName, 'DisplayName');
+    if (input.optObject('Name') === undefined)
+      throw validationError('Name is required for a user of IAM Identity Center');
     // IdC user names are unique regardless of case.
     if (
       [...state.users.values()].some((u) => u.userName.toLowerCase() === userName.toLowerCase())
@@ -167,7 +176,7 @@ export const identityStoreHandlers: HandlerTable = {
     const user: UserRecord = {
       id: identityStoreObjectId(),
       userName,
-      displayName: input.optString('DisplayName'),
+      displayName,
       name: nameInput === undefined ? undefined : name,
       emails,
       externalIds: ext,
@@ -227,6 +236,7 @@ export const identityStoreHandlers: HandlerTable = {
     const displayName = input.string('DisplayName');
     if (displayName.length > 1024)
       throw validationError('DisplayName is longer than 1024 characters');
+    refuseReservedName(displayName, 'DisplayName');
     if ([...state.groups.values()].some((g) => g.displayName === displayName)) {
       throw conflictError(`A group named ${displayName} exists`, {
         Reason: 'UNIQUENESS_CONSTRAINT_VIOLATION',
@@ -392,4 +402,13 @@ function compactEmail(
     ...(type === undefined ? {} : { type }),
     ...(typeof primary === 'boolean' ? { primary } : {}),
   };
+}
+
+/** CreateGroup's DisplayName in the API reference: "Administrator and AWSAdministrators are
+ *  reserved names and can't be used for users or groups." */
+const RESERVED_NAMES = new Set(['administrator', 'awsadministrators']);
+
+function refuseReservedName(value: string, member: string): void {
+  if (RESERVED_NAMES.has(value.trim().toLowerCase()))
+    throw validationError(`${member} ${value} is a reserved name in IAM Identity Center`);
 }

@@ -161,9 +161,14 @@ function writeUser(state: EmulatorState, body: Json, existing: UserRecord | unde
   }
   const userNameValue = userName ?? '';
   if (userNameValue.length > 128) throw invalidValue('userName is longer than 128 characters');
+  // CreateUser: "The groups field cannot be specified with the createUser request."
+  if (existing === undefined && body.groups !== undefined)
+    throw invalidValue('groups cannot be specified when creating a user; add members to groups');
   const emails = singleItemList(body, 'emails').map((e) => {
     const value = optString(e, 'value');
     if (value === undefined) throw invalidValue('emails.value is required');
+    // CreateUser: "The emails attribute value must be marked as primary."
+    if (e.primary !== true) throw invalidValue('the emails value must be marked as primary');
     const type = optString(e, 'type');
     const email: { value: string; type?: string; primary?: boolean } = { value };
     if (type !== undefined) email.type = type;
@@ -179,6 +184,16 @@ function writeUser(state: EmulatorState, body: Json, existing: UserRecord | unde
     (u) => u !== existing && u.userName.toLowerCase() === userNameValue.toLowerCase(),
   );
   if (clash !== undefined) throw new ScimError(409, `User ${userNameValue} exists`, 'uniqueness');
+  // Not in AWS's documents, but what outside clients saw of the service: one e-mail names
+  // one user (see docs/identity-center-emulator.md).
+  for (const email of emails) {
+    const taken = [...state.users.values()].find(
+      (u) =>
+        u !== existing && u.emails.some((e) => e.value.toLowerCase() === email.value.toLowerCase()),
+    );
+    if (taken !== undefined)
+      throw new ScimError(409, `A user with email ${email.value} exists`, 'uniqueness');
+  }
   if (externalId !== undefined) {
     const ext = [...state.users.values()].find(
       (u) => u !== existing && externalIdOf(u.externalIds) === externalId,
@@ -360,13 +375,43 @@ function removeMembership(state: EmulatorState, groupId: string, userId: string)
     if (m.groupId === groupId && m.userId === userId) state.memberships.delete(id);
 }
 
+/**
+ * A list page. The current developer guide (ListUsers, ListGroups): `count` 1..100, default
+ * 100; with a `cursor` parameter the answer is cursor-paginated (`itemsPerPage` and, while
+ * more follow, `nextCursor`, no `totalResults` or `startIndex`); without one, the older
+ * index form. The cursor is opaque: here the offset of the next page, base64url.
+ */
+function unsupported(what: string): ScimError {
+  return new ScimError(
+    400,
+    `${what} is not supported by the IAM Identity Center SCIM implementation`,
+  );
+}
+
 function listResponse(resources: Json[], query: URLSearchParams): Json {
   const startRaw = query.get('startIndex');
   const countRaw = query.get('count');
+  const cursor = query.get('cursor');
   const start = startRaw === null ? 1 : Number(startRaw);
   const count = countRaw === null ? 100 : Number(countRaw);
   if (!Number.isInteger(start) || !Number.isInteger(count))
     throw invalidValue('startIndex and count must be integers');
+  if (count < 1 || count > 100) throw invalidValue('count must be between 1 and 100');
+  if (cursor !== null) {
+    if (!/^[-a-zA-Z0-9+=/:_]*$/.test(cursor)) throw invalidValue('cursor is not valid');
+    const offset = cursor === '' ? 0 : Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Number.isInteger(offset) || offset < 0) throw invalidValue('cursor is not valid');
+    const page = resources.slice(offset, offset + count);
+    const next = offset + page.length;
+    return {
+      schemas: [listSchema],
+      itemsPerPage: page.length,
+      Resources: page,
+      ...(next < resources.length
+        ? { nextCursor: Buffer.from(String(next)).toString('base64url') }
+        : {}),
+    };
+  }
   const from = Math.max(start, 1);
   const page = resources.slice(from - 1, from - 1 + Math.max(count, 0));
   return {
@@ -582,8 +627,10 @@ export class ScimEndpoint {
       throw new ScimError(429, 'Too many requests were made that exceed the limits');
     }
     await this.injectFault(call, call.operation);
+    // The developer guide's error table: ValidationException (400) "also occurs if the
+    // operation is unsupported"; its limitations page names /Me, /Bulk and /Search.
     if (['Me', 'Bulk', '.search'].includes(resource) || segments.includes('.search'))
-      throw new ScimError(501, `${resource} is not supported`);
+      throw unsupported(resource === '' ? 'this endpoint' : resource);
     const state = this.emulator.state;
     const id = segments[1];
     if (segments.length > 2) throw new ScimError(404, `No resource ${parsed.pathname}`);
@@ -615,7 +662,7 @@ export class ScimEndpoint {
       default:
         throw new ScimError(404, `No resource ${parsed.pathname}`);
     }
-    throw new ScimError(501, `${method} ${parsed.pathname} is not supported`);
+    throw unsupported(`${method} ${parsed.pathname}`);
   }
 
   private staticList(
@@ -638,19 +685,27 @@ export class ScimEndpoint {
   ): EmulatorResponse {
     if (id === undefined) {
       if (method === 'GET') {
-        const clauses = filterOf(query, ['username', 'externalid']);
+        // ListUsers' supported filters include (groups.value): the members of a group.
+        const clauses = filterOf(query, ['username', 'externalid', 'groups.value']);
         const users = [...state.users.values()].filter((u) =>
-          clauses.every((c) =>
-            c.attribute === 'username'
-              ? u.userName.toLowerCase() === c.value.toLowerCase()
-              : u.externalIds.some((e) => e.id === c.value),
-          ),
+          clauses.every((c) => {
+            switch (c.attribute) {
+              case 'username':
+                return u.userName.toLowerCase() === c.value.toLowerCase();
+              case 'externalid':
+                return u.externalIds.some((e) => e.id === c.value);
+              default:
+                return [...state.memberships.values()].some(
+                  (m) => m.groupId === c.value && m.userId === u.id,
+                );
+            }
+          }),
         );
         return response(200, listResponse(users.map(userResource), query));
       }
       if (method === 'POST')
         return response(201, userResource(writeUser(state, json(), undefined)));
-      throw new ScimError(501, `${method} /Users is not supported`);
+      throw unsupported(`${method} /Users`);
     }
     const user = state.users.get(id);
     if (user === undefined) throw new ScimError(404, `User ${id} not found`);
@@ -671,7 +726,7 @@ export class ScimEndpoint {
           if (m.userId === user.id) state.memberships.delete(mid);
         return response(204, undefined);
       default:
-        throw new ScimError(501, `${method} /Users/{id} is not supported`);
+        throw unsupported(`${method} /Users/{id}`);
     }
   }
 
@@ -704,8 +759,10 @@ export class ScimEndpoint {
         return response(200, listResponse(groups.map(groupResource), query));
       }
       if (method === 'POST') return response(201, groupResource(this.createGroup(state, json())));
-      throw new ScimError(501, `${method} /Groups is not supported`);
+      throw unsupported(`${method} /Groups`);
     }
+    // The supported operations have no PutGroup (PatchGroup only): unsupported, whatever the id.
+    if (method === 'PUT') throw unsupported('PUT /Groups/{id}');
     const group = state.groups.get(id);
     if (group === undefined) throw new ScimError(404, `Group ${id} not found`);
     switch (method) {
@@ -733,7 +790,7 @@ export class ScimEndpoint {
           if (m.groupId === group.id) state.memberships.delete(mid);
         return response(204, undefined);
       default:
-        throw new ScimError(501, `${method} /Groups/{id} is not supported`);
+        throw unsupported(`${method} /Groups/{id}`);
     }
   }
 
@@ -747,6 +804,13 @@ export class ScimEndpoint {
       throw invalidValue(`A group can be created with at most ${maxMemberChanges} members`);
     if ([...state.groups.values()].some((g) => g.displayName === displayName))
       throw new ScimError(409, `Group ${displayName} exists`, 'uniqueness');
+    // As for users: an externalId names one group (CreateGroup: ConflictException, "Group
+    // already exists").
+    if (
+      externalId !== undefined &&
+      [...state.groups.values()].some((g) => g.externalIds.some((e) => e.id === externalId))
+    )
+      throw new ScimError(409, `A group with externalId ${externalId} exists`, 'uniqueness');
     for (const userId of members)
       if (!state.users.has(userId)) throw invalidValue(`User ${userId} does not exist`);
     const group: GroupRecord = {
