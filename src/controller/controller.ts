@@ -6,7 +6,7 @@ import { errorMessage } from '../core/error-message.js';
 import type { Instant } from '../core/grant.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import type { Store } from '../store/store.js';
+import type { GrantStore, LeaseStore } from '../store/store.js';
 import type { ReconcileResult, Reconciler } from './reconciler.js';
 
 export interface ControllerOptions {
@@ -23,7 +23,8 @@ export interface ControllerOptions {
 
 export interface ControllerDeps {
   readonly reconciler: Reconciler;
-  readonly store: Store;
+  /** Only the lease and the next due time: the controller reads nothing else itself. */
+  readonly store: LeaseStore & Pick<GrantStore, 'nextDueAt'>;
   /** Business time (grant windows); may be a settable clock in the sandbox. */
   readonly clock: Clock;
   /** Real time, for leases between processes. */

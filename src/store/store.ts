@@ -51,6 +51,9 @@ export interface RevocationQuery {
 
 export type SessionKind = 'browser' | 'cli';
 
+/** The two databases a store runs on. */
+export type StoreDialect = 'sqlite' | 'postgres';
+
 /** A sign-in session as stored: only the SHA-256 of its token, never the token. */
 export interface SessionRecord {
   /** Public id, safe to show and to audit (`s_…`). */
@@ -105,7 +108,8 @@ export class VersionConflictError extends Error {
 
 /** Work done inside one database transaction; writes to grants and the audit chain
  *  commit together or not at all. Valid only until the transaction ends. */
-export interface StoreTransaction {
+/** Grant rows inside a transaction. */
+export interface GrantWrites {
   getGrant(id: string): Promise<StoredGrant | undefined>;
   /** Inserts at version 1. An id already taken throws JitError ERR_CONFLICT; let it end the
    *  transaction (on PostgreSQL the transaction cannot go on after a failed statement). */
@@ -113,14 +117,26 @@ export interface StoreTransaction {
   /** Writes `grant` if the row is still at `expectedVersion`; else VersionConflictError
    *  (JitError ERR_NOT_FOUND when there is no such grant). Returns the new version. */
   updateGrant(grant: Grant, expectedVersion: number): Promise<StoredGrant>;
+}
+
+/** The audit chain inside a transaction. */
+export interface AuditWrites {
   /** Appends to the chain after its head, which stays locked until the transaction ends. */
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
+}
+
+/** Revocations owed, and the people's target ids, inside a transaction. */
+export interface RevocationWrites {
   /** Records a revocation owed; one already stored under its id is left as it is (false). */
   insertRevocation(revocation: OwedRevocation): Promise<boolean>;
   updateRevocation(revocation: OwedRevocation): Promise<void>;
   /** The target's id of the person, captured when access was last granted to them. */
   subjectOf(principal: string): Promise<string | undefined>;
   recordSubject(principal: string, subjectId: string, at: Instant): Promise<void>;
+}
+
+/** Sign-in sessions inside a transaction. */
+export interface SessionWrites {
   insertSession(session: SessionRecord): Promise<void>;
   /** Marks revoked, at `at`, the sessions with this id or of this principal that are live at
    *  `at`; returns them as they were before. */
@@ -130,14 +146,11 @@ export interface StoreTransaction {
   ): Promise<readonly SessionRecord[]>;
 }
 
-export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
-  /** Runs `work` in a transaction that serialises audit appends across processes; a throw
-   *  rolls everything back. `work` may be run more than once (PostgreSQL retries deadlocks
-   *  and serialization failures), so it must touch nothing but `tx`; and it must not call
-   *  the Store itself (on SQLite, that waits for the connection `work` holds). */
-  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+export interface StoreTransaction
+  extends GrantWrites, AuditWrites, RevocationWrites, SessionWrites {}
 
+/** Grants: the workflow's and the controller's reads. */
+export interface GrantStore {
   getGrant(id: string): Promise<StoredGrant | undefined>;
   listGrants(query: GrantQuery): Promise<readonly StoredGrant[]>;
   /** Scheduled grants whose start, and active grants whose end, is at or before `now`; with
@@ -151,12 +164,18 @@ export interface Store {
   activeGrants(): Promise<readonly StoredGrant[]>;
   /** Ended grants that held access, for these principals: evidence that an entitlement was ours. */
   endedGrantsWithAccess(principals: readonly string[]): Promise<readonly StoredGrant[]>;
+}
 
+/** Revocations owed (the controller carries them out). */
+export interface RevocationStore {
   /** Revocations not yet settled (awaiting removal, or owed), oldest first. */
   openRevocations(): Promise<readonly OwedRevocation[]>;
   listRevocations(query: RevocationQuery): Promise<readonly OwedRevocation[]>;
   subjectOf(principal: string): Promise<string | undefined>;
+}
 
+/** The audit chain, read. */
+export interface AuditStore {
   /** Audit entries in chain order. */
   queryAudit(query: AuditQuery): Promise<readonly AuditEntry[]>;
   /** Streams the chain in seq order, `pageSize` (default 1000) per query, for verify and
@@ -164,7 +183,10 @@ export interface Store {
   auditEntries(pageSize?: number, throughSeq?: number): AsyncIterable<AuditEntry>;
   /** The chain head, recorded apart from the entries. */
   auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
+}
 
+/** Named leases (the controller's leader lease). */
+export interface LeaseStore {
   /** Takes or renews a named lease for `holder` until `now + ttl`; true when held. A lease is
    *  taken over only once expired (`expires_at <= now`), or from `takeOverFrom` (a holder
    *  known to be dead); a holder may always renew its own. */
@@ -181,7 +203,10 @@ export interface Store {
   ): Promise<{ readonly holder: string; readonly expiresAt: Instant } | undefined>;
   /** Gives up the lease if `holder` holds it; otherwise does nothing. */
   releaseLease(name: string, holder: string): Promise<void>;
+}
 
+/** Sign-in sessions and the CLI's one-time login codes. */
+export interface SessionStore {
   /** The session whose token hashes to `tokenHash`, revoked or expired ones included. */
   sessionByTokenHash(tokenHash: string): Promise<SessionRecord | undefined>;
   listSessions(query: SessionQuery): Promise<readonly SessionRecord[]>;
@@ -193,11 +218,24 @@ export interface Store {
   /** Deletes sessions that ended (expired or revoked) before `before`, and login codes that
    *  expired before it; returns how many sessions went. */
   deleteEndedSessions(before: Instant): Promise<number>;
+}
 
+/** A few keyed values. */
+export interface SettingStore {
   getSetting(key: string): Promise<string | undefined>;
   /** Sets the value only if the key is absent; returns the value that is stored. */
   setSettingIfAbsent(key: string, value: string): Promise<string>;
   setSetting(key: string, value: string): Promise<void>;
+}
 
+/** The whole store: every table's port, and the transaction that spans them. */
+export interface Store
+  extends GrantStore, RevocationStore, AuditStore, LeaseStore, SessionStore, SettingStore {
+  readonly dialect: StoreDialect;
+  /** Runs `work` in a transaction that serialises audit appends across processes; a throw
+   *  rolls everything back. `work` may be run more than once (PostgreSQL retries deadlocks
+   *  and serialization failures), so it must touch nothing but `tx`; and it must not call
+   *  the Store itself (on SQLite, that waits for the connection `work` holds). */
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
