@@ -16,6 +16,7 @@ import type { JitConfig } from './config/index.js';
 import { Controller } from './controller/controller.js';
 import { Reconciler } from './controller/reconciler.js';
 import { JitError } from './core/errors.js';
+import { readSecret } from './config/read-secret.js';
 import { SettableClock, type Clock } from './ports/clock.js';
 import type { FaultPoint, FaultPoints } from './ports/fault-points.js';
 import { NoopSessionRevoker, type SessionRevoker } from './ports/session-revoker.js';
@@ -105,7 +106,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     clock.set(at);
   }
 
-  const databaseUrl = env['DATABASE_URL'];
+  const databaseUrl = readSecret({ env }, 'DATABASE_URL');
   const store = await openStore(
     databaseUrl ? { databaseUrl } : { sqlitePath: config.store.sqlitePath },
   );

@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import { ApiClient } from './api-client.js';
 import type { CliContext } from './cli-context.js';
 import { loadConfig } from './load-config.js';
+import { readSecret } from '../config/read-secret.js';
 import { CliError, invalidInput } from './cli-error.js';
 import { CredentialStore } from './credentials.js';
 import { colour, createOutput, type GrantView, type Output } from './output.js';
@@ -104,7 +105,7 @@ export async function withStore(
   configPath: string,
   work: (store: Store) => Promise<void>,
 ): Promise<void> {
-  const databaseUrl = ctx.env['DATABASE_URL'];
+  const databaseUrl = readSecret({ env: ctx.env }, 'DATABASE_URL');
   let sqlitePath: string | undefined;
   if (!databaseUrl) {
     const loaded = await loadConfig(configPath);

@@ -599,3 +599,32 @@ describe('parseConfig: the config it builds', () => {
     expect(config.roles.get('b')!.activation.maxDuration).toBe(2 * HOUR);
   });
 });
+
+describe('parseConfig refuses secrets written into the file', () => {
+  it('names the field and the environment (or _FILE) alternative, and never echoes the value', () => {
+    const config = baseConfig();
+    config.auth = {
+      oidc: { issuer: 'https://login.example.com', clientId: 'c', clientSecret: 'hunter2' },
+    };
+    const errors = errorsOf(config);
+    expect(errors).toEqual([
+      'auth.oidc.clientSecret: looks like a secret written into the config file, which is refused: name an environment variable that holds it with auth.oidc.clientSecretEnv (the variable, or VARIABLE_FILE naming a file that holds it)',
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses a database URL with a password, and a private key or token inline', () => {
+    const url = baseConfig();
+    url.store = { sqlite: 'postgres://jit:hunter2@db.example.com/jit' };
+    expect(errorsOf(url)[0]).toMatch(
+      /^store\.sqlite: is a URL with a password in it; .*DATABASE_URL \(or DATABASE_URL_FILE/,
+    );
+    expect(errorsOf(url).join('\n')).not.toContain('hunter2');
+    const key = baseConfig();
+    key.entra = { tenantId: 't', clientId: 'c', privateKey: '-----BEGIN PRIVATE KEY-----' };
+    expect(errorsOf(key)[0]).toMatch(/^entra\.privateKey: looks like a secret .*privateKeyFile/);
+    const token = baseConfig();
+    token.scimToken = 'abc';
+    expect(errorsOf(token)[0]).toMatch(/^scimToken: looks like a secret .*environment variable/);
+  });
+});

@@ -8,6 +8,7 @@ import { problemLine, type ConfigProblem } from './config-problem.js';
 import { configSchema } from './config-schema.js';
 import { buildConfig } from './build-config.js';
 import { formatIssues, issueMessage } from './format-issues.js';
+import { inlineSecrets } from './inline-secrets.js';
 
 const START = 'start from examples/jit.config.yaml';
 
@@ -64,9 +65,12 @@ export function parseConfig(text: string, source: string): LoadConfigResult {
     };
   }
 
-  const parsed = configSchema.safeParse(data, { error: issueMessage, reportInput: true });
   const order = (problems: readonly ConfigProblem[]): string[] =>
     inFileOrder(doc, problems).map(problemLine);
+  // Before the schema: a secret in the file is refused as such, not as an unknown key.
+  const secrets = inlineSecrets(data);
+  if (secrets.length > 0) return { ok: false, errors: order(secrets) };
+  const parsed = configSchema.safeParse(data, { error: issueMessage, reportInput: true });
   if (!parsed.success) {
     const problems = formatIssues(parsed.error.issues, { sourceAt: (path) => sourceAt(doc, path) });
     return { ok: false, errors: order(problems) };

@@ -5,6 +5,7 @@
 // when the config names none.
 import { randomBytes } from 'node:crypto';
 import type { JitConfig, OidcConfig } from '../../config/config.js';
+import { readSecret } from '../../config/read-secret.js';
 import { JitError } from '../../core/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Directory } from '../../ports/directory.js';
@@ -55,16 +56,16 @@ export function buildOidcLogin(options: BuildOidcLoginOptions): BuiltOidcLogin |
 
   let clientSecret: string | undefined = oidc.clientSecret;
   if (oidc.clientSecretEnv !== undefined) {
-    clientSecret = env[oidc.clientSecretEnv];
-    if (clientSecret === undefined || clientSecret === '') {
+    clientSecret = readSecret({ env }, oidc.clientSecretEnv);
+    if (clientSecret === undefined) {
       throw new JitError(
         'ERR_INVALID_CONFIG',
-        `auth.oidc.clientSecretEnv names ${oidc.clientSecretEnv}, which is not set; export the app registration's client secret as ${oidc.clientSecretEnv}`,
+        `auth.oidc.clientSecretEnv names ${oidc.clientSecretEnv}, which is not set; export the app registration's client secret as ${oidc.clientSecretEnv} (or ${oidc.clientSecretEnv}_FILE naming a file that holds it)`,
       );
     }
   }
 
-  const sessionSecret = env[SESSION_SECRET_ENV];
+  const sessionSecret = readSecret({ env }, SESSION_SECRET_ENV);
   let secret: Uint8Array;
   if (sessionSecret !== undefined && sessionSecret !== '') {
     if (Buffer.byteLength(sessionSecret) < MIN_SESSION_SECRET_LENGTH) {
