@@ -63,6 +63,9 @@ export interface AppDeps {
   /** A pino logger (or any Fastify-compatible one) for requests and unexpected errors;
    *  left out or false, the app logs nothing. */
   readonly logger?: FastifyBaseLogger | false;
+  /** Behind a load balancer: whose X-Forwarded-For/-Proto to believe (Fastify's
+   *  `trustProxy`); the client address then keys the rate limit. Default: nobody's. */
+  readonly trustProxy?: boolean | number | readonly string[];
   /** Per-client request limit per minute; false turns it off (benchmarks). */
   readonly rateLimit?: false | { readonly max: number };
 }

@@ -33,11 +33,20 @@ export async function createApp(deps: AppDeps): Promise<App> {
   if (deps.testHooks && deps.mode !== 'sandbox') {
     throw new Error('test hooks are only available in sandbox mode');
   }
+  // A hop count trusts the n proxies nearest the server (what Fastify does with a number).
+  const hops = deps.trustProxy;
+  const trustProxy: boolean | string[] | ((address: string, hop: number) => boolean) =
+    typeof hops === 'number'
+      ? (_address, hop) => hop < hops
+      : typeof hops === 'object'
+        ? [...hops]
+        : (hops ?? false);
   const app = Fastify({
     // Fastify 5 takes a ready logger as `loggerInstance`; `logger` would refuse it. Its
     // request serializer logs method and URL, never headers or bodies (tokens, reasons).
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: 64 * 1024,
+    trustProxy,
     requestIdHeader: 'x-request-id',
     // A URL Fastify cannot decode (`/%`) answers problem+json like every other error.
     frameworkErrors: (error, _request, reply) => {

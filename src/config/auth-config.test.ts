@@ -63,14 +63,41 @@ describe('config: auth', () => {
   it('refuses allowInsecureRequests and plain-http addresses in live mode', () => {
     const oidc = {
       ...liveOidc(),
-      issuer: 'http://127.0.0.1:4000/tenant/v2.0',
+      issuer: 'http://login.example.com/tenant/v2.0',
       redirectUri: 'http://jit.example.com/auth/callback',
       allowInsecureRequests: true,
     };
     expect(errorsOf(live(oidc))).toEqual([
-      "auth.oidc.issuer: http://127.0.0.1:4000/tenant/v2.0 is plain http; use the provider's https issuer",
+      "auth.oidc.issuer: http://login.example.com/tenant/v2.0 is plain http; use the provider's https issuer (plain http is accepted only to a loopback address)",
       'auth.oidc.redirectUri: http://jit.example.com/auth/callback is plain http; in mode: live the session cookie needs https, use an https address',
       'auth.oidc.allowInsecureRequests: is only accepted in mode: sandbox (for the local Entra emulator); remove it and use the https issuer',
+    ]);
+  });
+
+  it('accepts plain http in live mode only to a loopback address', () => {
+    const oidc = {
+      ...liveOidc(),
+      issuer: 'http://127.0.0.1:4000/tenant/v2.0',
+      redirectUri: 'http://localhost:8400/auth/callback',
+    };
+    expect(loaded(live(oidc)).config.auth.oidc).toMatchObject({
+      issuer: 'http://127.0.0.1:4000/tenant/v2.0',
+      redirectUri: 'http://localhost:8400/auth/callback',
+      allowInsecureRequests: true,
+    });
+  });
+
+  it('derives the redirect URI from server.publicUrl, which live mode wants on https', () => {
+    const { redirectUri: _, ...noRedirect } = liveOidc();
+    const config = live(noRedirect);
+    config['server'] = { publicUrl: 'https://jit.example.com/' };
+    expect(loaded(config).config.auth.oidc?.redirectUri).toBe(
+      'https://jit.example.com/auth/callback',
+    );
+    config['server'] = { publicUrl: 'http://jit.example.com' };
+    expect(errorsOf(config)).toEqual([
+      'auth.oidc.redirectUri: http://jit.example.com/auth/callback is plain http; in mode: live the session cookie needs https, use an https address',
+      'server.publicUrl: http://jit.example.com is plain http; in mode: live people reach the server over https (terminate TLS at the load balancer and give its https address)',
     ]);
   });
 
@@ -92,7 +119,7 @@ describe('config: auth', () => {
   it('requires a redirectUri ending in /auth/callback in live mode', () => {
     const { redirectUri: _, ...noRedirect } = liveOidc();
     expect(errorsOf(live(noRedirect))).toEqual([
-      'auth.oidc.redirectUri: missing; in mode: live give the https address people reach the server at, ending in /auth/callback, e.g. https://jit.example.com/auth/callback',
+      'auth.oidc.redirectUri: missing; in mode: live give server.publicUrl (the https address people reach the server at, e.g. https://jit.example.com) or auth.oidc.redirectUri ending in /auth/callback',
     ]);
     expect(
       errorsOf(live({ ...liveOidc(), redirectUri: 'https://jit.example.com/callback' })),

@@ -19,6 +19,7 @@ import type { RawConfig } from './config-schema.js';
 import { buildDirectory } from './build-directory.js';
 import { didYouMean } from './nearest.js';
 import { PrincipalResolver } from './principal-resolver.js';
+import { isAllowedInLive, isLoopbackUrl } from './loopback.js';
 
 /** IAM's limit on managed policies attached to one role (AWS- and customer-managed together). */
 export const MAX_ATTACHED_POLICIES = 10;
@@ -98,6 +99,23 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
     });
   }
 
+  if (
+    raw.mode === 'live' &&
+    raw.server.publicUrl !== undefined &&
+    !isAllowedInLive(raw.server.publicUrl)
+  ) {
+    errors.push({
+      path: ['server', 'publicUrl'],
+      message: `${raw.server.publicUrl} is plain http; in mode: live people reach the server over https (terminate TLS at the load balancer and give its https address)`,
+    });
+  }
+  if (raw.mode === 'sandbox' && raw.aws !== undefined) {
+    warnings.push({
+      path: ['aws'],
+      message: 'is only used in mode: live; the sandbox runs its own emulated organisation',
+    });
+  }
+
   const entra = buildEntra(raw, roles, errors);
   const auth = buildAuth(raw, errors);
 
@@ -109,6 +127,30 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
     roles,
     ...(directory === undefined ? {} : { directory }),
     ...(entra === undefined ? {} : { entra }),
+    ...(raw.aws === undefined
+      ? {}
+      : {
+          aws: {
+            ...(raw.aws.region === undefined ? {} : { region: raw.aws.region }),
+            ...(raw.aws.roleArn === undefined ? {} : { roleArn: raw.aws.roleArn }),
+            ...(raw.aws.externalId === undefined ? {} : { externalId: raw.aws.externalId }),
+            ...(raw.aws.identityCenter.instanceArn === undefined
+              ? {}
+              : { instanceArn: raw.aws.identityCenter.instanceArn }),
+            ...(raw.aws.identityCenter.identityStoreId === undefined
+              ? {}
+              : { identityStoreId: raw.aws.identityCenter.identityStoreId }),
+            revocation: {
+              ...(raw.aws.revocation.targetId === undefined
+                ? {}
+                : { targetId: raw.aws.revocation.targetId }),
+              policyName: raw.aws.revocation.policyName,
+              ...(raw.aws.revocation.managementAccountId === undefined
+                ? {}
+                : { managementAccountId: raw.aws.revocation.managementAccountId }),
+            },
+          },
+        }),
     store: { sqlitePath: raw.store.sqlite },
     audit: {
       checkpoints: {
@@ -123,6 +165,10 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
       mfaMaxAge: raw.server.mfaMaxAge,
       pendingRequestTtl: raw.server.pendingRequestTtl,
       maxOpenGrantsPerPerson: raw.server.maxOpenGrantsPerPerson,
+      trustProxy: raw.server.trustProxy,
+      ...(raw.server.publicUrl === undefined
+        ? {}
+        : { publicUrl: raw.server.publicUrl.replace(/\/+$/, '') }),
       controller: {
         sweepInterval: raw.server.controller.sweepInterval,
         maxConcurrency: raw.server.controller.maxConcurrency,
@@ -163,31 +209,40 @@ function buildAuth(raw: RawConfig, errors: ConfigProblem[]): AuthConfig {
         'is only accepted in mode: sandbox (for the local Entra emulator); remove it and use the https issuer',
     });
   }
-  if (oidc.issuer.startsWith('http:') && !(oidc.allowInsecureRequests && !live)) {
+  // Live: https everywhere but to this machine (a provider or proxy on loopback).
+  const loopbackIssuer = live && oidc.issuer.startsWith('http:') && isLoopbackUrl(oidc.issuer);
+  if (
+    oidc.issuer.startsWith('http:') &&
+    !(oidc.allowInsecureRequests && !live) &&
+    !loopbackIssuer
+  ) {
     errors.push({
       path: [...path, 'issuer'],
       message: live
-        ? `${oidc.issuer} is plain http; use the provider's https issuer`
+        ? `${oidc.issuer} is plain http; use the provider's https issuer (plain http is accepted only to a loopback address)`
         : `${oidc.issuer} is plain http; use https, or set allowInsecureRequests: true for a local emulator`,
     });
   }
-  if (oidc.redirectUri === undefined) {
+  const publicUrl = raw.server.publicUrl?.replace(/\/+$/, '');
+  const redirectUri =
+    oidc.redirectUri ?? (publicUrl === undefined ? undefined : `${publicUrl}${CALLBACK_PATH}`);
+  if (redirectUri === undefined) {
     if (live) {
       errors.push({
         path: [...path, 'redirectUri'],
-        message: `missing; in mode: live give the https address people reach the server at, ending in ${CALLBACK_PATH}, e.g. https://jit.example.com${CALLBACK_PATH}`,
+        message: `missing; in mode: live give server.publicUrl (the https address people reach the server at, e.g. https://jit.example.com) or auth.oidc.redirectUri ending in ${CALLBACK_PATH}`,
       });
     }
   } else {
-    if (!oidc.redirectUri.endsWith(CALLBACK_PATH)) {
+    if (!redirectUri.endsWith(CALLBACK_PATH)) {
       errors.push({
         path: [...path, 'redirectUri'],
-        message: `${oidc.redirectUri} does not end in ${CALLBACK_PATH}, where the server takes the provider's answer; write it like https://jit.example.com${CALLBACK_PATH}`,
+        message: `${redirectUri} does not end in ${CALLBACK_PATH}, where the server takes the provider's answer; write it like https://jit.example.com${CALLBACK_PATH}`,
       });
-    } else if (live && !oidc.redirectUri.startsWith('https:')) {
+    } else if (live && !isAllowedInLive(redirectUri)) {
       errors.push({
         path: [...path, 'redirectUri'],
-        message: `${oidc.redirectUri} is plain http; in mode: live the session cookie needs https, use an https address`,
+        message: `${redirectUri} is plain http; in mode: live the session cookie needs https, use an https address`,
       });
     }
   }
@@ -207,9 +262,9 @@ function buildAuth(raw: RawConfig, errors: ConfigProblem[]): AuthConfig {
       clientId: oidc.clientId,
       ...(oidc.clientSecretEnv === undefined ? {} : { clientSecretEnv: oidc.clientSecretEnv }),
       ...(oidc.cliClientId === undefined ? {} : { cliClientId: oidc.cliClientId }),
-      ...(oidc.redirectUri === undefined ? {} : { redirectUri: oidc.redirectUri }),
+      ...(redirectUri === undefined ? {} : { redirectUri }),
       scopes: oidc.scopes,
-      allowInsecureRequests: oidc.allowInsecureRequests,
+      allowInsecureRequests: oidc.allowInsecureRequests || loopbackIssuer,
       mfaEvidence,
     },
     session,
@@ -286,10 +341,10 @@ function buildEntra(
           'has no credential; add certificate: { privateKeyFile, certificateFile } or clientSecretEnv: <VARIABLE>',
       });
     for (const key of ['authority', 'graphUrl'] as const) {
-      if (!section[key].startsWith('https://'))
+      if (!isAllowedInLive(section[key]))
         errors.push({
           path: ['entra', key],
-          message: `${section[key]} is plain http; live mode talks to Entra over https only`,
+          message: `${section[key]} is plain http; live mode talks to Entra over https only (plain http only to a loopback address)`,
         });
     }
   }

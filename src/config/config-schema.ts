@@ -371,6 +371,22 @@ const server = strictObject({
   pendingRequestTtl: durationField({ min: 10 * MINUTE, max: 7 * DAY }).default(24 * HOUR),
   /** Requests, scheduled and active grants one person may have open at once. */
   maxOpenGrantsPerPerson: z.number().int().min(1).max(1000).default(20),
+  /** Behind a load balancer: true (trust X-Forwarded-* from any peer), a hop count, or the
+   *  proxies' addresses/CIDRs. Off by default: a client could forge its address. */
+  trustProxy: z
+    .union([z.boolean(), z.number().int().min(1).max(10), z.array(z.string().min(1)).min(1)], {
+      error:
+        'give true, a number of proxy hops (1-10), or a list of proxy addresses or CIDRs, e.g. [10.0.0.0/8]',
+    })
+    .default(false),
+  /** Where people reach the server, e.g. https://jit.example.com: the base of redirects. */
+  publicUrl: z
+    .url({
+      protocol: /^https?$/,
+      error: (issue) =>
+        `${describeValue(issue.input)} is not an http(s) URL; give the address people reach the server at, e.g. https://jit.example.com`,
+    })
+    .optional(),
   controller: controller.prefault({}),
 });
 
@@ -413,6 +429,61 @@ const entra = strictObject({
   userAttribute: z.enum(['userPrincipalName', 'mail']).default('userPrincipalName'),
 });
 
+const awsAccountId = z.string().regex(/^\d{12}$/, {
+  error: (issue) =>
+    `${describeValue(issue.input)} is not an AWS account id; give its 12 digits, quoted`,
+});
+
+/** Live AWS: where the controller acts. Credentials never go here: the SDK's default chain
+ *  finds them (environment, profiles, SSO, web identity, ECS, EC2), optionally assuming
+ *  `roleArn`. */
+const aws = strictObject({
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+      error: (issue) => `${describeValue(issue.input)} is not an AWS region, e.g. eu-west-1`,
+    })
+    .optional(),
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+      error: (issue) =>
+        `${describeValue(issue.input)} is not an IAM role ARN, e.g. arn:aws:iam::123456789012:role/jit-controller`,
+    })
+    .optional(),
+  externalId: z.string().min(2).max(1224).optional(),
+  identityCenter: strictObject({
+    instanceArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/, {
+        error: (issue) =>
+          `${describeValue(issue.input)} is not an Identity Center instance ARN, e.g. arn:aws:sso:::instance/ssoins-1234567890abcdef; leave it out to find it with ListInstances`,
+      })
+      .optional(),
+    identityStoreId: z
+      .string()
+      .regex(/^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
+        error: (issue) =>
+          `${describeValue(issue.input)} is not an identity store id, e.g. d-1234567890; leave it out to find it with ListInstances`,
+      })
+      .optional(),
+  }).prefault({}),
+  revocation: strictObject({
+    /** The root (r-xxxx) or OU (ou-xxxx-yyyyyyyy) the revocation SCP is attached to. */
+    targetId: z
+      .string()
+      .regex(/^r-[0-9a-z]{4,32}$|^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, {
+        error: (issue) =>
+          `${describeValue(issue.input)} is not a root or OU id; give r-xxxx (the root: every account) or ou-xxxx-yyyyyyyy`,
+      })
+      .optional(),
+    policyName: z.string().min(1).max(128).default('JitSessionRevocation'),
+    /** The management account (no SCP applies there: its Denies go inline); found with
+     *  DescribeOrganization when left out. */
+    managementAccountId: awsAccountId.optional(),
+  }).prefault({}),
+});
+
 /** The whole file. */
 export const configSchema = strictObject({
   mode: z.enum(['sandbox', 'live'], {
@@ -425,6 +496,7 @@ export const configSchema = strictObject({
   roles: z.record(roleName, role, { error: missing('declare at least one role under roles') }),
   directory: directory.optional(),
   entra: entra.optional(),
+  aws: aws.optional(),
   store: store.prefault({}),
   audit: audit.prefault({}),
   server: server.prefault({}),

@@ -58,6 +58,10 @@ export interface ServerConfig {
   readonly pendingRequestTtl: Millis;
   /** Open requests and grants one person may have at once. */
   readonly maxOpenGrantsPerPerson: number;
+  /** Fastify's `trustProxy`: behind a load balancer, whose X-Forwarded-* to believe. */
+  readonly trustProxy: boolean | number | readonly string[];
+  /** Where people reach the server (no trailing slash); the base of redirect URLs. */
+  readonly publicUrl?: string;
   readonly controller: ControllerConfig;
 }
 
@@ -133,6 +137,25 @@ export interface EntraConfig {
   readonly userAttribute: 'userPrincipalName' | 'mail';
 }
 
+/** Live AWS. Credentials come from the SDK's default chain, never from here. */
+export interface AwsConfig {
+  /** Default: the SDK's (AWS_REGION, the profile). */
+  readonly region?: string;
+  /** A role to assume over the chain's credentials, with its external id. */
+  readonly roleArn?: string;
+  readonly externalId?: string;
+  /** Found with ListInstances when left out. */
+  readonly instanceArn?: string;
+  readonly identityStoreId?: string;
+  readonly revocation: {
+    /** The root or OU the revocation SCP is attached to; the root when left out. */
+    readonly targetId?: string;
+    readonly policyName: string;
+    /** Found with DescribeOrganization when left out. */
+    readonly managementAccountId?: string;
+  };
+}
+
 export interface JitConfig {
   readonly mode: ConfigMode;
   /** Who may revoke or cancel any grant. */
@@ -144,6 +167,8 @@ export interface JitConfig {
   readonly directory?: DirectoryConfig;
   /** Present when a role uses `source: entra-pim` (or the file has an `entra` section). */
   readonly entra?: EntraConfig;
+  /** Live mode's AWS; absent in the sandbox. */
+  readonly aws?: AwsConfig;
   readonly store: StoreConfig;
   readonly audit: AuditConfig;
   readonly server: ServerConfig;

@@ -75,7 +75,7 @@ describe('parseConfig: schema errors', () => {
     const config = baseConfig();
     config.colour = 'blue';
     expect(errorsOf(config)).toEqual([
-      'colour: unknown key; valid keys here are mode, admins, permissionSets, roles, directory, entra, store, audit, server, auth',
+      'colour: unknown key; valid keys here are mode, admins, permissionSets, roles, directory, entra, aws, store, audit, server, auth',
     ]);
   });
 
@@ -513,6 +513,7 @@ describe('parseConfig: the config it builds', () => {
       mfaMaxAge: HOUR,
       pendingRequestTtl: 24 * HOUR,
       maxOpenGrantsPerPerson: 20,
+      trustProxy: false,
       controller: { sweepInterval: 5 * MINUTE, maxConcurrency: 8 },
     });
     expect(config.permissionSets.get('EC2Admin')).toEqual({

@@ -1,6 +1,7 @@
 // Puts the Identity Center emulator behind node:http: AWS JSON 1.1 on `POST /` (SigV4
 // signatures are accepted unchecked, but a request without `Authorization` is refused),
-// the admin endpoints under /_emulator/, and IdC's SCIM v2 endpoint under /scim/v2/.
+// STS's form-encoded awsQuery on the same `POST /`, the admin endpoints under /_emulator/,
+// and IdC's SCIM v2 endpoint under /scim/v2/.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import {
   type IdentityCenterEmulatorOptions,
 } from './identity-center-emulator.js';
 import { ScimEndpoint, type ScimTokenOptions } from './scim-handlers.js';
+import { StsEndpoint } from './sts-endpoint.js';
 
 export interface StartIdentityCenterEmulatorOptions extends IdentityCenterEmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -56,9 +58,14 @@ function send(response: ServerResponse, result: EmulatorResponse): void {
   response.end(result.body);
 }
 
+interface Endpoints {
+  readonly emulator: IdentityCenterEmulator;
+  readonly scim: ScimEndpoint;
+  readonly sts: StsEndpoint;
+}
+
 async function route(
-  emulator: IdentityCenterEmulator,
-  scim: ScimEndpoint,
+  { emulator, scim, sts }: Endpoints,
   request: IncomingMessage,
 ): Promise<EmulatorResponse> {
   const path = (request.url ?? '/').split('?')[0] ?? '/';
@@ -121,6 +128,9 @@ async function route(
     };
   }
   const contentType = request.headers['content-type'];
+  if (contentType?.startsWith('application/x-www-form-urlencoded') === true) {
+    return sts.handle(authorization, body);
+  }
   if (contentType !== undefined && !contentType.includes('json')) {
     return errorResponse(
       new AwsError('SerializationException', `Unsupported Content-Type ${contentType}`),
@@ -136,8 +146,9 @@ export async function startIdentityCenterEmulator(
 ): Promise<RunningIdentityCenterEmulator> {
   const emulator = new IdentityCenterEmulator(options);
   const scim = new ScimEndpoint(emulator, options.scimToken);
+  const sts = new StsEndpoint(emulator);
   const server = createServer((request, response) => {
-    route(emulator, scim, request).then(
+    route({ emulator, scim, sts }, request).then(
       (result) => {
         send(response, result);
       },
