@@ -6,9 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
-import { FileAccessTarget } from './adapters/local/file-access-target.js';
-import { ConfigDirectory } from './adapters/local/config-directory.js';
-import { combineAuthenticators } from './api/auth/authenticator.js';
+import { combineAuthenticators, type Authenticator } from './api/auth/authenticator.js';
 import { buildOidcLogin, type SandboxOidcProvider } from './api/auth/build-oidc-login.js';
 import { SandboxTokens } from './api/auth/sandbox-tokens.js';
 import { createApp, type App } from './api/create-app.js';
@@ -19,12 +17,10 @@ import { JitError } from './core/errors.js';
 import { readSecret } from './config/read-secret.js';
 import { SettableClock, type Clock } from './ports/clock.js';
 import type { FaultPoint, FaultPoints } from './ports/fault-points.js';
-import { NoopSessionRevoker, type SessionRevoker } from './ports/session-revoker.js';
-import type { AccessTarget } from './ports/access-target.js';
-import type { Entitlement } from './core/grant.js';
+import type { Clouds } from './ports/clouds.js';
 import { inPrincipalSet } from './core/role.js';
-import { startIdentityCenterSandbox } from './sandbox/identity-center-sandbox.js';
-import { startEntraSandbox, type EntraSandbox } from './sandbox/entra-sandbox.js';
+import { connectLiveClouds } from './live/live-clouds.js';
+import type { SandboxClouds } from './sandbox/sandbox-clouds.js';
 import { ActivationWatcher } from './controller/activation-watcher.js';
 import { AuditCheckpointWriter, loadCheckpointKey } from './audit/checkpoint-writer.js';
 import { PimMirror } from './controller/pim-mirror.js';
@@ -58,20 +54,15 @@ export interface RunningServer {
   readonly url: string;
   readonly app: App;
   readonly store: Store;
-  /** The sandbox's Entra emulator (PIM, Graph, sign-in). */
-  readonly entra: EntraSandbox['emulator'];
+  /** The sandbox's Entra emulator (PIM, Graph, sign-in); absent in live mode. */
+  readonly entra?: SandboxClouds['entra'];
   close(): Promise<void>;
 }
 
 /** Builds and starts everything; the first controller pass has converged when this resolves. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { config, env } = options;
-  if (config.mode !== 'sandbox') {
-    throw new JitError(
-      'ERR_INVALID_CONFIG',
-      'mode: live needs the Identity Center adapter wiring, which this version does not have yet; sandbox sign-in is never allowed against a live target. Use mode: sandbox',
-    );
-  }
+  if (config.mode === 'live') refuseSandboxOptions(options);
   const logger = pino(
     {
       level: env['JIT_LOG_LEVEL'] ?? 'info',
@@ -106,72 +97,65 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     clock.set(at);
   }
 
+  if (config.mode === 'live') await preflight(config, env, logger);
   const databaseUrl = readSecret({ env }, 'DATABASE_URL');
   const store = await openStore(
     databaseUrl ? { databaseUrl } : { sqlitePath: config.store.sqlitePath },
   );
   const stateDir = dirname(resolve(config.store.sqlitePath));
   const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
-  let target: AccessTarget;
-  let held: () => Promise<readonly Entitlement[]>;
-  let closeTarget = (): Promise<void> => Promise.resolve();
-  let revoker: SessionRevoker = new NoopSessionRevoker();
   // eslint-disable-next-line prefer-const -- assigned once below; the revoker asks it first
   let controller: Controller;
-  let targetDescription: string;
-  let scim: { url: string; token: string } | undefined;
-  if (options.sandboxTarget === 'file') {
-    const path = env['JIT_SANDBOX_TARGET'] ?? join(stateDir, 'sandbox-target.json');
-    const fileTarget = new FileAccessTarget({ path, clock: businessClock });
-    target = fileTarget;
-    held = () => Promise.resolve(fileTarget.snapshot());
-    targetDescription = `sandbox file ${path}`;
-  } else {
-    const sandbox = await startIdentityCenterSandbox({
-      config,
-      clock: businessClock,
-      sleep,
-      ...(options.identityCenterEndpoint ? { endpoint: options.identityCenterEndpoint } : {}),
-      onAlert: (message) => {
-        logger.warn({ alert: message }, message);
-      },
-      // Bound late: the controller is built below, once the revoker it drives exists.
-      stillLeading: () => controller.confirmLeadership(),
-    });
-    target = sandbox.target;
-    revoker = sandbox.revoker;
-    scim = sandbox.scim;
-    held = () => sandbox.held();
-    closeTarget = () => sandbox.close();
-    targetDescription = `Identity Center emulator at ${sandbox.endpoint} (real AWS SDK adapter)`;
-  }
-  let entra: EntraSandbox;
+  const cloudOptions = {
+    config,
+    env,
+    clock: businessClock,
+    sleep,
+    onAlert: (message: string) => {
+      logger.warn({ alert: message }, message);
+    },
+    // Bound late: the controller is built below, once the revoker it drives exists.
+    stillLeading: () => controller.confirmLeadership(),
+  };
+  let clouds: Clouds;
+  let sandbox: SandboxClouds | undefined;
   try {
-    entra = await startEntraSandbox({
-      config,
-      clock: businessClock,
-      logger: logger.child({ component: 'entra-emulator' }),
-      ...(scim ? { scim } : {}),
-    });
+    if (config.mode === 'live') {
+      clouds = await connectLiveClouds({
+        ...cloudOptions,
+        logger: logger.child({ component: 'live' }),
+      });
+    } else {
+      // Loaded only here: a live server never has the emulators in its process.
+      const { startSandboxClouds } = await import('./sandbox/sandbox-clouds.js');
+      sandbox = await startSandboxClouds({
+        ...cloudOptions,
+        logger: logger.child({ component: 'entra-emulator' }),
+        stateDir,
+        ...(options.sandboxTarget ? { target: options.sandboxTarget } : {}),
+        ...(options.identityCenterEndpoint
+          ? { identityCenterEndpoint: options.identityCenterEndpoint }
+          : {}),
+        ...(options.sandboxOidc ? { oidc: options.sandboxOidc } : {}),
+      });
+      clouds = sandbox;
+    }
   } catch (error) {
-    await closeTarget();
+    await store.close();
     throw error;
   }
-  const closeEmulators = async (): Promise<void> => {
-    await entra.close();
-    await closeTarget();
-  };
-  const directory = new ConfigDirectory(config.directory);
-  const secretHex = await store.setSettingIfAbsent(
-    'sandbox-token-secret',
-    randomBytes(32).toString('hex'),
-  );
-  const sandboxLogin = new SandboxTokens({
-    secret: Buffer.from(secretHex, 'hex'),
-    directory,
-    admins: config.admins,
-    clock: businessClock,
-  });
+  const { target, revoker, directory } = clouds;
+  const sandboxLogin = sandbox
+    ? new SandboxTokens({
+        secret: Buffer.from(
+          await store.setSettingIfAbsent('sandbox-token-secret', randomBytes(32).toString('hex')),
+          'hex',
+        ),
+        directory,
+        admins: config.admins,
+        clock: businessClock,
+      })
+    : undefined;
 
   let listenUrl = '';
   const oidc = buildOidcLogin({
@@ -184,12 +168,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger: logger.child({ component: 'oidc' }),
     listenUrl: () => listenUrl,
     // Sandbox: sign-in through the Entra emulator's OIDC endpoints unless told otherwise.
-    sandboxProvider: options.sandboxOidc ?? {
-      issuer: entra.emulator.issuer,
-      clientId: entra.emulator.app.clientId,
-      clientSecret: entra.emulator.app.clientSecret,
-    },
+    ...(sandbox ? { sandboxProvider: sandbox.oidcProvider } : {}),
   });
+  if (oidc === undefined && sandboxLogin === undefined) {
+    await clouds.close();
+    await store.close();
+    throw new JitError(
+      'ERR_INVALID_CONFIG',
+      'auth.oidc: missing; mode: live signs people in with OIDC',
+    );
+  }
 
   const faults = options.testHooks ? crashPoints(env['JIT_TEST_CRASH_AT'], logger) : undefined;
   const reconciler = new Reconciler({
@@ -258,7 +246,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const watcher = new ActivationWatcher({
     wallClock: realClock,
-    source: entra.adapters.activationSource,
+    source: clouds.activationSource,
     mirror,
     isLeader: () => controller.isLeader,
     logger,
@@ -270,26 +258,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     workflow,
     store,
     directory,
-    authenticator: oidc ? combineAuthenticators([sandboxLogin, oidc.authenticator]) : sandboxLogin,
-    sandboxLogin,
+    authenticator: authenticatorOf(sandboxLogin, oidc?.authenticator),
+    ...(sandboxLogin ? { sandboxLogin } : {}),
     ...(oidc ? { oidc: oidc.login } : {}),
     ...(config.auth.oidc?.cliClientId ? { cliClientId: config.auth.oidc.cliClientId } : {}),
-    sandboxTarget: { held },
-    pim: {
-      issuer: entra.emulator.issuer,
-      clientId: entra.emulator.app.clientId,
-      graphUrl: entra.emulator.graphUrl,
-      allowInsecureRequests: true,
-      roles: () =>
-        Promise.resolve(
-          [...config.roles.values()].flatMap((role) => {
-            const groupId = entra.groups.get(role.name);
-            return groupId === undefined
-              ? []
-              : [{ role: role.name, group: role.entraGroup ?? role.group, groupId }];
-          }),
-        ),
-    },
+    ...(sandbox ? { sandboxTarget: { held: () => sandbox.held() } } : {}),
+    ...(clouds.pim ? { pim: clouds.pim } : {}),
+    trustProxy: config.server.trustProxy,
     clock: businessClock,
     version: options.version,
     // Warnings and errors only: Fastify's per-request lines would record full URLs.
@@ -313,16 +288,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       : {}),
   });
 
-  logger.warn(
-    { mode: config.mode },
-    'sandbox sign-in is ON: anyone can sign in as any directory user; never use it against real AWS',
-  );
+  if (sandboxLogin)
+    logger.warn(
+      { mode: config.mode },
+      'sandbox sign-in is ON: anyone can sign in as any directory user; never use it against real AWS',
+    );
   await controller.start();
   const checkpointKey = await loadCheckpointKey({
     ...(env['JIT_AUDIT_SIGNING_KEY_FILE'] ? { keyFile: env['JIT_AUDIT_SIGNING_KEY_FILE'] } : {}),
-    // This composition is the sandbox's (live mode is refused above): a key of its own.
-    sandboxKeyFile: join(stateDir, 'audit-signing-key.pem'),
+    // The sandbox signs with a key of its own; live mode only with the operator's.
+    ...(sandbox ? { sandboxKeyFile: join(stateDir, 'audit-signing-key.pem') } : {}),
   });
+  if (checkpointKey === undefined)
+    logger.warn(
+      { check: 'audit.checkpoints' },
+      'audit checkpoints are off: without JIT_AUDIT_SIGNING_KEY_FILE (an Ed25519 PKCS#8 PEM key) someone with write access to the database can rewrite the audit chain undetected',
+    );
   const checkpoints = checkpointKey
     ? new AuditCheckpointWriter({
         head: () => store.auditHead(),
@@ -360,21 +341,77 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   return {
     url: address,
-    targetDescription,
+    targetDescription: clouds.description,
     ...(oidc ? { oidcIssuer: oidc.login.provider.issuer } : {}),
     app,
     store,
-    entra: entra.emulator,
+    ...(sandbox ? { entra: sandbox.entra } : {}),
     async close() {
       await watcher.stop();
       await controller.stop();
       await app.close();
       await checkpoints?.stop();
       await store.close();
-      await closeEmulators();
+      await clouds.close();
       logger.flush();
     },
   };
+}
+
+/** `jit doctor`'s checks before a live start: a failed critical check (one without which
+ *  access could not be removed, or sessions not ended) stops the start; others are logged. */
+async function preflight(
+  config: JitConfig,
+  env: NodeJS.ProcessEnv,
+  logger: pino.Logger,
+): Promise<void> {
+  const { runDoctor } = await import('./live/doctor.js');
+  const report = await runDoctor({ config, env, clock: { now: () => Date.now() } });
+  const failed = report.rows.filter((row) => row.status !== 'ok');
+  for (const row of failed.filter((r) => !r.critical))
+    logger.warn({ check: row.id, fix: row.fix }, `${row.check}: ${row.detail}`);
+  const critical = failed.filter((row) => row.critical);
+  if (critical.length === 0) return;
+  throw new JitError(
+    'ERR_TARGET',
+    `refusing to start in live mode: ${String(critical.length)} check(s) failed without which access could not be removed safely (run jit doctor for the full table):\n${critical
+      .map(
+        (row) =>
+          `  - ${row.check}: ${row.detail}${row.fix === undefined ? '' : `\n    fix: ${row.fix}`}`,
+      )
+      .join('\n')}`,
+  );
+}
+
+/** What only the sandbox has: refused in live mode with what to do instead. */
+function refuseSandboxOptions(options: ServeOptions): void {
+  const refuse = (what: string): never => {
+    throw new JitError(
+      'ERR_SANDBOX_ONLY',
+      `${what} is sandbox only; mode: live runs against real AWS and Entra and has no test hooks or emulators`,
+    );
+  };
+  if (options.testHooks) refuse('--test-hooks (a settable clock and crash points)');
+  if (options.sandboxTarget !== undefined) refuse('--sandbox-target');
+  if (options.identityCenterEndpoint !== undefined)
+    refuse(
+      '--identity-center-endpoint (an emulator); point the AWS SDK at an endpoint with AWS_ENDPOINT_URL_* instead, if you must',
+    );
+  if (options.sandboxOidc !== undefined) refuse('the sandbox identity provider');
+  for (const name of ['JIT_TEST_CLOCK', 'JIT_TEST_CRASH_AT', 'JIT_SANDBOX_TARGET'])
+    if (options.env[name] !== undefined && options.env[name] !== '')
+      refuse(`${name} (a test hook; unset it)`);
+}
+
+function authenticatorOf(
+  sandboxLogin: SandboxTokens | undefined,
+  oidc: Authenticator | undefined,
+): Authenticator {
+  if (sandboxLogin && oidc) return combineAuthenticators([sandboxLogin, oidc]);
+  const only = sandboxLogin ?? oidc;
+  if (only === undefined)
+    throw new JitError('ERR_INVALID_CONFIG', 'no way to sign in is configured');
+  return only;
 }
 
 /** A fresh token for the sandbox test hooks, in a file only this user can read: the tests

@@ -5,6 +5,7 @@ import type { ReconcileResult } from '../controller/reconciler.js';
 import type { Entitlement } from '../core/grant.js';
 import type { Principal } from '../core/principal.js';
 import type { Clock, SettableClock } from '../ports/clock.js';
+import type { PimActivationInfo } from '../ports/clouds.js';
 import type { Directory } from '../ports/directory.js';
 import type { Store } from '../store/store.js';
 import type { MirrorOutcome } from '../controller/pim-mirror.js';
@@ -13,18 +14,7 @@ import type { Authentication, Authenticator } from './auth/authenticator.js';
 import type { OidcLogin } from './auth/oidc-login.js';
 import type { SandboxTokens } from './auth/sandbox-tokens.js';
 
-export interface PimActivationInfo {
-  /** The OpenID issuer people sign in to for a delegated Graph token. */
-  readonly issuer: string;
-  /** The public client (loopback redirect, PKCE) the CLI signs in as. */
-  readonly clientId: string;
-  /** Microsoft Graph, e.g. https://graph.microsoft.com/v1.0. */
-  readonly graphUrl: string;
-  /** Sandbox only: the emulator speaks plain http. */
-  readonly allowInsecureRequests: boolean;
-  /** The entra-pim roles and their PIM group object ids. */
-  roles(): Promise<readonly { role: string; group: string; groupId: string }[]>;
-}
+export type { PimActivationInfo } from '../ports/clouds.js';
 
 export interface ControllerStatus {
   readonly leader: boolean;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestApp, TEST_START, type TestApp } from '../../test/support/test-app.js';
 import { LIVE_AUTH_YAML } from '../../test/harness/config-builders.js';
 import { CliError } from './cli-error.js';
@@ -305,19 +305,38 @@ describe('exit codes', () => {
     expect(error.message).toMatch(/too large/);
   });
 
-  it('refuses to serve a live config with exit 2, before opening anything', async () => {
+  it('refuses to serve a live config whose checks fail, with exit 1 and the fixes, before opening the store', async () => {
+    // AWS through the SDK's own environment: keys that resolve, an endpoint nobody answers.
+    const port = await closedPort();
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAEXAMPLEEXAMPLE00');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'example-secret-not-used');
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    vi.stubEnv('AWS_ENDPOINT_URL', `http://127.0.0.1:${String(port)}`);
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
     const live = join(root, 'live.yaml');
     const text = `${(await readFile(t.configPath, 'utf8')).replace('mode: sandbox', 'mode: live')}\n${LIVE_AUTH_YAML.join('\n')}\n`;
     await writeFile(
       live,
-      text.replace(
-        /store:\n {2}sqlite: .*\n/,
-        `store:\n  sqlite: ${JSON.stringify(join(root, 'live', 'jit.db'))}\n`,
-      ),
+      text
+        .replace(
+          /store:\n {2}sqlite: .*\n/,
+          `store:\n  sqlite: ${JSON.stringify(join(root, 'live', 'jit.db'))}\n`,
+        )
+        // Nothing leaves the machine: the provider is a loopback port nobody answers.
+        .replace(/issuer: https:\/\/\S+/, `issuer: http://127.0.0.1:${String(port)}/v2.0`),
     );
-    const error = await fails(['serve', '--config', live], 2);
-    expect(error.message).toMatch(/mode: live/);
-    await expect(stat(join(root, 'live'))).rejects.toThrow(/ENOENT/);
+    try {
+      const error = await fails(['serve', '--config', live], 1, {
+        env: { JIT_SESSION_SECRET: 'x'.repeat(48), JIT_OIDC_CLIENT_SECRET: 'unused' },
+      });
+      expect(error.message).toMatch(/refusing to start in live mode/);
+      expect(error.message).toMatch(/AWS credentials/);
+      expect(error.message).not.toMatch(/example-secret-not-used/);
+      await expect(stat(join(root, 'live'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('exits 1 with the reason when the server refuses', async () => {

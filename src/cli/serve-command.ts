@@ -19,6 +19,11 @@ export interface ServeCommandOptions {
 
 export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Promise<void> {
   const config = await loadConfig(opts.config);
+  if (config.mode === 'live' && opts.walkthrough)
+    throw new CliError(
+      '--walkthrough is sandbox only (it lists the sandbox users); mode: live signs people in with OIDC',
+      2,
+    );
   let server;
   try {
     server = await startServer({
@@ -35,7 +40,10 @@ export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Prom
     });
   } catch (error) {
     if (error instanceof JitError)
-      throw new CliError(error.message, error.code === 'ERR_INVALID_CONFIG' ? 2 : 1);
+      throw new CliError(
+        error.message,
+        error.code === 'ERR_INVALID_CONFIG' || error.code === 'ERR_SANDBOX_ONLY' ? 2 : 1,
+      );
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
       throw new CliError(
         `port ${opts.port ?? config.server.port} is in use; stop the other process or pass --port`,
@@ -50,20 +58,23 @@ export async function runServe(ctx: CliContext, opts: ServeCommandOptions): Prom
     `${colour.bold('JIT Access')} ${ctx.version} (${config.mode}) is listening on ${colour.cyan(server.url)}  (API: ${server.url}/openapi.json)`,
   );
   write(`access lands in: ${server.targetDescription}`);
-  write(
-    `Entra ID: emulator at ${server.entra.url} (tenant ${server.entra.tenantId}; Graph ${server.entra.graphUrl}; provisioning to Identity Center every ${Math.round(server.entra.provisioning.status().cycleMs / 60_000)} min, as Entra does)`,
-  );
+  const entra = server.entra;
+  if (entra)
+    write(
+      `Entra ID: emulator at ${entra.url} (tenant ${entra.tenantId}; Graph ${entra.graphUrl}; provisioning to Identity Center every ${Math.round(entra.provisioning.status().cycleMs / 60_000)} min, as Entra does)`,
+    );
   if (server.oidcIssuer) {
     write(
       `OIDC sign-in with ${server.oidcIssuer}: \`jit login\`, or open ${server.url}/auth/login`,
     );
   }
-  write(
-    colour.yellow(
-      'sandbox sign-in is ON: anyone can sign in as any directory user. Never use it against real AWS.',
-    ),
-  );
-  if (opts.walkthrough && config.directory) {
+  if (config.mode === 'sandbox')
+    write(
+      colour.yellow(
+        'sandbox sign-in is ON: anyone can sign in as any directory user. Never use it against real AWS.',
+      ),
+    );
+  if (opts.walkthrough && config.mode === 'sandbox' && config.directory) {
     write();
     write(colour.bold('Sandbox users'));
     for (const user of config.directory.users) {

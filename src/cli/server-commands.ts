@@ -1,4 +1,5 @@
-// The `jit` command group for the server and the emulators: `jit serve`, `jit emulate`.
+// The `jit` command group for the server and the emulators: `jit serve`, `jit doctor`,
+// `jit emulate`.
 import { Command, Option } from 'commander';
 
 import { parsePort, type CliKit } from './cli-kit.js';
@@ -14,9 +15,10 @@ export function registerServerCommands(program: Command, kit: CliKit): void {
     .option('--test-hooks', 'sandbox only: let tests set the clock and arm crash points')
     .option('--walkthrough', 'print the sandbox users and a short walk-through')
     .addOption(
-      new Option('--sandbox-target <kind>', 'sandbox: where access lands')
-        .choices(['identity-center', 'file'])
-        .default('identity-center'),
+      new Option(
+        '--sandbox-target <kind>',
+        'sandbox: where access lands (default: identity-center)',
+      ).choices(['identity-center', 'file']),
     )
     .option(
       '--identity-center-endpoint <url>',
@@ -29,7 +31,7 @@ export function registerServerCommands(program: Command, kit: CliKit): void {
         port?: number;
         testHooks?: boolean;
         walkthrough?: boolean;
-        sandboxTarget: 'identity-center' | 'file';
+        sandboxTarget?: 'identity-center' | 'file';
         identityCenterEndpoint?: string;
       }) => {
         // Loaded on demand: the server's dependencies would slow every other command.
@@ -37,6 +39,17 @@ export function registerServerCommands(program: Command, kit: CliKit): void {
         await runServe(ctx, opts);
       },
     );
+
+  program
+    .command('doctor')
+    .description(
+      'check, read-only, that a live config can reach everything the controller needs; exit 1 on a failure',
+    )
+    .option('-c, --config <file>', 'config file', ctx.env['JIT_CONFIG'] ?? 'jit.config.yaml')
+    .action(async (opts: { config: string }) => {
+      const { runDoctorCommand } = await import('./doctor-command.js');
+      await runDoctorCommand(kit, opts);
+    });
 
   const emulate = program.command('emulate').description('run a local cloud emulator on its own');
   emulate

@@ -109,6 +109,13 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
       message: `${raw.server.publicUrl} is plain http; in mode: live people reach the server over https (terminate TLS at the load balancer and give its https address)`,
     });
   }
+  if (raw.mode === 'live' && raw.aws?.revocation.enabled === false) {
+    warnings.push({
+      path: ['aws', 'revocation', 'enabled'],
+      message:
+        "is false: AWS sessions opened during a grant keep working after it ends, for up to the permission set's SessionDuration; turn it on unless Organizations is out of reach",
+    });
+  }
   if (raw.mode === 'sandbox' && raw.aws !== undefined) {
     warnings.push({
       path: ['aws'],
@@ -141,6 +148,7 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
               ? {}
               : { identityStoreId: raw.aws.identityCenter.identityStoreId }),
             revocation: {
+              enabled: raw.aws.revocation.enabled,
               ...(raw.aws.revocation.targetId === undefined
                 ? {}
                 : { targetId: raw.aws.revocation.targetId }),

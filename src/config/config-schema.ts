@@ -469,6 +469,8 @@ const aws = strictObject({
       .optional(),
   }).prefault({}),
   revocation: strictObject({
+    /** Off: sessions already open outlive a grant by up to their SessionDuration. */
+    enabled: z.boolean().default(true),
     /** The root (r-xxxx) or OU (ou-xxxx-yyyyyyyy) the revocation SCP is attached to. */
     targetId: z
       .string()

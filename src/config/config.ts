@@ -148,6 +148,9 @@ export interface AwsConfig {
   readonly instanceArn?: string;
   readonly identityStoreId?: string;
   readonly revocation: {
+    /** Live sessions are ended by the SCP (default); false only where Organizations is out
+     *  of reach, and then sessions outlive a grant by up to their SessionDuration. */
+    readonly enabled: boolean;
     /** The root or OU the revocation SCP is attached to; the root when left out. */
     readonly targetId?: string;
     readonly policyName: string;

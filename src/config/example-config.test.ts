@@ -51,3 +51,18 @@ describe('examples/jit.config.yaml', () => {
     });
   });
 });
+
+const LIVE_EXAMPLE = fileURLToPath(new URL('../../examples/jit.live.config.yaml', import.meta.url));
+
+describe('examples/jit.live.config.yaml', () => {
+  it('loads in live mode with no errors and no warnings, and holds no secret', async () => {
+    const result = await loadConfigFile(LIVE_EXAMPLE);
+    expect(result.ok ? result.warnings : result.errors).toEqual([]);
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    const { config } = result;
+    expect(config.mode).toBe('live');
+    expect(config.roles.get('prod-readonly')).toMatchObject({ source: 'entra-pim' });
+    expect(config.auth.oidc?.issuer).toMatch(/^https:\/\/login\.microsoftonline\.com\//);
+    expect(config.server.publicUrl).toBe('https://jit.example.com');
+  });
+});

@@ -1,6 +1,7 @@
 // The configuration module: load and validate `jit.config.yaml` into a JitConfig.
 export type {
   AuthConfig,
+  AwsConfig,
   ConfigMode,
   ControllerConfig,
   CustomerManagedPolicyRef,

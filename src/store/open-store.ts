@@ -1,10 +1,10 @@
 // Opens the store named by the configuration: an SQLite file (the embedded default) or a
 // PostgreSQL database (DATABASE_URL). Prepares the connection, runs the migrations, and
 // turns every failure to get there into one JitError that says how to fix it.
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { JitError } from '../core/errors.js';
@@ -12,7 +12,7 @@ import type { Database } from './database.js';
 import { parseDatabaseUrl, type DatabaseUrlTarget } from './database-url.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { KyselyStore } from './kysely-store.js';
-import { storeMigrationProvider } from './migrations.js';
+import { STORE_MIGRATIONS, storeMigrationProvider } from './migrations.js';
 import { postgresOpenError } from './postgres-open-error.js';
 import type { Store } from './store.js';
 
@@ -194,4 +194,66 @@ function errorCode(error: unknown): unknown {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Looks at the store without changing it (`jit doctor`): reachable, and how many of this
+ * version's migrations it has. A missing SQLite file is fine (the server creates it). Throws
+ * `JitError('ERR_STORE')` as `openStore` does, and when the database was migrated by a
+ * newer version.
+ */
+export async function inspectStore(options: OpenStoreOptions): Promise<string> {
+  const known = Object.keys(STORE_MIGRATIONS).length;
+  let db: Kysely<Database>;
+  let where: string;
+  if ('databaseUrl' in options) {
+    const target = parseDatabaseUrl(options.databaseUrl);
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 1,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      application_name: 'jit-access doctor',
+    });
+    pool.on('error', () => undefined);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    where = `PostgreSQL ${target.host}/${target.database}`;
+    try {
+      await sql`select 1`.execute(db);
+    } catch (error) {
+      await db.destroy().catch(() => undefined);
+      throw postgresOpenError(error, target, passwords(options.databaseUrl));
+    }
+  } else {
+    const path = options.sqlitePath;
+    if (path !== ':memory:' && !existsSync(path))
+      return `SQLite ${path} does not exist yet; jit serve creates it and applies ${String(known)} migrations`;
+    let raw: SqliteDatabase.Database;
+    try {
+      raw = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+    } catch (error) {
+      throw new JitError(
+        'ERR_STORE',
+        `cannot open the SQLite store at ${path}: ${message(error)}. ${sqliteHint(error)}`,
+        { details: { path }, cause: error },
+      );
+    }
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    where = `SQLite ${path}`;
+  }
+  try {
+    const migrations = await new Migrator({ db, provider: storeMigrationProvider }).getMigrations();
+    const applied = migrations.filter((m) => m.executedAt !== undefined).length;
+    const pending = known - applied;
+    return pending === 0
+      ? `${where}: all ${String(known)} migrations applied`
+      : `${where}: ${String(applied)} of ${String(known)} migrations applied; jit serve applies the other ${String(pending)} at start`;
+  } catch (error) {
+    throw new JitError(
+      'ERR_STORE',
+      `cannot read the migrations of ${where}: ${message(error)}. ${String(errorCode(error)).startsWith('SQLITE_') ? sqliteHint(error) : 'Check that this user may read the database.'}`,
+      { cause: error },
+    );
+  } finally {
+    await db.destroy().catch(() => undefined);
+  }
 }

@@ -53,6 +53,13 @@ export interface ServerOptions {
   /** An Identity Center emulator already running (`EmulatorProcess`), which then outlives
    *  the server as AWS would. Implies `target: 'identity-center'`. */
   readonly identityCenterEndpoint?: string;
+  /** Live mode: `jit serve` with only the config and the environment (no test hooks, no
+   *  sandbox flags, no sandbox variables), on `port`. */
+  readonly live?: {
+    readonly port: number;
+    /** The CLI's entry point; default this checkout's build (`dist/src/cli/main.js`). */
+    readonly entry?: string;
+  };
 }
 
 export class JitServer {
@@ -71,35 +78,41 @@ export class JitServer {
 
   /** Starts `jit serve --test-hooks` on a free port and waits until it listens. */
   static async start(ws: Workspace, options: ServerOptions = {}): Promise<JitServer> {
-    const child = spawn(
-      process.execPath,
-      [
-        JIT,
-        'serve',
-        '--config',
-        ws.configPath,
-        '--port',
-        '0',
-        '--test-hooks',
-        '--sandbox-target',
-        options.identityCenterEndpoint ? 'identity-center' : (options.target ?? 'file'),
-        ...(options.identityCenterEndpoint
-          ? ['--identity-center-endpoint', options.identityCenterEndpoint]
-          : []),
-      ],
-      {
-        cwd: ws.dir,
-        env: {
-          ...process.env,
-          NO_COLOR: '1',
-          JIT_LOG_LEVEL: 'warn',
-          JIT_SANDBOX_TARGET: ws.targetPath,
-          ...(options.clock ? { JIT_TEST_CLOCK: options.clock } : {}),
-          ...options.env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const args = options.live
+      ? [
+          options.live.entry ?? JIT,
+          'serve',
+          '--config',
+          ws.configPath,
+          '--port',
+          String(options.live.port),
+        ]
+      : [
+          JIT,
+          'serve',
+          '--config',
+          ws.configPath,
+          '--port',
+          '0',
+          '--test-hooks',
+          '--sandbox-target',
+          options.identityCenterEndpoint ? 'identity-center' : (options.target ?? 'file'),
+          ...(options.identityCenterEndpoint
+            ? ['--identity-center-endpoint', options.identityCenterEndpoint]
+            : []),
+        ];
+    const child = spawn(process.execPath, args, {
+      cwd: ws.dir,
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        JIT_LOG_LEVEL: 'warn',
+        ...(options.live ? {} : { JIT_SANDBOX_TARGET: ws.targetPath }),
+        ...(options.clock ? { JIT_TEST_CLOCK: options.clock } : {}),
+        ...options.env,
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -132,6 +145,7 @@ export class JitServer {
       });
     });
     const server = new JitServer(child, url, exit, ws.dir);
+    server.#stderr = stderr;
     child.stderr.on('data', (chunk: Buffer) => {
       server.#stderr += chunk.toString();
     });
@@ -259,8 +273,18 @@ export function runJit(
   env: Record<string, string> = {},
   cwd = ROOT,
 ): Promise<CliResult> {
+  return runProcess(process.execPath, [JIT, ...args], cwd, env);
+}
+
+/** Runs a command to its end, colour off, and gives its exit code and output. */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [JIT, ...args], {
+    const child = spawn(command, args, {
       cwd,
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -99,6 +99,13 @@ export function awsFailure(error: unknown, operation: string, errors: ServiceErr
   if (code === 'ExpiredTokenException' || code === 'ExpiredToken') {
     return failure(true, 'the AWS session credentials expired; they will be refreshed');
   }
+  if (code === 'CredentialsProviderError') {
+    return {
+      retryable: true,
+      code,
+      message: `${operation}: the SDK's default credential chain found no AWS credentials (environment, shared config or profile, IAM Identity Center profile, web identity, container or instance metadata); give the process credentials one of those ways`,
+    };
+  }
   if (CREDENTIAL_ERRORS.has(code)) {
     return failure(
       false,
@@ -137,4 +144,29 @@ export function redactAwsMessage(text: string): string {
     .replace(/\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b/g, '[key id]')
     .replace(/(Credential=|Signature=|X-Amz-Security-Token[=:]\s*)[^\s,]+/gi, '$1[hidden]')
     .slice(0, 500);
+}
+
+/** The wording for a service with no codes of its own but AccessDenied (STS, and the
+ *  read-only checks): the IAM action to allow. */
+export function plainServiceErrors(service: string, iamPrefix: string): ServiceErrors {
+  return {
+    service,
+    specific: (error, operation) =>
+      error.name === 'AccessDenied' || error.name === 'AccessDeniedException'
+        ? {
+            retryable: false,
+            message: `the AWS credentials JIT Access uses may not call ${iamPrefix}:${operation}; allow it in the controller role's policy`,
+          }
+        : undefined,
+  };
+}
+
+/** One line saying why an AWS call failed and what to do, for a service without its own table. */
+export function awsFailureMessage(
+  error: unknown,
+  service: string,
+  operation: string,
+  iamPrefix = service.toLowerCase(),
+): string {
+  return awsFailure(error, operation, plainServiceErrors(service, iamPrefix)).message;
 }

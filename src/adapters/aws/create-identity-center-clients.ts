@@ -4,18 +4,17 @@
 // find credentials.
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { IdentityCenterRateLimiter } from './identity-center-rate-limiter.js';
 import { addRateLimitMiddleware } from './rate-limit-middleware.js';
 
 export interface IdentityCenterClientsOptions {
-  readonly region: string;
+  /** Default: the SDK's (AWS_REGION, the profile's region). */
+  readonly region?: string;
   /** e.g. the emulator's `http://127.0.0.1:4566`; AWS's own endpoint when absent. */
   readonly endpoint?: string;
-  readonly credentials?: {
-    readonly accessKeyId: string;
-    readonly secretAccessKey: string;
-    readonly sessionToken?: string;
-  };
+  /** Static keys (the emulator) or a provider; default: the SDK's default chain. */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Attempts per call made by the SDK itself (default: the SDK's, 3). */
   readonly maxAttempts?: number;
   /** A limiter to share (e.g. with a second set of clients); a default one otherwise. */
@@ -55,7 +54,7 @@ export function createIdentityCenterClients(
         : {}),
     });
   const config = {
-    region: options.region,
+    ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),

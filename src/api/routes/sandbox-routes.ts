@@ -14,6 +14,18 @@ export function registerSandboxRoutes(
   authenticate: Authenticate,
 ): void {
   const app = instance.withTypeProvider<ZodTypeProvider>();
+  registerControllerStatus(instance, deps, authenticate);
+  if (deps.mode === 'live') {
+    // Each sandbox route answers the same refusal, before any sign-in: it does not exist here.
+    for (const [method, url] of SANDBOX_ROUTES)
+      app.route({
+        method,
+        url,
+        schema: { hide: true },
+        handler: (_request, reply) => sendProblem(reply, LIVE_REFUSAL),
+      });
+    return;
+  }
   const sandboxOnly = {
     code: 'ERR_SANDBOX_ONLY' as const,
     message: 'sandbox sign-in is off: this server runs in live mode; sign in with OIDC',
@@ -49,17 +61,6 @@ export function registerSandboxRoutes(
           message: 'there is no emulated target in live mode',
         });
       return { held: await deps.sandboxTarget.held() };
-    },
-  );
-
-  app.get(
-    '/v1/controller',
-    { preHandler: authenticate, schema: { summary: 'Controller status: leader and last pass' } },
-    () => {
-      const status = deps.controllerStatus?.();
-      return status
-        ? { leader: status.leader, ...(status.lastPass ? { lastPass: status.lastPass } : {}) }
-        : { leader: false };
     },
   );
 
@@ -126,4 +127,39 @@ export function registerSandboxRoutes(
     const result = await hooks.reconcile();
     return result ?? { leader: false };
   });
+}
+
+/** The sandbox's routes, refused as a whole in live mode. */
+export const SANDBOX_ROUTES: readonly (readonly ['GET' | 'POST', string])[] = [
+  ['POST', '/v1/auth/sandbox-login'],
+  ['GET', '/v1/sandbox/target'],
+  ['GET', '/v1/sandbox/clock'],
+  ['POST', '/v1/sandbox/clock'],
+  ['POST', '/v1/sandbox/poll'],
+  ['POST', '/v1/sandbox/reconcile'],
+];
+
+const LIVE_REFUSAL = {
+  code: 'ERR_SANDBOX_ONLY' as const,
+  message:
+    'this is a sandbox route, and this server runs in live mode against real AWS and Entra: there is no sandbox sign-in, emulated target or test clock; sign in with OIDC (jit login)',
+};
+
+/** Who leads the controller and how its last pass went: in both modes. */
+function registerControllerStatus(
+  instance: FastifyInstance,
+  deps: AppDeps,
+  authenticate: Authenticate,
+): void {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
+  app.get(
+    '/v1/controller',
+    { preHandler: authenticate, schema: { summary: 'Controller status: leader and last pass' } },
+    () => {
+      const status = deps.controllerStatus?.();
+      return status
+        ? { leader: status.leader, ...(status.lastPass ? { lastPass: status.lastPass } : {}) }
+        : { leader: false };
+    },
+  );
 }

@@ -71,6 +71,8 @@ export interface EntraEmulatorOptions {
   readonly tenantId?: string;
   /** Default ENTRA_SANDBOX_APP. */
   readonly app?: { readonly clientId: string; readonly clientSecret: string };
+  /** The app's application permissions (default: the sandbox app's, see graph-permissions.ts). */
+  readonly applicationPermissions?: readonly string[];
   /** Redirect URIs allowed besides loopback ones (http://127.0.0.1:<any port>/…, http://localhost:…). */
   readonly redirectUris?: readonly string[];
   readonly seed?: EntraSeed;

@@ -25,7 +25,7 @@ import { FaultInjector, type EntraFaultSpec, type InjectedFault } from './fault-
 import { authenticateGraphCall } from './graph-auth.js';
 import type { GraphCall, GraphRoute, GraphWorld } from './graph-context.js';
 import { badRequest, GraphError, graphErrorResponse } from './graph-error.js';
-import { permissionsFor } from './graph-permissions.js';
+import { permissionsFor, sandboxApplicationPermissions } from './graph-permissions.js';
 import { groupDelta } from './group-delta.js';
 import { header, jsonResponse, type EntraRequest, type EntraResponse } from './http-kit.js';
 import { IdentityError, identityErrorResponse } from './identity-error.js';
@@ -60,6 +60,7 @@ export class EntraEmulator {
   readonly #tokens: TokenIssuer;
   readonly #certificates = new ClientCertificates();
   readonly #redirectUris: Set<string>;
+  #applicationPermissions: readonly string[];
   readonly #counter = new CallCounter();
   readonly #bucket: TokenBucket | undefined;
   readonly #identityRoutes = new RouteTable<IdentityHandler>();
@@ -76,6 +77,9 @@ export class EntraEmulator {
     this.app = { ...(options.app ?? ENTRA_SANDBOX_APP) };
     this.#latencyMs = options.latencyMs ?? 0;
     this.#redirectUris = new Set(options.redirectUris ?? []);
+    this.#applicationPermissions = [
+      ...(options.applicationPermissions ?? sandboxApplicationPermissions),
+    ];
     this.faults = new FaultInjector(options.random ?? Math.random);
     for (const [operation, spec] of Object.entries(options.faults ?? {}))
       this.faults.set(operation, spec);
@@ -123,6 +127,7 @@ export class EntraEmulator {
       tokens,
       certificates: this.#certificates,
       redirectUris: this.#redirectUris,
+      applicationPermissions: () => this.#applicationPermissions,
     });
     this.#registerIdentityRoutes();
     this.#registerGraphRoutes();
@@ -440,6 +445,16 @@ export class EntraEmulator {
 
   addClientCertificate(certificatePem: string): CertificateThumbprints {
     return this.#certificates.add(certificatePem);
+  }
+
+  /** Replaces the application permissions the app holds (tokens issued from now on carry
+   *  them): tests take one away to see what needs it. */
+  setApplicationPermissions(permissions: readonly string[]): void {
+    this.#applicationPermissions = [...permissions];
+  }
+
+  get applicationPermissions(): readonly string[] {
+    return this.#applicationPermissions;
   }
 
   addRedirectUri(uri: string): void {

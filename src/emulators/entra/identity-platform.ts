@@ -14,7 +14,6 @@ import {
   graphAppId,
   graphResource,
   parseDelegatedScopes,
-  sandboxApplicationPermissions,
   type RequestedScopes,
 } from './graph-permissions.js';
 import {
@@ -48,6 +47,8 @@ export interface IdentityPlatformOptions {
   readonly certificates: ClientCertificates;
   /** Redirect URIs registered beyond loopback ones. */
   readonly redirectUris: Set<string>;
+  /** The application permissions (admin-consented) the app's tokens carry, as `roles`. */
+  readonly applicationPermissions: () => readonly string[];
 }
 
 const accessTokenSeconds = 3599;
@@ -403,7 +404,7 @@ export class IdentityPlatform {
       idp: this.accessTokenIssuer,
       idtyp: 'app',
       oid: this.options.servicePrincipalId,
-      roles: [...sandboxApplicationPermissions],
+      roles: [...this.options.applicationPermissions()],
       sub: this.options.servicePrincipalId,
       tid: this.options.tenantId,
       uti: randomBytes(16).toString('base64url'),

@@ -40,6 +40,8 @@ export interface RunningEntraEmulator {
   /** Registers a certificate credential of the app for private_key_jwt; returns its thumbprints. */
   addClientCertificate(certificatePem: string): CertificateThumbprints;
   addRedirectUri(uri: string): void;
+  /** Replaces the app's application permissions for tokens issued from now on. */
+  setApplicationPermissions(permissions: readonly string[]): void;
   /** Calls per operation, e.g. `POST /token`, `GET /users/{id}`. */
   calls(): Record<string, number>;
   resetCalls(): void;
@@ -172,6 +174,9 @@ export async function startEntraEmulator(
     app: emulator.app,
     seed: (seed) => emulator.seed(seed),
     addClientCertificate: (pem) => emulator.addClientCertificate(pem),
+    setApplicationPermissions: (permissions) => {
+      emulator.setApplicationPermissions(permissions);
+    },
     addRedirectUri: (uri) => {
       emulator.addRedirectUri(uri);
     },

@@ -1,0 +1,326 @@
+// Live mode's clouds for `jit serve`: AWS IAM Identity Center and Organizations through the
+// SDK's default credential chain (optionally assuming `aws.roleArn`), and Microsoft Entra
+// through Graph with the app registration's certificate or secret. Nothing here imports
+// the sandbox or an emulator (test/lint/live-composition.test.ts proves it): endpoints come
+// from the SDK's own configuration (`AWS_ENDPOINT_URL_*`, profiles) and the config's
+// authority and Graph URLs.
+import { readFile } from 'node:fs/promises';
+import {
+  DescribeOrganizationCommand,
+  ListRootsCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { assumeRoleCredentials } from '../adapters/aws/assume-role-credentials.js';
+import { awsFailureMessage } from '../adapters/aws/aws-failure.js';
+import { AwsClockSkew } from '../adapters/aws/clock-skew.js';
+import { createIdentityCenterClients } from '../adapters/aws/create-identity-center-clients.js';
+import {
+  discoverIdentityCenter,
+  type IdentityCenterInstance,
+} from '../adapters/aws/discover-identity-center.js';
+import { IdentityCenterAccessTarget } from '../adapters/aws/identity-center-access-target.js';
+import { IdentityCenterIds } from '../adapters/aws/identity-center-ids.js';
+import { OrganizationAccounts } from '../adapters/aws/organization-accounts.js';
+import { ScpSessionRevoker } from '../adapters/aws/revocation/scp-session-revoker.js';
+import { createEntraAdapters, type EntraAdapters } from '../adapters/entra/index.js';
+import type { GraphCredential } from '../adapters/entra/graph-token-source.js';
+import { ConfigDirectory } from '../adapters/local/config-directory.js';
+import type { AwsConfig, EntraConfig, JitConfig } from '../config/index.js';
+import { isLoopbackUrl } from '../config/loopback.js';
+import { readSecret } from '../config/read-secret.js';
+import { JitError } from '../core/errors.js';
+import type { Clock } from '../ports/clock.js';
+import { noActivationSource, type Clouds, type PimActivationInfo } from '../ports/clouds.js';
+import type { Logger } from '../ports/logger.js';
+import { NoopSessionRevoker, type SessionRevoker } from '../ports/session-revoker.js';
+
+export interface LiveCloudsOptions {
+  readonly config: JitConfig;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly onAlert: (message: string) => void;
+  readonly stillLeading: () => Promise<boolean>;
+}
+
+export interface LiveClouds extends Clouds {
+  readonly instance: IdentityCenterInstance;
+  readonly accounts: OrganizationAccounts;
+  /** Where the revocation SCP is attached, when revocation is on. */
+  readonly revocationTarget?: string;
+}
+
+/** The AWS SDK clients live mode uses, built the one way `jit serve` and `jit doctor` share. */
+export interface LiveAwsClients {
+  readonly sts: STSClient;
+  readonly ssoAdmin: ReturnType<typeof createIdentityCenterClients>['ssoAdmin'];
+  readonly identityStore: ReturnType<typeof createIdentityCenterClients>['identityStore'];
+  readonly organizations: OrganizationsClient;
+  destroy(): void;
+}
+
+const DEFAULT_AWS: AwsConfig = {
+  revocation: { enabled: true, policyName: 'JitSessionRevocation' },
+};
+
+/** The config's aws section, or its defaults. */
+export function awsSettings(config: JitConfig): AwsConfig {
+  return config.aws ?? DEFAULT_AWS;
+}
+
+/** SDK clients over the default chain, assuming `aws.roleArn` when the config names one. */
+export function createLiveAwsClients(config: JitConfig, clock: Clock): LiveAwsClients {
+  const aws = awsSettings(config);
+  const region = aws.region === undefined ? {} : { region: aws.region };
+  // Organizations answers from us-east-1 whatever the region (its global endpoint).
+  const sts = new STSClient({ ...region });
+  const credentials: AwsCredentialIdentityProvider | undefined =
+    aws.roleArn === undefined
+      ? undefined
+      : assumeRoleCredentials({
+          sts,
+          roleArn: aws.roleArn,
+          ...(aws.externalId === undefined ? {} : { externalId: aws.externalId }),
+          clock,
+        });
+  const withCredentials = credentials === undefined ? {} : { credentials };
+  const { ssoAdmin, identityStore } = createIdentityCenterClients({
+    ...region,
+    ...withCredentials,
+  });
+  const organizations = new OrganizationsClient({ ...region, ...withCredentials });
+  // Calls made as the controller (after AssumeRole) go through a second STS client.
+  const callerSts = credentials === undefined ? sts : new STSClient({ ...region, credentials });
+  return {
+    sts: callerSts,
+    ssoAdmin,
+    identityStore,
+    organizations,
+    destroy() {
+      for (const client of [sts, callerSts, ssoAdmin, identityStore, organizations])
+        client.destroy();
+    },
+  };
+}
+
+/** The Entra adapters from the config's `entra` section and the secrets in the environment. */
+export async function createLiveEntraAdapters(
+  entra: EntraConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  clock: Clock,
+  logger: Logger,
+): Promise<EntraAdapters> {
+  if (entra.tenantId === undefined || entra.clientId === undefined || !entra.credential) {
+    throw new JitError(
+      'ERR_INVALID_CONFIG',
+      'entra: live mode needs tenantId, clientId and a credential (certificate or clientSecretEnv)',
+    );
+  }
+  let credential: GraphCredential;
+  if (entra.credential.kind === 'secret') {
+    const secret = readSecret({ env }, entra.credential.env);
+    if (secret === undefined || secret === '') {
+      throw new JitError(
+        'ERR_INVALID_CONFIG',
+        `entra.clientSecretEnv names ${entra.credential.env}, which is not set; export the app registration's client secret as ${entra.credential.env} (or ${entra.credential.env}_FILE naming a file that holds it)`,
+      );
+    }
+    credential = { kind: 'secret', secret };
+  } else {
+    credential = {
+      kind: 'certificate',
+      privateKeyPem: await readPem(
+        entra.credential.privateKeyFile,
+        'entra.certificate.privateKeyFile',
+      ),
+      certificatePem: await readPem(
+        entra.credential.certificateFile,
+        'entra.certificate.certificateFile',
+      ),
+    };
+  }
+  return createEntraAdapters({
+    tenantId: entra.tenantId,
+    clientId: entra.clientId,
+    credential,
+    authority: entra.authority,
+    graphBaseUrl: entra.graphUrl,
+    // The config allows plain http only to loopback in live mode (a local proxy or emulator).
+    allowInsecureRequests: isLoopbackUrl(entra.authority) || isLoopbackUrl(entra.graphUrl),
+    clock,
+    logger,
+    userAttribute: entra.userAttribute,
+  });
+}
+
+async function readPem(path: string, field: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new JitError(
+      'ERR_INVALID_CONFIG',
+      `${field} names ${path}, which cannot be read (${code}); check the path and that this user may read it`,
+    );
+  }
+}
+
+/** Connects to AWS and Entra; throws JitError with what to fix when a piece is missing. */
+export async function connectLiveClouds(options: LiveCloudsOptions): Promise<LiveClouds> {
+  const { config, clock, logger } = options;
+  const aws = awsSettings(config);
+  const clients = createLiveAwsClients(config, clock);
+  try {
+    const instance = await discoverIdentityCenter({
+      ssoAdmin: clients.ssoAdmin,
+      ...(aws.instanceArn === undefined ? {} : { instanceArn: aws.instanceArn }),
+      ...(aws.identityStoreId === undefined ? {} : { identityStoreId: aws.identityStoreId }),
+    });
+    const ids = new IdentityCenterIds({
+      ssoAdmin: clients.ssoAdmin,
+      identityStore: clients.identityStore,
+      instanceArn: instance.instanceArn,
+      identityStoreId: instance.identityStoreId,
+      clock,
+    });
+    const target = new IdentityCenterAccessTarget({
+      ssoAdmin: clients.ssoAdmin,
+      identityStore: clients.identityStore,
+      ids,
+      clock,
+    });
+    const clockSkew = new AwsClockSkew(clock);
+    clockSkew.watch(clients.organizations);
+    clockSkew.watch(clients.ssoAdmin);
+    clockSkew.watch(clients.identityStore);
+
+    let revoker: SessionRevoker = new NoopSessionRevoker();
+    let revocationTarget: string | undefined;
+    if (aws.revocation.enabled) {
+      const where = await revocationPlace(clients.organizations, aws);
+      revocationTarget = where.targetId;
+      revoker = new ScpSessionRevoker({
+        organizations: clients.organizations,
+        identityStore: clients.identityStore,
+        ssoAdmin: clients.ssoAdmin,
+        ids,
+        clock,
+        targetId: where.targetId,
+        managementAccountId: where.managementAccountId,
+        policyName: aws.revocation.policyName,
+        sessionDurationOf: (name) =>
+          config.permissionSets.get(name)?.sessionDuration ?? 12 * 3_600_000,
+        sleep: options.sleep,
+        clockSkew,
+        onAlert: options.onAlert,
+        stillLeading: options.stillLeading,
+      });
+    } else {
+      logger.warn(
+        { setting: 'aws.revocation.enabled' },
+        'session revocation is off: AWS sessions opened during a grant outlive it by up to their SessionDuration',
+      );
+    }
+    const accounts = new OrganizationAccounts({
+      organizations: clients.organizations,
+      clock,
+      onStale: (reason) => {
+        logger.warn({ reason }, 'AWS Organizations: keeping the last account list');
+      },
+    });
+
+    const entra =
+      config.entra?.credential === undefined
+        ? undefined
+        : await createLiveEntraAdapters(config.entra, options.env, clock, logger);
+    const pim = entra === undefined ? undefined : pimInfo(config, entra);
+    return {
+      target,
+      revoker,
+      directory: entra?.directory ?? new ConfigDirectory(config.directory),
+      activationSource: entra?.activationSource ?? noActivationSource,
+      ...(pim === undefined ? {} : { pim }),
+      description: `AWS IAM Identity Center ${instance.instanceArn} (identity store ${instance.identityStoreId}, found by ${instance.foundBy})`,
+      instance,
+      accounts,
+      ...(revocationTarget === undefined ? {} : { revocationTarget }),
+      close() {
+        clients.destroy();
+        return Promise.resolve();
+      },
+    };
+  } catch (error) {
+    clients.destroy();
+    throw error;
+  }
+}
+
+/** The root or OU the revocation SCP goes on, and the management account (whose sessions
+ *  no SCP reaches, so their Denies go inline). */
+async function revocationPlace(
+  organizations: OrganizationsClient,
+  aws: AwsConfig,
+): Promise<{ targetId: string; managementAccountId: string }> {
+  const fix =
+    'allow it to the controller, or set aws.revocation.targetId and managementAccountId, or (accepting that open sessions outlive grants) aws.revocation.enabled: false';
+  let managementAccountId = aws.revocation.managementAccountId;
+  if (managementAccountId === undefined) {
+    try {
+      const described = await organizations.send(new DescribeOrganizationCommand({}));
+      managementAccountId = described.Organization?.MasterAccountId;
+    } catch (error) {
+      throw new JitError(
+        'ERR_TARGET',
+        `session revocation needs the organisation: ${awsFailureMessage(error, 'AWS Organizations', 'DescribeOrganization', 'organizations')}; ${fix}`,
+      );
+    }
+    if (managementAccountId === undefined)
+      throw new JitError('ERR_TARGET', `DescribeOrganization named no management account; ${fix}`);
+  }
+  let targetId = aws.revocation.targetId;
+  if (targetId === undefined) {
+    try {
+      const roots = await organizations.send(new ListRootsCommand({}));
+      targetId = roots.Roots?.[0]?.Id;
+    } catch (error) {
+      throw new JitError(
+        'ERR_TARGET',
+        `session revocation needs the organisation's root: ${awsFailureMessage(error, 'AWS Organizations', 'ListRoots', 'organizations')}; ${fix}`,
+      );
+    }
+    if (targetId === undefined)
+      throw new JitError('ERR_TARGET', `ListRoots found no root in the organisation; ${fix}`);
+  }
+  return { targetId, managementAccountId };
+}
+
+/** How `jit pim activate` signs people in for their own PIM activation. */
+function pimInfo(config: JitConfig, entra: EntraAdapters): PimActivationInfo | undefined {
+  const pimRoles = [...config.roles.values()].filter((role) => role.source === 'entra-pim');
+  const settings = config.entra;
+  if (pimRoles.length === 0 || settings?.tenantId === undefined) return undefined;
+  const oidc = config.auth.oidc;
+  return {
+    issuer: `${settings.authority}/${settings.tenantId}/v2.0`,
+    clientId: oidc?.cliClientId ?? oidc?.clientId ?? settings.clientId ?? '',
+    graphUrl: settings.graphUrl,
+    allowInsecureRequests: isLoopbackUrl(settings.authority),
+    roles: async () => {
+      const found = await Promise.all(
+        pimRoles.map(async (role) => {
+          const group = role.entraGroup ?? role.group;
+          try {
+            const resolved = await entra.directory.resolveGroup(group);
+            return [{ role: role.name, group, groupId: resolved.id }];
+          } catch {
+            return [];
+          }
+        }),
+      );
+      return found.flat();
+    },
+  };
+}
