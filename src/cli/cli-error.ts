@@ -16,3 +16,11 @@ export class CliError extends Error {
 export function invalidInput(message: string, details: readonly string[] = []): CliError {
   return new CliError(message, 2, details);
 }
+
+/** Ends a command with an exit code and no message: `jit plan`'s 3 (changes pending). */
+export class QuietExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${String(exitCode)}`);
+    this.name = 'QuietExit';
+  }
+}

@@ -11,6 +11,7 @@ import { registerGrantCommands } from './grant-commands.js';
 import { registerPimCommands } from './pim-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerConfigCommands } from './config-commands.js';
+import { registerProvisionCommands } from './provision-commands.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('jit')
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerPimCommands(program, kit);
   registerAuditCommands(program, kit);
   registerConfigCommands(program, kit);
+  registerProvisionCommands(program, kit);
 
   return program;
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
 import { errorMessage } from '../core/error-message.js';
-import { CliError } from './cli-error.js';
+import { CliError, QuietExit } from './cli-error.js';
 import { colour } from './output.js';
 import { buildProgram } from './program.js';
 
@@ -65,6 +65,7 @@ async function run(argv: readonly string[]): Promise<number> {
       if (error.exitCode === 0) return 0;
       return json ? fail(error.message.replace(/^error: /, ''), 2) : 2;
     }
+    if (error instanceof QuietExit) return error.exitCode;
     if (error instanceof CliError) return fail(error.message, error.exitCode, error.details);
     return fail(errorMessage(error), 1);
   }

@@ -1,0 +1,376 @@
+// `jit plan` and `jit apply`: provisioning Identity Center from the config
+// (src/plan/identity-center-plan.ts says what jit manages). A live config reaches AWS the way
+// `jit serve` does (the SDK's default chain, aws.roleArn, AWS_ENDPOINT_URL_*); a sandbox
+// config needs --endpoint, the Identity Center emulator's URL.
+import { readFile, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import Table from 'cli-table3';
+import { awsFailureMessage } from '../adapters/aws/aws-failure.js';
+import type { JitConfig } from '../config/index.js';
+import { JitError } from '../core/errors.js';
+import {
+  applyIdentityCenterPlan,
+  orderChanges,
+  type ApplyProgress,
+} from '../plan/apply-identity-center-plan.js';
+import {
+  isDestructive,
+  planIdentityCenter,
+  type PlanChange,
+} from '../plan/identity-center-plan.js';
+import {
+  fromDocumentChange,
+  planDocument,
+  planDocumentSchema,
+  sha256,
+  stateFingerprint,
+  type PlanDocument,
+} from '../plan/plan-document.js';
+import { readIdentityCenterState } from '../plan/read-identity-center-state.js';
+import { CliError, invalidInput, QuietExit } from './cli-error.js';
+import type { CliKit } from './cli-kit.js';
+import { loadConfig } from './load-config.js';
+import { colour, type Output } from './output.js';
+
+/** Exit 3 from `jit plan`: changes are pending (not an error; nothing is printed for it). */
+export const EXIT_CHANGES_PENDING = 3;
+
+export interface ProvisionOptions {
+  readonly config: string;
+  readonly endpoint?: string;
+  readonly prune?: boolean;
+}
+
+interface Connection {
+  readonly config: JitConfig;
+  readonly configText: string;
+  readonly ssoAdmin: Parameters<typeof readIdentityCenterState>[0]['ssoAdmin'];
+  readonly identityStore: Parameters<typeof readIdentityCenterState>[0]['identityStore'];
+  readonly instanceArn: string;
+  readonly identityStoreId: string;
+  close(): void;
+}
+
+async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection> {
+  const config = await loadConfig(opts.config);
+  const configText = await readFile(opts.config, 'utf8');
+  let clients: { ssoAdmin: Connection['ssoAdmin']; identityStore: Connection['identityStore'] };
+  let close: () => void;
+  if (config.mode === 'sandbox') {
+    if (opts.endpoint === undefined)
+      throw invalidInput(
+        `${opts.config} is mode: sandbox; pass --endpoint with the Identity Center emulator's URL (jit serve prints it; jit emulate identity-center runs one)`,
+      );
+    const { createIdentityCenterClients } =
+      await import('../adapters/aws/create-identity-center-clients.js');
+    const made = createIdentityCenterClients({
+      endpoint: opts.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    });
+    clients = made;
+    close = () => {
+      made.ssoAdmin.destroy();
+      made.identityStore.destroy();
+    };
+  } else {
+    if (opts.endpoint !== undefined)
+      throw invalidInput(
+        '--endpoint is for sandbox configs; in live mode give AWS_ENDPOINT_URL_SSO_ADMIN and AWS_ENDPOINT_URL_IDENTITYSTORE if you need other endpoints',
+      );
+    const { createLiveAwsClients } = await import('../live/live-clouds.js');
+    const made = createLiveAwsClients(config, { now: kit.ctx.now });
+    clients = made;
+    close = () => {
+      made.destroy();
+    };
+  }
+  try {
+    const { discoverIdentityCenter } = await import('../adapters/aws/discover-identity-center.js');
+    const aws = config.aws;
+    const instance = await discoverIdentityCenter({
+      ssoAdmin: clients.ssoAdmin,
+      ...(aws?.instanceArn === undefined ? {} : { instanceArn: aws.instanceArn }),
+      ...(aws?.identityStoreId === undefined ? {} : { identityStoreId: aws.identityStoreId }),
+    });
+    return {
+      config,
+      configText,
+      ...clients,
+      instanceArn: instance.instanceArn,
+      identityStoreId: instance.identityStoreId,
+      close,
+    };
+  } catch (error) {
+    close();
+    throw failure(error, 'ListInstances');
+  }
+}
+
+/** An AWS failure as a CLI failure, worded once (never a stack trace). */
+function failure(error: unknown, operation: string): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof JitError) return new CliError(error.message);
+  return new CliError(awsFailureMessage(error, 'Identity Center', operation, 'sso'));
+}
+
+async function computePlan(
+  conn: Connection,
+  opts: ProvisionOptions,
+  now: number,
+): Promise<PlanDocument> {
+  let state;
+  try {
+    state = await readIdentityCenterState(conn);
+  } catch (error) {
+    throw failure(error, 'reading permission sets and assignments');
+  }
+  const plan = planIdentityCenter(conn.config, state, { prune: opts.prune === true });
+  return planDocument({
+    configPath: opts.config,
+    configText: conn.configText,
+    state,
+    plan,
+    prune: opts.prune === true,
+    now,
+  });
+}
+
+export async function runPlan(
+  kit: CliKit,
+  opts: ProvisionOptions & { readonly out?: string },
+): Promise<void> {
+  const out = kit.output();
+  const conn = await connect(kit, opts);
+  try {
+    const doc = await computePlan(conn, opts, kit.ctx.now());
+    if (opts.out !== undefined) await writeFile(opts.out, `${JSON.stringify(doc, null, 2)}\n`);
+    if (out.json) out.data(doc);
+    else printPlan(out, doc);
+    if (doc.changes.length > 0) throw new QuietExit(EXIT_CHANGES_PENDING);
+  } finally {
+    conn.close();
+  }
+}
+
+export async function runApply(
+  kit: CliKit,
+  opts: ProvisionOptions & {
+    readonly planFile?: string;
+    readonly allowDestructive?: boolean;
+  },
+): Promise<void> {
+  const out = kit.output();
+  const saved = opts.planFile === undefined ? undefined : await readPlanFile(opts.planFile);
+  const conn = await connect(kit, { ...opts, prune: saved?.prune ?? opts.prune === true });
+  try {
+    let changes: PlanChange[];
+    if (saved !== undefined) {
+      if (saved.configHash !== sha256(conn.configText))
+        throw new CliError(
+          `${opts.config} changed since the plan in ${opts.planFile ?? ''} was made; run jit plan again`,
+        );
+      let state;
+      try {
+        state = await readIdentityCenterState(conn);
+      } catch (error) {
+        throw failure(error, 'reading permission sets and assignments');
+      }
+      if (stateFingerprint(state) !== saved.identityCenter.stateFingerprint)
+        throw new CliError(
+          `Identity Center has changed since the plan in ${opts.planFile ?? ''} was made; nothing was applied: run jit plan again and review it`,
+        );
+      changes = saved.changes.map(fromDocumentChange);
+    } else {
+      changes = (await computePlan(conn, opts, kit.ctx.now())).changes.map(fromDocumentChange);
+    }
+    if (changes.length === 0) {
+      if (out.json) out.data({ applied: [], failed: null, notDone: [] });
+      else out.line('nothing to change: Identity Center matches the config');
+      return;
+    }
+    const destructive = changes.filter(isDestructive);
+    if (destructive.length > 0 && opts.allowDestructive !== true)
+      await confirmDestructive(kit, out, destructive);
+    const result = await applyIdentityCenterPlan(changes, {
+      ssoAdmin: conn.ssoAdmin,
+      identityStore: conn.identityStore,
+      instanceArn: conn.instanceArn,
+      identityStoreId: conn.identityStoreId,
+      sleep: kit.ctx.sleep,
+      pollMs: 250,
+      ...(out.json
+        ? {}
+        : {
+            onProgress: (event) => {
+              printProgress(out, event);
+            },
+          }),
+    });
+    if (out.json)
+      out.data({
+        applied: result.done.map(describe),
+        failed:
+          result.failed === undefined
+            ? null
+            : { change: describe(result.failed.change), message: result.failed.message },
+        notDone: result.notDone.map(describe),
+      });
+    if (result.failed !== undefined) {
+      throw new CliError(
+        `apply stopped at ${describe(result.failed.change)}: ${result.failed.message}. Done: ${String(result.done.length)} of ${String(changes.length)}${result.done.length > 0 ? ` (${result.done.map(describe).join('; ')})` : ''}. Not done: ${[describe(result.failed.change), ...result.notDone.map(describe)].join('; ')}. Fix the cause and run jit apply again: it plans from what is there now and finishes the job`,
+      );
+    }
+    if (!out.json) out.line(colour.green(`applied ${String(result.done.length)} change(s)`));
+  } finally {
+    conn.close();
+  }
+}
+
+async function readPlanFile(path: string): Promise<PlanDocument> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw invalidInput(`cannot read the plan file ${path}; check the path`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalidInput(`${path} is not JSON; write it with jit plan --out ${path}`);
+  }
+  const parsed = planDocumentSchema.safeParse(json);
+  if (!parsed.success)
+    throw invalidInput(
+      `${path} is not a jit plan (version 1); write it with jit plan --out ${path}`,
+      parsed.error.issues
+        .slice(0, 5)
+        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  return parsed.data;
+}
+
+async function confirmDestructive(
+  kit: CliKit,
+  out: Output,
+  destructive: readonly PlanChange[],
+): Promise<void> {
+  const list = destructive.map(describe);
+  const stdin = process.stdin;
+  if (out.json || !stdin.isTTY || kit.ctx.env['CI'] === 'true')
+    throw new CliError(
+      `the plan deletes ${String(destructive.length)} object(s): ${list.join('; ')}; re-run with --allow-destructive to let it`,
+    );
+  out.line(colour.red(`This deletes ${String(destructive.length)} object(s):`));
+  for (const line of list) out.line(`  - ${line}`);
+  const rl = createInterface({ input: stdin, output: kit.ctx.stdout });
+  try {
+    const answer = await rl.question('Type "delete" to go on: ');
+    if (answer.trim() !== 'delete') throw new CliError('nothing was applied');
+  } finally {
+    rl.close();
+  }
+}
+
+function describe(change: PlanChange): string {
+  switch (change.type) {
+    case 'permission-set':
+      return `${change.action} permission set ${change.name}`;
+    case 'group':
+      return `create group ${change.name}`;
+    case 'assignment':
+      return `${change.action} assignment ${change.group} → ${change.permissionSet} in ${change.account}`;
+  }
+}
+
+function printProgress(out: Output, event: ApplyProgress): void {
+  if (event.kind === 'done')
+    out.line(
+      `${colour.green('✓')} ${describe(event.change)} ${colour.dim(`(${String(event.ms)} ms)`)}`,
+    );
+  if (event.kind === 'failed')
+    out.line(`${colour.red('✗')} ${describe(event.change)}: ${event.message}`);
+}
+
+const SYMBOL = { create: '+', update: '~', delete: '-' } as const;
+
+function printPlan(out: Output, doc: PlanDocument): void {
+  out.line(
+    `Identity Center ${doc.identityCenter.instanceArn} (identity store ${doc.identityCenter.identityStoreId})`,
+  );
+  if (doc.changes.length === 0) {
+    out.line(colour.green('no changes: Identity Center matches the config'));
+  } else {
+    const table = new Table({
+      head: ['', 'OBJECT', 'CHANGE'],
+      // One line between rows would double the table's height.
+      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+      style: colour.isColorSupported
+        ? { head: ['bold'], border: ['grey'] }
+        : { head: [], border: [] },
+      wordWrap: true,
+      colWidths: [3, 52, 80],
+    });
+    for (const change of orderChanges(doc.changes.map(fromDocumentChange))) {
+      const symbol = SYMBOL[change.action];
+      const paint =
+        change.action === 'create'
+          ? colour.green
+          : change.action === 'delete'
+            ? colour.red
+            : colour.yellow;
+      table.push([paint(symbol), paint(objectOf(change)), detailOf(change)]);
+    }
+    out.line(table.toString());
+  }
+  for (const note of doc.notes)
+    out.line(
+      `${note.level === 'warning' ? colour.yellow('warning') : colour.dim('note')}: ${note.message}`,
+    );
+  const { create, update, delete: del } = doc.summary;
+  out.line(
+    `Plan: ${String(create)} to create, ${String(update)} to update, ${String(del)} to delete.`,
+  );
+}
+
+function objectOf(change: PlanChange): string {
+  switch (change.type) {
+    case 'permission-set':
+      return `permission set ${change.name}`;
+    case 'group':
+      return `group ${change.name}`;
+    case 'assignment':
+      return `assignment ${change.group} → ${change.permissionSet} in ${change.account}`;
+  }
+}
+
+function detailOf(change: PlanChange): string {
+  if (change.type === 'permission-set' && change.action === 'update')
+    return [
+      ...(change.adopt ? ['adopt: jit manages it from now on (tag managed-by: jit)'] : []),
+      ...change.changes.map((c) => `${c.field}: ${show(c.before)} → ${show(c.after)}`),
+    ].join('\n');
+  if (change.type === 'permission-set' && change.action === 'create') {
+    const f = change.fields;
+    return [
+      `sessionDuration: ${f.sessionDuration}`,
+      ...(f.managedPolicies.length > 0 ? [`managedPolicies: ${f.managedPolicies.join(', ')}`] : []),
+      ...(f.customerManagedPolicies.length > 0
+        ? [`customerManagedPolicies: ${f.customerManagedPolicies.join(', ')}`]
+        : []),
+      ...(f.inlinePolicy === null
+        ? []
+        : [`inlinePolicy: ${String(f.inlinePolicy.length)} characters`]),
+      ...(f.permissionsBoundary === null ? [] : [`permissionsBoundary: ${f.permissionsBoundary}`]),
+    ].join('\n');
+  }
+  return '';
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return '(none)';
+  if (typeof value === 'string') return value.length > 60 ? `${value.slice(0, 57)}...` : value;
+  if (Array.isArray(value)) return value.length === 0 ? '[]' : value.join(', ');
+  return JSON.stringify(value);
+}

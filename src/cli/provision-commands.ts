@@ -1,0 +1,47 @@
+// The `jit` command group for provisioning Identity Center from the config: `jit plan`,
+// `jit apply` (src/cli/provision-command.ts does the work, loaded on demand).
+import type { Command } from 'commander';
+import type { CliKit } from './cli-kit.js';
+
+export function registerProvisionCommands(program: Command, kit: CliKit): void {
+  const { ctx } = kit;
+  const configDefault = ctx.env['JIT_CONFIG'] ?? 'jit.config.yaml';
+  program
+    .command('plan')
+    .description(
+      'show what jit apply would change in Identity Center; exit 0 nothing, 3 changes pending, 1 failure, 2 bad config',
+    )
+    .option('-c, --config <file>', 'config file', configDefault)
+    .option('--endpoint <url>', "sandbox config: the Identity Center emulator's URL")
+    .option('--prune', 'also delete managed objects the config no longer names')
+    .option('--out <file>', 'save the plan (JSON) for jit apply --plan-file')
+    .action(async (opts: { config: string; endpoint?: string; prune?: boolean; out?: string }) => {
+      const { runPlan } = await import('./provision-command.js');
+      await runPlan(kit, opts);
+    });
+  program
+    .command('apply')
+    .description(
+      'make Identity Center hold what the config declares (permission sets, group assignments)',
+    )
+    .option('-c, --config <file>', 'config file', configDefault)
+    .option('--endpoint <url>', "sandbox config: the Identity Center emulator's URL")
+    .option('--prune', 'also delete managed objects the config no longer names')
+    .option('--allow-destructive', 'let it delete without asking')
+    .option(
+      '--plan-file <file>',
+      'apply exactly this saved plan; refused if Identity Center has moved since',
+    )
+    .action(
+      async (opts: {
+        config: string;
+        endpoint?: string;
+        prune?: boolean;
+        allowDestructive?: boolean;
+        planFile?: string;
+      }) => {
+        const { runApply } = await import('./provision-command.js');
+        await runApply(kit, opts);
+      },
+    );
+}
