@@ -11,7 +11,7 @@ import { registerGrantCommands } from './grant-commands.js';
 import { registerPimCommands } from './pim-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerConfigCommands } from './config-commands.js';
-import { registerProvisionCommands } from './provision-commands.js';
+import { registerImportCommands, registerProvisionCommands } from './provision-commands.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('jit')
@@ -37,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAuditCommands(program, kit);
   registerConfigCommands(program, kit);
   registerProvisionCommands(program, kit);
+  registerImportCommands(program, kit);
 
   return program;
 }

@@ -45,3 +45,22 @@ export function registerProvisionCommands(program: Command, kit: CliKit): void {
       },
     );
 }
+
+export function registerImportCommands(program: Command, kit: CliKit): void {
+  const importCommand = program
+    .command('import')
+    .description('turn another tool’s setup into a jit.config.yaml');
+  importCommand
+    .command('tfvars <file>')
+    .description("the seed's Terraform variables (terraform.tfvars) as a config, with a report")
+    .option(
+      '-o, --out <file>',
+      'where to write the config ("-" for standard output)',
+      'jit.config.yaml',
+    )
+    .option('--force', 'overwrite the output file')
+    .action(async (file: string, opts: { out: string; force?: boolean }) => {
+      const { runImportTfvars } = await import('./import-command.js');
+      await runImportTfvars(kit, file, opts);
+    });
+}
