@@ -1,28 +1,16 @@
 // Makes Identity Center hold what the config declares: permission sets (policies, inline
 // policy, permissions boundary), the groups of the roles, the group assignments of
 // group-membership roles in their accounts, and (sandbox only) the directory's users.
-// Idempotent: what exists is kept, what is missing is created. It is how `npm start` seeds
-// the emulator through its own AWS API, and the core of a later `jit apply`.
-import {
-  CreateGroupCommand,
-  CreateUserCommand,
-  type IdentitystoreClient,
-} from '@aws-sdk/client-identitystore';
-import {
-  AttachCustomerManagedPolicyReferenceToPermissionSetCommand,
-  AttachManagedPolicyToPermissionSetCommand,
-  CreateAccountAssignmentCommand,
-  CreatePermissionSetCommand,
-  DescribeAccountAssignmentCreationStatusCommand,
-  ListAccountAssignmentsCommand,
-  ListInstancesCommand,
-  PutInlinePolicyToPermissionSetCommand,
-  PutPermissionsBoundaryToPermissionSetCommand,
-  type SSOAdminClient,
-} from '@aws-sdk/client-sso-admin';
+// Idempotent. It is how `npm start` and `jit emulate --config` seed the emulator through its
+// own AWS API, and apart from the users it is `jit apply` itself: the same read, plan and
+// apply (identity-center-plan.ts), without pruning.
+import { CreateUserCommand, type IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { ListInstancesCommand, type SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { IdentityCenterIds, IdentityCenterNotFound } from '../adapters/aws/identity-center-ids.js';
-import type { JitConfig, PermissionSetConfig } from '../config/index.js';
-import { formatDuration } from '../core/duration.js';
+import type { JitConfig } from '../config/index.js';
+import { applyIdentityCenterPlan } from './apply-identity-center-plan.js';
+import { planIdentityCenter, type PlanChange } from './identity-center-plan.js';
+import { readIdentityCenterState } from './read-identity-center-state.js';
 
 export interface ApplyIdentityCenterOptions {
   readonly config: JitConfig;
@@ -83,57 +71,46 @@ export async function applyIdentityCenter(
     }
   }
 
-  const existing = await ids.listPermissionSets();
+  // The rest is `jit apply`'s own code: read, plan, carry out (no pruning).
+  const state = await readIdentityCenterState({
+    config,
+    ssoAdmin,
+    identityStore,
+    instanceArn,
+    identityStoreId,
+  });
+  const plan = planIdentityCenter(config, state, { prune: false });
+  const result = await applyIdentityCenterPlan(plan.changes, {
+    ssoAdmin,
+    identityStore,
+    instanceArn,
+    identityStoreId,
+    sleep: options.sleep,
+    pollMs: 100,
+  });
+  if (result.failed !== undefined)
+    throw new Error(
+      `applying the config to Identity Center stopped at ${changeLabel(result.failed.change)}: ${result.failed.message}`,
+    );
+  created.push(...result.done.map(changeLabel));
   const permissionSetArns = new Map<string, string>();
-  for (const permissionSet of config.permissionSets.values()) {
-    let arn = existing.get(permissionSet.name);
-    if (!arn) {
-      arn = await createPermissionSet(ssoAdmin, instanceArn, permissionSet);
-      created.push(`permission set ${permissionSet.name}`);
-    }
-    permissionSetArns.set(permissionSet.name, arn);
-  }
-
-  for (const role of config.roles.values()) {
-    let groupId = await found(ids.groupId(role.group));
-    if (!groupId) {
-      const made = await identityStore.send(
-        new CreateGroupCommand({
-          IdentityStoreId: identityStoreId,
-          DisplayName: role.group,
-          Description: `JIT Access role ${role.name}`,
-        }),
-      );
-      groupId = made.GroupId;
-      created.push(`group ${role.group}`);
-    }
-    if (!groupId) throw new Error(`the identity store returned no id for group ${role.group}`);
-    if (role.enforcement !== 'group-membership') continue;
-    const permissionSetArn = permissionSetArns.get(role.permissionSet);
-    if (!permissionSetArn) continue;
-    for (const account of role.accounts) {
-      if (await hasGroupAssignment(ssoAdmin, instanceArn, permissionSetArn, account, groupId))
-        continue;
-      const started = await ssoAdmin.send(
-        new CreateAccountAssignmentCommand({
-          InstanceArn: instanceArn,
-          TargetId: account,
-          TargetType: 'AWS_ACCOUNT',
-          PermissionSetArn: permissionSetArn,
-          PrincipalType: 'GROUP',
-          PrincipalId: groupId,
-        }),
-      );
-      await waitForCreation(
-        ssoAdmin,
-        instanceArn,
-        started.AccountAssignmentCreationStatus?.RequestId,
-        options.sleep,
-      );
-      created.push(`assignment ${role.group} → ${role.permissionSet} in ${account}`);
-    }
+  const listed = await ids.listPermissionSets();
+  for (const name of config.permissionSets.keys()) {
+    const arn = listed.get(name);
+    if (arn !== undefined) permissionSetArns.set(name, arn);
   }
   return { instanceArn, identityStoreId, permissionSetArns, created };
+}
+
+function changeLabel(change: PlanChange): string {
+  switch (change.type) {
+    case 'permission-set':
+      return `${change.action === 'create' ? '' : `${change.action} `}permission set ${change.name}`;
+    case 'group':
+      return `group ${change.name}`;
+    case 'assignment':
+      return `assignment ${change.group} → ${change.permissionSet} in ${change.account}`;
+  }
 }
 
 /** The id, or undefined when Identity Center has none by that name. */
@@ -144,124 +121,4 @@ async function found(lookup: Promise<string>): Promise<string | undefined> {
     if (error instanceof IdentityCenterNotFound) return undefined;
     throw error;
   }
-}
-
-async function createPermissionSet(
-  client: Pick<SSOAdminClient, 'send'>,
-  instanceArn: string,
-  ps: PermissionSetConfig,
-): Promise<string> {
-  const tags = Object.entries(ps.tags).map(([Key, Value]) => ({ Key, Value }));
-  const createdSet = await client.send(
-    new CreatePermissionSetCommand({
-      InstanceArn: instanceArn,
-      Name: ps.name,
-      SessionDuration: formatDuration(ps.sessionDuration),
-      ...(ps.description === undefined ? {} : { Description: ps.description }),
-      ...(ps.relayState === undefined ? {} : { RelayState: ps.relayState }),
-      ...(tags.length > 0 ? { Tags: tags } : {}),
-    }),
-  );
-  const arn = createdSet.PermissionSet?.PermissionSetArn;
-  if (!arn) throw new Error(`Identity Center returned no ARN for permission set ${ps.name}`);
-  for (const policyArn of ps.managedPolicies) {
-    await client.send(
-      new AttachManagedPolicyToPermissionSetCommand({
-        InstanceArn: instanceArn,
-        PermissionSetArn: arn,
-        ManagedPolicyArn: policyArn,
-      }),
-    );
-  }
-  for (const ref of ps.customerManagedPolicies) {
-    await client.send(
-      new AttachCustomerManagedPolicyReferenceToPermissionSetCommand({
-        InstanceArn: instanceArn,
-        PermissionSetArn: arn,
-        CustomerManagedPolicyReference: { Name: ref.name, Path: ref.path },
-      }),
-    );
-  }
-  if (ps.inlinePolicy !== undefined) {
-    await client.send(
-      new PutInlinePolicyToPermissionSetCommand({
-        InstanceArn: instanceArn,
-        PermissionSetArn: arn,
-        InlinePolicy: ps.inlinePolicy,
-      }),
-    );
-  }
-  const boundary = ps.permissionsBoundary;
-  if (boundary) {
-    await client.send(
-      new PutPermissionsBoundaryToPermissionSetCommand({
-        InstanceArn: instanceArn,
-        PermissionSetArn: arn,
-        PermissionsBoundary:
-          'managedPolicyArn' in boundary
-            ? { ManagedPolicyArn: boundary.managedPolicyArn }
-            : {
-                CustomerManagedPolicyReference: {
-                  Name: boundary.customerManagedPolicy.name,
-                  Path: boundary.customerManagedPolicy.path,
-                },
-              },
-      }),
-    );
-  }
-  return arn;
-}
-
-async function hasGroupAssignment(
-  client: Pick<SSOAdminClient, 'send'>,
-  instanceArn: string,
-  permissionSetArn: string,
-  account: string,
-  groupId: string,
-): Promise<boolean> {
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListAccountAssignmentsCommand({
-        InstanceArn: instanceArn,
-        AccountId: account,
-        PermissionSetArn: permissionSetArn,
-        ...(token ? { NextToken: token } : {}),
-      }),
-    );
-    if (
-      (page.AccountAssignments ?? []).some(
-        (a) => a.PrincipalType === 'GROUP' && a.PrincipalId === groupId,
-      )
-    )
-      return true;
-    token = page.NextToken;
-  } while (token);
-  return false;
-}
-
-async function waitForCreation(
-  client: Pick<SSOAdminClient, 'send'>,
-  instanceArn: string,
-  requestId: string | undefined,
-  sleep: (ms: number) => Promise<void>,
-): Promise<void> {
-  if (!requestId) return;
-  for (let attempt = 0; attempt < 600; attempt += 1) {
-    const status = await client.send(
-      new DescribeAccountAssignmentCreationStatusCommand({
-        InstanceArn: instanceArn,
-        AccountAssignmentCreationRequestId: requestId,
-      }),
-    );
-    const state = status.AccountAssignmentCreationStatus?.Status;
-    if (state === 'SUCCEEDED') return;
-    if (state === 'FAILED') {
-      throw new Error(
-        `group assignment failed: ${status.AccountAssignmentCreationStatus?.FailureReason ?? 'no reason given'}`,
-      );
-    }
-    await sleep(100);
-  }
-  throw new Error(`group assignment ${requestId} still in progress after 60 s`);
 }

@@ -12,6 +12,7 @@ import {
   ListPermissionSetsCommand,
   ListTagsForResourceCommand,
   TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-sso-admin';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -29,8 +30,8 @@ import {
   type CliResult,
 } from '../support/jit-process.js';
 
-/** What the emulator starts with: the organisation's accounts, and one role jit does not
- *  manage (applied by the emulator's seeding, so it carries no managed-by tag). */
+/** What the emulator starts with: the organisation's accounts, and one role jit will not
+ *  manage (its tag is taken off after seeding). */
 const SEED = `mode: sandbox
 permissionSets:
   Legacy:
@@ -100,6 +101,18 @@ beforeAll(async () => {
     instanceArn: string;
   };
   instanceArn = info.instanceArn;
+  // The emulator's seeding is jit's own apply, which tags what it makes; Legacy stands for
+  // what another tool made, so it loses the tag.
+  const legacy = Object.entries(await snapshot()).find(([name]) => name === 'Legacy')?.[1] as
+    { arn: string } | undefined;
+  if (legacy === undefined) throw new Error('the seed has no Legacy permission set');
+  await clients.ssoAdmin.send(
+    new UntagResourceCommand({
+      InstanceArn: instanceArn,
+      ResourceArn: legacy.arn,
+      TagKeys: ['managed-by'],
+    }),
+  );
   env = {
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIAJITSANDBOX000000',
