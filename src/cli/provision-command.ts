@@ -27,6 +27,7 @@ import {
   type PlanDocument,
 } from '../plan/plan-document.js';
 import { readIdentityCenterState } from '../plan/read-identity-center-state.js';
+import { recordingClient, type LastCall } from '../plan/recording-client.js';
 import { CliError, invalidInput, QuietExit } from './cli-error.js';
 import type { CliKit } from './cli-kit.js';
 import { loadConfig } from './load-config.js';
@@ -44,8 +45,11 @@ export interface ProvisionOptions {
 interface Connection {
   readonly config: JitConfig;
   readonly configText: string;
-  readonly ssoAdmin: Parameters<typeof readIdentityCenterState>[0]['ssoAdmin'];
-  readonly identityStore: Parameters<typeof readIdentityCenterState>[0]['identityStore'];
+  /** The AWS call last sent, to word a failure with. */
+  last: LastCall;
+  ssoAdmin: Parameters<typeof readIdentityCenterState>[0]['ssoAdmin'];
+  identityStore: Parameters<typeof readIdentityCenterState>[0]['identityStore'];
+  organizations: NonNullable<Parameters<typeof readIdentityCenterState>[0]['organizations']>;
   readonly instanceArn: string;
   readonly identityStoreId: string;
   close(): void;
@@ -54,7 +58,11 @@ interface Connection {
 async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection> {
   const config = await loadConfig(opts.config);
   const configText = await readFile(opts.config, 'utf8');
-  let clients: { ssoAdmin: Connection['ssoAdmin']; identityStore: Connection['identityStore'] };
+  let clients: {
+    ssoAdmin: Connection['ssoAdmin'];
+    identityStore: Connection['identityStore'];
+    organizations: Connection['organizations'];
+  };
   let close: () => void;
   if (config.mode === 'sandbox') {
     if (opts.endpoint === undefined)
@@ -63,15 +71,23 @@ async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection>
       );
     const { createIdentityCenterClients } =
       await import('../adapters/aws/create-identity-center-clients.js');
+    const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
+    const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
     const made = createIdentityCenterClients({
       endpoint: opts.endpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+      credentials,
     });
-    clients = made;
+    const organizations = new OrganizationsClient({
+      endpoint: opts.endpoint,
+      region: 'us-east-1',
+      credentials,
+    });
+    clients = { ...made, organizations };
     close = () => {
       made.ssoAdmin.destroy();
       made.identityStore.destroy();
+      organizations.destroy();
     };
   } else {
     if (opts.endpoint !== undefined)
@@ -93,25 +109,48 @@ async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection>
       ...(aws?.instanceArn === undefined ? {} : { instanceArn: aws.instanceArn }),
       ...(aws?.identityStoreId === undefined ? {} : { identityStoreId: aws.identityStoreId }),
     });
-    return {
+    const conn = {
       config,
       configText,
-      ...clients,
+      last: { service: 'Identity Center', iamPrefix: 'sso', operation: 'ListInstances' },
       instanceArn: instance.instanceArn,
       identityStoreId: instance.identityStoreId,
       close,
+    } as Connection;
+    const record = (call: LastCall) => {
+      conn.last = call;
     };
+    conn.ssoAdmin = recordingClient(clients.ssoAdmin, 'Identity Center', 'sso', record);
+    conn.identityStore = recordingClient(
+      clients.identityStore,
+      'Identity Center',
+      'identitystore',
+      record,
+    );
+    conn.organizations = recordingClient(
+      clients.organizations,
+      'Organizations',
+      'organizations',
+      record,
+    );
+    return conn;
   } catch (error) {
     close();
-    throw failure(error, 'ListInstances');
+    throw failure(error, {
+      service: 'Identity Center',
+      iamPrefix: 'sso',
+      operation: 'ListInstances',
+    });
   }
 }
 
 /** An AWS failure as a CLI failure, worded once (never a stack trace). */
-function failure(error: unknown, operation: string): CliError {
+function failure(error: unknown, last: LastCall): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof JitError) return new CliError(error.message);
-  return new CliError(awsFailureMessage(error, 'Identity Center', operation, 'sso'));
+  if (typeof error === 'object' && error !== null && '$metadata' in error)
+    return new CliError(awsFailureMessage(error, last.service, last.operation, last.iamPrefix));
+  return new CliError(error instanceof Error ? error.message : String(error));
 }
 
 async function computePlan(
@@ -123,7 +162,7 @@ async function computePlan(
   try {
     state = await readIdentityCenterState(conn);
   } catch (error) {
-    throw failure(error, 'reading permission sets and assignments');
+    throw failure(error, conn.last);
   }
   const plan = planIdentityCenter(conn.config, state, { prune: opts.prune === true });
   return planDocument({
@@ -174,7 +213,7 @@ export async function runApply(
       try {
         state = await readIdentityCenterState(conn);
       } catch (error) {
-        throw failure(error, 'reading permission sets and assignments');
+        throw failure(error, conn.last);
       }
       if (stateFingerprint(state) !== saved.identityCenter.stateFingerprint)
         throw new CliError(

@@ -462,6 +462,26 @@ function buildRole(name: string, raw: RawRole, context: RoleContext): Role {
     });
   }
 
+  if (raw.accounts.length === 0 && raw.organizationalUnits.length === 0)
+    errors.push({
+      path: [...path, 'accounts'],
+      message:
+        "is empty; list the role's 12-digit AWS account ids (or, for a group-membership role, its organizationalUnits)",
+    });
+  if (raw.organizationalUnits.length > 0 && raw.enforcement === 'account-assignment')
+    errors.push({
+      path: [...path, 'organizationalUnits'],
+      message:
+        'is for group-membership roles only in this version (an account-assignment request picks among listed accounts); list the accounts instead',
+    });
+  raw.organizationalUnits.forEach((ou, index) => {
+    const first = raw.organizationalUnits.indexOf(ou);
+    if (first !== index)
+      errors.push({
+        path: [...path, 'organizationalUnits', index],
+        message: `'${ou}' is listed twice (also organizationalUnits[${first}]); remove one`,
+      });
+  });
   raw.accounts.forEach((account, index) => {
     const first = raw.accounts.indexOf(account);
     if (first !== index) {
@@ -549,6 +569,9 @@ function buildRole(name: string, raw: RawRole, context: RoleContext): Role {
     group: raw.group ?? `JIT-${name}`,
     permissionSet: raw.permissionSet,
     accounts: raw.accounts,
+    ...(raw.organizationalUnits.length === 0
+      ? {}
+      : { organizationalUnits: raw.organizationalUnits }),
     enforcement: raw.enforcement,
     source: raw.source,
     ...(raw.entraGroup === undefined ? {} : { entraGroup: raw.entraGroup }),

@@ -210,7 +210,15 @@ const role = strictObject({
   permissionSet: z.string({ error: missing('name one of the keys of permissionSets') }),
   accounts: z
     .array(field(checkAccountId), { error: missing("list the role's 12-digit AWS account ids") })
-    .min(1, { error: "is empty; list the role's 12-digit AWS account ids" }),
+    .default([]),
+  organizationalUnits: z
+    .array(
+      z.string().regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/, {
+        error: (issue) =>
+          `${describeValue(issue.input)} is not an organisational unit id; use ou-xxxx-xxxxxxxx (or the root, r-xxxx), as Organizations shows it`,
+      }),
+    )
+    .default([]),
   enforcement: z.enum(['group-membership', 'account-assignment']).default('group-membership'),
   source: z.enum(['native', 'entra-pim']).default('native'),
   entraGroup: z.string().min(1).max(256).optional(),

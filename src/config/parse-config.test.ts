@@ -395,6 +395,31 @@ describe('parseConfig: checks across keys', () => {
     ]);
   });
 
+  it('takes organisational units for a group-membership role, and refuses them elsewhere', () => {
+    const ou = baseConfig();
+    role(ou).accounts = [];
+    role(ou).organizationalUnits = ['ou-ab12-cdefgh34'];
+    expect(loaded(ou).config.roles.get('ec2-admin')?.organizationalUnits).toEqual([
+      'ou-ab12-cdefgh34',
+    ]);
+    const none = baseConfig();
+    role(none).accounts = [];
+    expect(errorsOf(none)).toEqual([
+      "roles.ec2-admin.accounts: is empty; list the role's 12-digit AWS account ids (or, for a group-membership role, its organizationalUnits)",
+    ]);
+    const bad = baseConfig();
+    role(bad).organizationalUnits = ['workloads'];
+    expect(errorsOf(bad)).toEqual([
+      'roles.ec2-admin.organizationalUnits[0]: "workloads" is not an organisational unit id; use ou-xxxx-xxxxxxxx (or the root, r-xxxx), as Organizations shows it',
+    ]);
+    const assignment = baseConfig();
+    role(assignment).enforcement = 'account-assignment';
+    role(assignment).organizationalUnits = ['ou-ab12-cdefgh34'];
+    expect(errorsOf(assignment)).toEqual([
+      'roles.ec2-admin.organizationalUnits: is for group-membership roles only in this version (an account-assignment request picks among listed accounts); list the accounts instead',
+    ]);
+  });
+
   it('refuses an account listed twice in a role', () => {
     const config = baseConfig();
     role(config).accounts = ['111111111111', '222222222222', '111111111111'];

@@ -39,6 +39,9 @@ export interface Role {
   readonly group: string;
   readonly permissionSet: string;
   readonly accounts: readonly string[];
+  /** Group-membership roles: organisational units whose accounts (and those of the OUs
+   *  below them) are assigned too, as Organizations lists them when jit plan runs. */
+  readonly organizationalUnits?: readonly string[];
   readonly enforcement: Enforcement;
   readonly source: ActivationSourceKind;
   /** Entra PIM roles: the PIM-enabled Entra group (display name or object id) whose active

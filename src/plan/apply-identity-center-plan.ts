@@ -35,6 +35,7 @@ import {
 } from '@aws-sdk/client-sso-admin';
 import { GetGroupIdCommand } from '@aws-sdk/client-identitystore';
 import { awsFailureMessage } from '../adapters/aws/aws-failure.js';
+import { recordingClient, type LastCall } from './recording-client.js';
 import {
   boundaryOf,
   revocationStatements,
@@ -128,7 +129,7 @@ class Runner {
   }
 
   /** The AWS operation last sent, and its service, to word a failure with. */
-  lastCall = { service: 'Identity Center', iamPrefix: 'sso', operation: 'unknown' };
+  lastCall: LastCall = { service: 'Identity Center', iamPrefix: 'sso', operation: 'unknown' };
 
   get #sso(): Pick<SSOAdminClient, 'send'> {
     return this.#recording(this.#o.ssoAdmin, 'Identity Center', 'sso');
@@ -143,16 +144,9 @@ class Runner {
     service: string,
     iamPrefix: string,
   ): T {
-    return {
-      send: (command: object) => {
-        this.lastCall = {
-          service,
-          iamPrefix,
-          operation: command.constructor.name.replace(/Command$/, ''),
-        };
-        return (client.send as (c: object) => unknown).call(client, command);
-      },
-    } as unknown as T;
+    return recordingClient(client, service, iamPrefix, (call) => {
+      this.lastCall = call;
+    });
   }
 
   get #instance(): string {

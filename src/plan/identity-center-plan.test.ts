@@ -45,6 +45,7 @@ function state(sets: PermissionSetState[], extra: Partial<IdentityCenterState> =
     permissionSets: new Map(sets.map((ps) => [ps.name, ps])),
     groups: new Map([['JIT-Admin', 'g-1']]),
     assignments: [{ group: 'JIT-Admin', permissionSet: 'Admin', account: '111111111111' }],
+    ouAccounts: new Map(),
     ...extra,
   } satisfies IdentityCenterState;
 }

@@ -52,6 +52,8 @@ export interface IdentityCenterState {
   readonly groups: ReadonlyMap<string, string>;
   /** GROUP assignments of the permission sets jit manages or the config names. */
   readonly assignments: readonly GroupAssignment[];
+  /** The accounts in each organisational unit the config names (OUs below it included). */
+  readonly ouAccounts: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface FieldChange {
@@ -146,12 +148,18 @@ function sortedRecord(record: Readonly<Record<string, string>>): Record<string, 
 }
 
 /** The group assignments the config wants: each group-membership role's group, its
- *  permission set, in each of its accounts. */
-export function desiredAssignments(config: JitConfig): GroupAssignment[] {
+ *  permission set, in each of its accounts and each account of its organisational units. */
+export function desiredAssignments(
+  config: JitConfig,
+  ouAccounts: ReadonlyMap<string, readonly string[]> = new Map(),
+): GroupAssignment[] {
   const out = new Map<string, GroupAssignment>();
   for (const role of config.roles.values()) {
     if (role.enforcement !== 'group-membership') continue;
-    for (const account of role.accounts) {
+    const accounts = new Set(role.accounts);
+    for (const ou of role.organizationalUnits ?? [])
+      for (const account of ouAccounts.get(ou) ?? []) accounts.add(account);
+    for (const account of accounts) {
       const assignment = { group: role.group, permissionSet: role.permissionSet, account };
       out.set(assignmentKey(assignment), assignment);
     }
@@ -225,7 +233,7 @@ export function planIdentityCenter(
         adopt: !isManaged(have),
       });
   }
-  const wanted = desiredAssignments(config);
+  const wanted = desiredAssignments(config, state.ouAccounts);
   const wantedKeys = new Set(wanted.map(assignmentKey));
   const heldKeys = new Set(state.assignments.map(assignmentKey));
   const missingGroups = [...new Set([...config.roles.values()].map((role) => role.group))]

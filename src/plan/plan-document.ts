@@ -183,7 +183,8 @@ export function stateFingerprint(state: IdentityCenterState): string {
   const assignments = state.assignments
     .map((a) => [a.group, a.permissionSet, a.account])
     .sort((a, b) => a.join('\u0000').localeCompare(b.join('\u0000')));
-  return sha256(JSON.stringify({ sets, groups, assignments }));
+  const ous = [...state.ouAccounts.entries()].sort(([a], [b]) => a.localeCompare(b));
+  return sha256(JSON.stringify({ sets, groups, assignments, ous }));
 }
 
 export function planDocument(input: {

@@ -14,6 +14,11 @@ import {
   ListTagsForResourceCommand,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
+import {
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import { IdentityCenterIds, IdentityCenterNotFound } from '../adapters/aws/identity-center-ids.js';
 import type { JitConfig } from '../config/index.js';
 import {
@@ -30,6 +35,8 @@ import {
 
 export interface ReadIdentityCenterStateOptions {
   readonly config: JitConfig;
+  /** Needed when a role names organisational units. */
+  readonly organizations?: Pick<OrganizationsClient, 'send'>;
   readonly ssoAdmin: Pick<SSOAdminClient, 'send'>;
   readonly identityStore: Pick<IdentitystoreClient, 'send'>;
   readonly instanceArn: string;
@@ -71,9 +78,10 @@ export async function readIdentityCenterState(
     }
   }
 
+  const ouAccounts = await resolveOrganizationalUnits(config, options.organizations);
   // Accounts to look in, per permission set: where it is provisioned, and where the config
   // wants it (an assignment not made yet has nothing provisioned).
-  const wanted = desiredAssignments(config);
+  const wanted = desiredAssignments(config, ouAccounts);
   const assignments: GroupAssignment[] = [];
   for (const ps of permissionSets.values()) {
     const accounts = new Set(await provisionedAccounts(ssoAdmin, instanceArn, ps.arn));
@@ -89,7 +97,50 @@ export async function readIdentityCenterState(
       }
     }
   }
-  return { instanceArn, identityStoreId, permissionSets, groups, assignments };
+  return { instanceArn, identityStoreId, permissionSets, groups, assignments, ouAccounts };
+}
+
+/** Each OU the config names, with every account in it or in an OU below it (sorted). */
+async function resolveOrganizationalUnits(
+  config: JitConfig,
+  organizations: Pick<OrganizationsClient, 'send'> | undefined,
+): Promise<Map<string, string[]>> {
+  const ous = [...new Set([...config.roles.values()].flatMap((r) => r.organizationalUnits ?? []))];
+  const out = new Map<string, string[]>();
+  if (ous.length === 0) return out;
+  if (organizations === undefined)
+    throw new Error('roles name organisational units, which need Organizations access');
+  for (const ou of ous.sort()) {
+    const accounts = new Set<string>();
+    const pending = [ou];
+    for (let parent = pending.pop(); parent !== undefined; parent = pending.pop()) {
+      let token: string | undefined;
+      do {
+        const page = await organizations.send(
+          new ListAccountsForParentCommand({
+            ParentId: parent,
+            ...(token === undefined ? {} : { NextToken: token }),
+          }),
+        );
+        for (const account of page.Accounts ?? [])
+          if (account.Id !== undefined && account.Status !== 'SUSPENDED') accounts.add(account.Id);
+        token = page.NextToken;
+      } while (token);
+      do {
+        const page = await organizations.send(
+          new ListOrganizationalUnitsForParentCommand({
+            ParentId: parent,
+            ...(token === undefined ? {} : { NextToken: token }),
+          }),
+        );
+        for (const child of page.OrganizationalUnits ?? [])
+          if (child.Id !== undefined) pending.push(child.Id);
+        token = page.NextToken;
+      } while (token);
+    }
+    out.set(ou, [...accounts].sort());
+  }
+  return out;
 }
 
 async function listTags(

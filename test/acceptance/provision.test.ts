@@ -48,7 +48,9 @@ directory:
     alice: { email: alice@example.com }
 `;
 
-function liveConfig(options: { ec2Duration?: string; withReadOnly?: boolean } = {}): string {
+function liveConfig(
+  options: { ec2Duration?: string; withReadOnly?: boolean; ou?: string } = {},
+): string {
   return `mode: live
 permissionSets:
   EC2Admin:
@@ -81,7 +83,16 @@ ${
     accounts: ['111111111111']
     eligibility: { members: [alice@example.com] }
 `
-}${LIVE_AUTH_YAML.join('\n')}
+}${
+    options.ou === undefined
+      ? ''
+      : `  workloads-read-only:
+    group: JIT-Workloads-ReadOnly
+    permissionSet: ReadOnly
+    organizationalUnits: [${options.ou}]
+    eligibility: { members: [alice@example.com] }
+`
+  }${LIVE_AUTH_YAML.join('\n')}
 `;
 }
 
@@ -124,6 +135,7 @@ beforeAll(async () => {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SSO_ADMIN: emulator.url,
     AWS_ENDPOINT_URL_IDENTITYSTORE: emulator.url,
+    AWS_ENDPOINT_URL_ORGANIZATIONS: emulator.url,
   };
 }, 60_000);
 
@@ -360,6 +372,45 @@ describe('jit plan and jit apply against the Identity Center emulator', () => {
     expect((await snapshot())['ReadOnly']).toMatchObject({
       assignments: [`GROUP:${group.GroupId ?? ''}@111111111111`],
     });
+  });
+
+  it('assigns every account of an organisational unit, and picks up an account added to it at the next plan', async () => {
+    const admin = async (path: string, body: unknown): Promise<{ id: string }> => {
+      const response = await fetch(`${emulator.url}/_emulator/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { id: string };
+    };
+    const workloads = await admin('organizational-units', { name: 'workloads' });
+    const teams = await admin('organizational-units', { name: 'teams', parentId: workloads.id });
+    await admin('accounts', { id: '444444444444', name: 'dev', parentId: workloads.id });
+    await writeFile(ws.configPath, liveConfig({ ec2Duration: 'PT3H', ou: workloads.id }));
+    const first = await planJson();
+    expect(first.code).toBe(3);
+    expect(first.doc.changes.map((c) => `${c.kind} ${JSON.stringify(c)}`)).toEqual([
+      expect.stringMatching(/^group\.create .*JIT-Workloads-ReadOnly/),
+      expect.stringMatching(/^assignment\.create .*"account":"444444444444"/),
+    ]);
+    expect((await jit(['apply'])).code).toBe(0);
+    expect((await jit(['plan'])).code).toBe(0);
+
+    // A new account joins an OU below it: the next plan assigns it, and nothing else.
+    await admin('accounts', { id: '555555555555', name: 'team-a', parentId: teams.id });
+    const next = await planJson();
+    expect(next.code).toBe(3);
+    expect(next.doc.changes).toEqual([
+      expect.objectContaining({
+        kind: 'assignment.create',
+        group: 'JIT-Workloads-ReadOnly',
+        permissionSet: 'ReadOnly',
+        account: '555555555555',
+      }),
+    ]);
+    expect((await jit(['apply'])).code).toBe(0);
+    expect((await jit(['plan'])).code).toBe(0);
   });
 
   it('refuses a bad config with exit 2, and a sandbox config without --endpoint', async () => {

@@ -9,7 +9,7 @@
 //   GET  /_emulator/sessions/{id}
 //   POST /_emulator/sessions/{id}/evaluate {"at"?, "action"?, "resource"?} -> decision
 
-import type { SessionRecord } from './emulator-state.js';
+import { lowerAlnum, type SessionRecord } from './emulator-state.js';
 import { isFaultSpec } from './fault-injector.js';
 import type { IdentityCenterEmulator } from './identity-center-emulator.js';
 import { isJsonObject } from './json-input.js';
@@ -103,6 +103,45 @@ export function handleAdmin(
       );
     }
     return { status: 200, body: emulator.faults.list() };
+  }
+  // The organisation changes an administrator makes in the console (CreateAccount and
+  // MoveAccount are not emulated): an OU, or an account joining under a parent.
+  if (method === 'POST' && path === '/_emulator/organizational-units') {
+    const org = state.organization;
+    const { name, parentId } = input;
+    const parent = typeof parentId === 'string' ? parentId : org.rootId;
+    if (typeof name !== 'string' || name === '')
+      return problem(400, 'ValidationException', 'Expected {"name": string, "parentId"?: string}');
+    if (parent !== org.rootId && !org.organizationalUnits.has(parent))
+      return problem(404, 'ParentNotFoundException', `No parent ${parent}`);
+    const id = `ou-${org.rootId.slice(2)}-${lowerAlnum(8)}`;
+    org.organizationalUnits.set(id, { id, name, parentId: parent });
+    org.attachments.set(id, ['p-FullAWSAccess']);
+    return { status: 200, body: { id, name, parentId: parent } };
+  }
+  if (method === 'POST' && path === '/_emulator/accounts') {
+    const org = state.organization;
+    const { id, name, parentId } = input;
+    const parent = typeof parentId === 'string' ? parentId : org.rootId;
+    if (typeof id !== 'string' || !/^\d{12}$/.test(id) || typeof name !== 'string' || name === '')
+      return problem(
+        400,
+        'ValidationException',
+        'Expected {"id": 12 digits, "name": string, "parentId"?: string}',
+      );
+    if (org.accounts.has(id))
+      return problem(409, 'DuplicateAccountException', `Account ${id} exists`);
+    if (parent !== org.rootId && !org.organizationalUnits.has(parent))
+      return problem(404, 'ParentNotFoundException', `No parent ${parent}`);
+    org.accounts.set(id, {
+      id,
+      name,
+      email: `${name.replace(/[^\w.-]/g, '-')}@example.com`,
+      parentId: parent,
+      joinedAt: emulator.clock(),
+    });
+    org.attachments.set(id, ['p-FullAWSAccess']);
+    return { status: 200, body: { id, name, parentId: parent } };
   }
   if (method === 'POST' && path === '/_emulator/sessions') {
     const { userId, accountId } = input;

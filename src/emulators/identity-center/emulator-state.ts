@@ -167,7 +167,7 @@ export function hex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
 
-function lowerAlnum(length: number): string {
+export function lowerAlnum(length: number): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   return [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join('');
 }
