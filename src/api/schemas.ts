@@ -154,6 +154,8 @@ export const roleView = z.object({
   eligible: z.boolean(),
   permissionSet: z.string(),
   accounts: z.array(z.string()),
+  /** Group-membership roles: organisational units whose accounts the group is assigned in. */
+  organizationalUnits: z.array(z.string()).optional(),
   enforcement: z.enum(['group-membership', 'account-assignment']),
   source: z.enum(['native', 'entra-pim']),
   maxDuration: z.string(),

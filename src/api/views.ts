@@ -77,6 +77,9 @@ export function toRoleView(role: Role, eligible: boolean): z.infer<typeof roleVi
     eligible,
     permissionSet: role.permissionSet,
     accounts: [...role.accounts],
+    ...(role.organizationalUnits === undefined
+      ? {}
+      : { organizationalUnits: [...role.organizationalUnits] }),
     enforcement: role.enforcement,
     source: role.source,
     maxDuration: formatDuration(role.activation.maxDuration),

@@ -143,7 +143,7 @@ export function rolesTable(roles: readonly RoleView[]): string {
     table.push([
       r.name,
       r.permissionSet,
-      r.accounts.join(', '),
+      [...r.accounts, ...(r.organizationalUnits ?? []).map((ou) => `${ou} (OU)`)].join(', '),
       r.maxDuration,
       r.approvalRequired ? `${r.quorum} approver${r.quorum > 1 ? 's' : ''}` : 'none',
       r.requireMfa ? 'yes' : 'no',

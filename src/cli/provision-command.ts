@@ -12,18 +12,30 @@ import {
   applyIdentityCenterPlan,
   orderChanges,
   type ApplyProgress,
+  type ApplyResult,
 } from '../plan/apply-identity-center-plan.js';
+import type { GraphWriter } from '../plan/apply-entra-pim.js';
+import {
+  applyEntraChange,
+  planEntra,
+  readEntraState,
+  type EntraChange,
+  type EntraState,
+} from '../plan/entra-plan.js';
 import {
   isDestructive,
   planIdentityCenter,
   type PlanChange,
 } from '../plan/identity-center-plan.js';
 import {
+  entraFingerprint,
   fromDocumentChange,
+  isEntraChange,
   planDocument,
   planDocumentSchema,
   sha256,
   stateFingerprint,
+  type AnyChange,
   type PlanDocument,
 } from '../plan/plan-document.js';
 import { readIdentityCenterState } from '../plan/read-identity-center-state.js';
@@ -38,6 +50,8 @@ export const EXIT_CHANGES_PENDING = 3;
 
 export interface ProvisionOptions {
   readonly config: string;
+  /** `aws` leaves Entra out. Default all. */
+  readonly cloud?: 'all' | 'aws';
   readonly endpoint?: string;
   readonly prune?: boolean;
 }
@@ -47,6 +61,8 @@ interface Connection {
   readonly configText: string;
   /** The AWS call last sent, to word a failure with. */
   last: LastCall;
+  /** Graph, when the config has entra-pim roles and a live `entra` section. */
+  graph?: GraphWriter;
   ssoAdmin: Parameters<typeof readIdentityCenterState>[0]['ssoAdmin'];
   identityStore: Parameters<typeof readIdentityCenterState>[0]['identityStore'];
   organizations: NonNullable<Parameters<typeof readIdentityCenterState>[0]['organizations']>;
@@ -133,6 +149,14 @@ async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection>
       'organizations',
       record,
     );
+    const pimRoles = [...config.roles.values()].some((r) => r.source === 'entra-pim');
+    if (pimRoles && opts.cloud !== 'aws' && config.mode === 'live' && config.entra !== undefined) {
+      const { createLiveEntraAdapters } = await import('../live/live-clouds.js');
+      const { silentLogger } = await import('../ports/logger.js');
+      conn.graph = (
+        await createLiveEntraAdapters(config.entra, kit.ctx.env, { now: kit.ctx.now }, silentLogger)
+      ).graph;
+    }
     return conn;
   } catch (error) {
     close();
@@ -165,14 +189,29 @@ async function computePlan(
     throw failure(error, conn.last);
   }
   const plan = planIdentityCenter(conn.config, state, { prune: opts.prune === true });
+  const entra = await readEntra(conn);
   return planDocument({
     configPath: opts.config,
     configText: conn.configText,
     state,
     plan,
+    ...(entra === undefined
+      ? {}
+      : { entra: { state: entra, changes: planEntra(entra, { prune: opts.prune === true }) } }),
     prune: opts.prune === true,
     now,
   });
+}
+
+async function readEntra(conn: Connection): Promise<EntraState | undefined> {
+  if (conn.graph === undefined) return undefined;
+  try {
+    return await readEntraState(conn.config, conn.graph);
+  } catch (error) {
+    throw new CliError(
+      `reading Entra PIM failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 export async function runPlan(
@@ -203,7 +242,7 @@ export async function runApply(
   const saved = opts.planFile === undefined ? undefined : await readPlanFile(opts.planFile);
   const conn = await connect(kit, { ...opts, prune: saved?.prune ?? opts.prune === true });
   try {
-    let changes: PlanChange[];
+    let changes: AnyChange[];
     if (saved !== undefined) {
       if (saved.configHash !== sha256(conn.configText))
         throw new CliError(
@@ -219,19 +258,32 @@ export async function runApply(
         throw new CliError(
           `Identity Center has changed since the plan in ${opts.planFile ?? ''} was made; nothing was applied: run jit plan again and review it`,
         );
+      const entra = await readEntra(conn);
+      if ((entra === undefined) !== (saved.entra === null))
+        throw new CliError(
+          saved.entra === null
+            ? `the plan in ${opts.planFile ?? ''} does not cover Entra; apply it with --cloud aws, as it was planned`
+            : `the plan in ${opts.planFile ?? ''} covers Entra; apply it without --cloud aws`,
+        );
+      if (entra !== undefined && entraFingerprint(entra) !== saved.entra?.stateFingerprint)
+        throw new CliError(
+          `Entra PIM has changed since the plan in ${opts.planFile ?? ''} was made; nothing was applied: run jit plan again and review it`,
+        );
       changes = saved.changes.map(fromDocumentChange);
     } else {
       changes = (await computePlan(conn, opts, kit.ctx.now())).changes.map(fromDocumentChange);
     }
     if (changes.length === 0) {
       if (out.json) out.data({ applied: [], failed: null, notDone: [] });
-      else out.line('nothing to change: Identity Center matches the config');
+      else out.line('nothing to change: the clouds match the config');
       return;
     }
     const destructive = changes.filter(isDestructive);
     if (destructive.length > 0 && opts.allowDestructive !== true)
       await confirmDestructive(kit, out, destructive);
-    const result = await applyIdentityCenterPlan(changes, {
+    const awsChanges = changes.filter((c): c is PlanChange => !isEntraChange(c));
+    const entraChanges = changes.filter(isEntraChange);
+    const aws = await applyIdentityCenterPlan(awsChanges, {
       ssoAdmin: conn.ssoAdmin,
       identityStore: conn.identityStore,
       instanceArn: conn.instanceArn,
@@ -246,6 +298,7 @@ export async function runApply(
             },
           }),
     });
+    const result = await applyEntra(aws, entraChanges, conn, kit, out);
     if (out.json)
       out.data({
         applied: result.done.map(describe),
@@ -264,6 +317,40 @@ export async function runApply(
   } finally {
     conn.close();
   }
+}
+
+/** The Entra changes, after Identity Center's (a failure there leaves them all undone). */
+async function applyEntra(
+  aws: ApplyResult,
+  changes: readonly EntraChange[],
+  conn: Connection,
+  kit: CliKit,
+  out: Output,
+): Promise<{
+  done: AnyChange[];
+  failed?: { change: AnyChange; message: string };
+  notDone: AnyChange[];
+}> {
+  const done: AnyChange[] = [...aws.done];
+  if (aws.failed !== undefined)
+    return { done, failed: aws.failed, notDone: [...aws.notDone, ...changes] };
+  for (const [index, change] of changes.entries()) {
+    const started = Date.now();
+    try {
+      if (conn.graph === undefined) throw new Error('Entra was not read for this plan');
+      await applyEntraChange(change, conn.graph, kit.ctx.now);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!out.json) out.line(`${colour.red('✗')} ${describe(change)}: ${message}`);
+      return { done, failed: { change, message }, notDone: changes.slice(index + 1) };
+    }
+    done.push(change);
+    if (!out.json)
+      out.line(
+        `${colour.green('✓')} ${describe(change)} ${colour.dim(`(${String(Date.now() - started)} ms)`)}`,
+      );
+  }
+  return { done, notDone: [] };
 }
 
 async function readPlanFile(path: string): Promise<PlanDocument> {
@@ -293,7 +380,7 @@ async function readPlanFile(path: string): Promise<PlanDocument> {
 async function confirmDestructive(
   kit: CliKit,
   out: Output,
-  destructive: readonly PlanChange[],
+  destructive: readonly AnyChange[],
 ): Promise<void> {
   const list = destructive.map(describe);
   const stdin = process.stdin;
@@ -312,8 +399,12 @@ async function confirmDestructive(
   }
 }
 
-function describe(change: PlanChange): string {
+function describe(change: AnyChange): string {
   switch (change.type) {
+    case 'pim-rule':
+      return `update PIM rule ${change.ruleId} of ${change.group} (role ${change.role})`;
+    case 'eligibility':
+      return `${change.action} eligibility of ${change.principal} for ${change.group} (role ${change.role})`;
     case 'permission-set':
       return `${change.action} permission set ${change.name}`;
     case 'group':
@@ -335,33 +426,16 @@ function printProgress(out: Output, event: ApplyProgress): void {
 const SYMBOL = { create: '+', update: '~', delete: '-' } as const;
 
 function printPlan(out: Output, doc: PlanDocument): void {
+  const all = doc.changes.map(fromDocumentChange);
+  const aws = orderChanges(all.filter((c): c is PlanChange => !isEntraChange(c)));
+  const entra = all.filter(isEntraChange);
   out.line(
     `Identity Center ${doc.identityCenter.instanceArn} (identity store ${doc.identityCenter.identityStoreId})`,
   );
-  if (doc.changes.length === 0) {
-    out.line(colour.green('no changes: Identity Center matches the config'));
-  } else {
-    const table = new Table({
-      head: ['', 'OBJECT', 'CHANGE'],
-      // One line between rows would double the table's height.
-      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-      style: colour.isColorSupported
-        ? { head: ['bold'], border: ['grey'] }
-        : { head: [], border: [] },
-      wordWrap: true,
-      colWidths: [3, 52, 80],
-    });
-    for (const change of orderChanges(doc.changes.map(fromDocumentChange))) {
-      const symbol = SYMBOL[change.action];
-      const paint =
-        change.action === 'create'
-          ? colour.green
-          : change.action === 'delete'
-            ? colour.red
-            : colour.yellow;
-      table.push([paint(symbol), paint(objectOf(change)), detailOf(change)]);
-    }
-    out.line(table.toString());
+  printTable(out, aws, 'no changes: Identity Center matches the config');
+  if (doc.entra !== null) {
+    out.line(`Entra PIM (${String(doc.entra.roles)} entra-pim role(s))`);
+    printTable(out, entra, 'no changes: PIM matches the config');
   }
   for (const note of doc.notes)
     out.line(
@@ -373,8 +447,40 @@ function printPlan(out: Output, doc: PlanDocument): void {
   );
 }
 
-function objectOf(change: PlanChange): string {
+/** One cloud's changes as a table (one line per object, no rules between rows). */
+function printTable(out: Output, changes: readonly AnyChange[], none: string): void {
+  if (changes.length === 0) {
+    out.line(colour.green(none));
+    return;
+  }
+  const table = new Table({
+    head: ['', 'OBJECT', 'CHANGE'],
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    style: colour.isColorSupported
+      ? { head: ['bold'], border: ['grey'] }
+      : { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [3, 52, 80],
+  });
+  for (const change of changes) {
+    const symbol = SYMBOL[change.action];
+    const paint =
+      change.action === 'create'
+        ? colour.green
+        : change.action === 'delete'
+          ? colour.red
+          : colour.yellow;
+    table.push([paint(symbol), paint(objectOf(change)), detailOf(change)]);
+  }
+  out.line(table.toString());
+}
+
+function objectOf(change: AnyChange): string {
   switch (change.type) {
+    case 'pim-rule':
+      return `PIM rule ${change.ruleId} of ${change.group}`;
+    case 'eligibility':
+      return `eligibility of ${change.principal} for ${change.group}`;
     case 'permission-set':
       return `permission set ${change.name}`;
     case 'group':
@@ -384,7 +490,20 @@ function objectOf(change: PlanChange): string {
   }
 }
 
-function detailOf(change: PlanChange): string {
+function detailOf(change: AnyChange): string {
+  if (change.type === 'pim-rule')
+    return Object.entries(change.after)
+      .filter(([key]) => key !== 'id' && key !== '@odata.type' && key !== 'target')
+      .map(([key, value]) => {
+        const before = (change.before as Record<string, unknown> | null)?.[key];
+        return `${key}: ${show(before)} → ${show(value)}`;
+      })
+      .filter((line) => !/: (.*) → \1$/.test(line))
+      .join('\n');
+  if (change.type === 'eligibility')
+    return change.action === 'create'
+      ? `member, ${change.duration === null ? 'no expiry' : `for ${change.duration}`}`
+      : 'member';
   if (change.type === 'permission-set' && change.action === 'update')
     return [
       ...(change.adopt ? ['adopt: jit manages it from now on (tag managed-by: jit)'] : []),

@@ -1,6 +1,6 @@
 // The `jit` command group for provisioning Identity Center from the config: `jit plan`,
 // `jit apply` (src/cli/provision-command.ts does the work, loaded on demand).
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliKit } from './cli-kit.js';
 
 export function registerProvisionCommands(program: Command, kit: CliKit): void {
@@ -15,10 +15,19 @@ export function registerProvisionCommands(program: Command, kit: CliKit): void {
     .option('--endpoint <url>', "sandbox config: the Identity Center emulator's URL")
     .option('--prune', 'also delete managed objects the config no longer names')
     .option('--out <file>', 'save the plan (JSON) for jit apply --plan-file')
-    .action(async (opts: { config: string; endpoint?: string; prune?: boolean; out?: string }) => {
-      const { runPlan } = await import('./provision-command.js');
-      await runPlan(kit, opts);
-    });
+    .addOption(cloudOption())
+    .action(
+      async (opts: {
+        config: string;
+        endpoint?: string;
+        prune?: boolean;
+        out?: string;
+        cloud: 'all' | 'aws';
+      }) => {
+        const { runPlan } = await import('./provision-command.js');
+        await runPlan(kit, opts);
+      },
+    );
   program
     .command('apply')
     .description(
@@ -32,6 +41,7 @@ export function registerProvisionCommands(program: Command, kit: CliKit): void {
       '--plan-file <file>',
       'apply exactly this saved plan; refused if Identity Center has moved since',
     )
+    .addOption(cloudOption())
     .action(
       async (opts: {
         config: string;
@@ -39,6 +49,7 @@ export function registerProvisionCommands(program: Command, kit: CliKit): void {
         prune?: boolean;
         allowDestructive?: boolean;
         planFile?: string;
+        cloud: 'all' | 'aws';
       }) => {
         const { runApply } = await import('./provision-command.js');
         await runApply(kit, opts);
@@ -63,4 +74,14 @@ export function registerImportCommands(program: Command, kit: CliKit): void {
       const { runImportTfvars } = await import('./import-command.js');
       await runImportTfvars(kit, file, opts);
     });
+}
+
+/** `--cloud aws` leaves Entra out (say, before the app registration exists). */
+function cloudOption(): Option {
+  return new Option(
+    '--cloud <cloud>',
+    'which clouds: all (Identity Center, and Entra PIM for entra-pim roles) or aws',
+  )
+    .choices(['all', 'aws'])
+    .default('all');
 }

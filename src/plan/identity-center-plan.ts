@@ -285,7 +285,7 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /** Deletions: what needs --allow-destructive (or a confirmation). */
-export function isDestructive(change: PlanChange): boolean {
+export function isDestructive(change: { readonly action: string }): boolean {
   return change.action === 'delete';
 }
 

@@ -9,6 +9,14 @@ import type {
   IdentityCenterState,
   PlanChange,
 } from './identity-center-plan.js';
+import type { EntraChange, EntraState } from './entra-plan.js';
+
+/** A change to either cloud. */
+export type AnyChange = PlanChange | EntraChange;
+
+export function isEntraChange(change: AnyChange): change is EntraChange {
+  return change.type === 'pim-rule' || change.type === 'eligibility';
+}
 
 const fields = z.object({
   description: z.string().nullable(),
@@ -61,6 +69,26 @@ const change = z.discriminatedUnion('kind', [
     permissionSet: z.string(),
     account: z.string().regex(/^\d{12}$/),
   }),
+  z.object({
+    kind: z.literal('pim-rule.update'),
+    cloud: z.literal('entra'),
+    role: z.string(),
+    group: z.string(),
+    policyId: z.string(),
+    ruleId: z.string().describe('e.g. Expiration_EndUser_Assignment'),
+    before: z.unknown().describe("the rule's fields as Entra holds them (null: absent)"),
+    after: z.record(z.string(), z.unknown()).describe('the rule as jit apply writes it'),
+  }),
+  z.object({
+    kind: z.enum(['eligibility.create', 'eligibility.delete']),
+    cloud: z.literal('entra'),
+    role: z.string(),
+    group: z.string(),
+    groupId: z.string(),
+    principalId: z.string(),
+    principal: z.string().describe('a UPN, a group name, or (delete) the object id'),
+    duration: z.string().nullable().describe('ISO 8601 duration of the eligibility; null: none'),
+  }),
 ]);
 
 export const planDocumentSchema = z
@@ -77,6 +105,13 @@ export const planDocumentSchema = z
         .regex(/^sha256:[0-9a-f]{64}$/)
         .describe('what jit apply --plan-file checks has not moved'),
     }),
+    entra: z
+      .object({
+        roles: z.number().int().min(0).describe('entra-pim roles planned'),
+        stateFingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+      })
+      .nullable()
+      .describe('null when the config has no entra-pim role, or Entra was not read'),
     prune: z.boolean(),
     summary: z.object({
       create: z.number().int().min(0),
@@ -100,8 +135,30 @@ export function planJsonSchema(): unknown {
   return z.toJSONSchema(planDocumentSchema, { target: 'draft-2020-12' });
 }
 
-export function toDocumentChange(c: PlanChange): PlanDocumentChange {
+export function toDocumentChange(c: AnyChange): PlanDocumentChange {
   switch (c.type) {
+    case 'pim-rule':
+      return {
+        kind: 'pim-rule.update',
+        cloud: 'entra',
+        role: c.role,
+        group: c.group,
+        policyId: c.policyId,
+        ruleId: c.ruleId,
+        before: c.before,
+        after: { ...c.after },
+      };
+    case 'eligibility':
+      return {
+        kind: c.action === 'create' ? 'eligibility.create' : 'eligibility.delete',
+        cloud: 'entra',
+        role: c.role,
+        group: c.group,
+        groupId: c.groupId,
+        principalId: c.principalId,
+        principal: c.principal,
+        duration: c.duration,
+      };
     case 'permission-set':
       switch (c.action) {
         case 'create':
@@ -141,8 +198,31 @@ export function toDocumentChange(c: PlanChange): PlanDocumentChange {
   }
 }
 
-export function fromDocumentChange(c: PlanDocumentChange): PlanChange {
+export function fromDocumentChange(c: PlanDocumentChange): AnyChange {
   switch (c.kind) {
+    case 'pim-rule.update':
+      return {
+        type: 'pim-rule',
+        action: 'update',
+        role: c.role,
+        group: c.group,
+        policyId: c.policyId,
+        ruleId: c.ruleId,
+        before: c.before,
+        after: { id: c.ruleId, ...c.after },
+      };
+    case 'eligibility.create':
+    case 'eligibility.delete':
+      return {
+        type: 'eligibility',
+        action: c.kind === 'eligibility.create' ? 'create' : 'delete',
+        role: c.role,
+        group: c.group,
+        groupId: c.groupId,
+        principalId: c.principalId,
+        principal: c.principal,
+        duration: c.duration,
+      };
     case 'permission-set.create':
       return { type: 'permission-set', action: 'create', name: c.name, fields: c.fields };
     case 'permission-set.update':
@@ -187,15 +267,30 @@ export function stateFingerprint(state: IdentityCenterState): string {
   return sha256(JSON.stringify({ sets, groups, assignments, ous }));
 }
 
+/** A digest of the Entra state the plan was computed from. */
+export function entraFingerprint(state: EntraState): string {
+  return sha256(
+    JSON.stringify(
+      state.roles.map((r) => ({
+        role: r.role,
+        groupId: r.groupId,
+        rules: r.rules,
+        eligible: r.eligible,
+      })),
+    ),
+  );
+}
+
 export function planDocument(input: {
   readonly configPath: string;
   readonly configText: string;
   readonly state: IdentityCenterState;
   readonly plan: IdentityCenterPlan;
+  readonly entra?: { readonly state: EntraState; readonly changes: readonly EntraChange[] };
   readonly prune: boolean;
   readonly now: number;
 }): PlanDocument {
-  const changes = input.plan.changes.map(toDocumentChange);
+  const changes = [...input.plan.changes, ...(input.entra?.changes ?? [])].map(toDocumentChange);
   const count = (suffix: string) => changes.filter((c) => c.kind.endsWith(suffix)).length;
   return {
     version: 1,
@@ -207,9 +302,22 @@ export function planDocument(input: {
       identityStoreId: input.state.identityStoreId,
       stateFingerprint: stateFingerprint(input.state),
     },
+    entra:
+      input.entra === undefined
+        ? null
+        : {
+            roles: input.entra.state.roles.length,
+            stateFingerprint: entraFingerprint(input.entra.state),
+          },
     prune: input.prune,
     summary: { create: count('.create'), update: count('.update'), delete: count('.delete') },
     changes,
-    notes: [...input.plan.notes],
+    notes: [
+      ...input.plan.notes,
+      ...(input.entra?.state.problems ?? []).map((message) => ({
+        level: 'warning' as const,
+        message,
+      })),
+    ],
   };
 }

@@ -109,7 +109,7 @@ describe('jit import tfvars', () => {
     expect(again.stderr).toMatch(/exists; pass --force/);
     expect((await jit(['config', 'validate', 'imported.yaml'])).code).toBe(0);
 
-    const plan = await jit(['--json', 'plan', '-c', 'imported.yaml']);
+    const plan = await jit(['--json', 'plan', '-c', 'imported.yaml', '--cloud', 'aws']);
     expect(plan.code, plan.stderr).toBe(3);
     const doc = JSON.parse(plan.stdout) as {
       changes: {
@@ -157,9 +157,9 @@ describe('jit import tfvars', () => {
       'JIT-S3-Admin S3Admin 111111111111',
     ]);
 
-    const applied = await jit(['apply', '-c', 'imported.yaml']);
+    const applied = await jit(['apply', '-c', 'imported.yaml', '--cloud', 'aws']);
     expect(applied.code, applied.stderr).toBe(0);
-    expect((await jit(['plan', '-c', 'imported.yaml'])).code).toBe(0);
+    expect((await jit(['plan', '-c', 'imported.yaml', '--cloud', 'aws'])).code).toBe(0);
     // Identity Center holds the very same documents.
     const { ssoAdmin } = emulatorTestClients(emulator.url, 3);
     const arns =

@@ -275,7 +275,7 @@ export function importTfvars(text: string, file: string): ImportResult {
   if (errors.length > 0) throw new TfvarsImportError(`${file} cannot be imported`, errors);
 
   toDo.push(
-    `entra.tenantId, entra.clientId and auth.oidc are placeholders (${PLACEHOLDER_GUID}): fill them in from your app registration (docs/live.md)`,
+    `entra.tenantId, entra.clientId and auth.oidc are placeholders (${PLACEHOLDER_GUID}): fill them in from your app registration (docs/live.md); until then, jit plan --cloud aws plans Identity Center alone`,
   );
   const config = {
     mode: 'live',
