@@ -16,7 +16,7 @@ import {
 } from '../plan/apply-identity-center-plan.js';
 import type { GraphWriter } from '../plan/apply-entra-pim.js';
 import {
-  applyEntraChange,
+  EntraApplier,
   planEntra,
   readEntraState,
   type EntraChange,
@@ -334,11 +334,12 @@ async function applyEntra(
   const done: AnyChange[] = [...aws.done];
   if (aws.failed !== undefined)
     return { done, failed: aws.failed, notDone: [...aws.notDone, ...changes] };
+  const applier = conn.graph === undefined ? undefined : new EntraApplier(conn.graph, kit.ctx.now);
   for (const [index, change] of changes.entries()) {
     const started = Date.now();
     try {
-      if (conn.graph === undefined) throw new Error('Entra was not read for this plan');
-      await applyEntraChange(change, conn.graph, kit.ctx.now);
+      if (applier === undefined) throw new Error('Entra was not read for this plan');
+      await applier.apply(change);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (!out.json) out.line(`${colour.red('✗')} ${describe(change)}: ${message}`);
@@ -401,6 +402,8 @@ async function confirmDestructive(
 
 function describe(change: AnyChange): string {
   switch (change.type) {
+    case 'entra-group':
+      return `create Entra group ${change.name} (role ${change.role})`;
     case 'pim-rule':
       return `update PIM rule ${change.ruleId} of ${change.group} (role ${change.role})`;
     case 'eligibility':
@@ -477,6 +480,8 @@ function printTable(out: Output, changes: readonly AnyChange[], none: string): v
 
 function objectOf(change: AnyChange): string {
   switch (change.type) {
+    case 'entra-group':
+      return `Entra group ${change.name}`;
     case 'pim-rule':
       return `PIM rule ${change.ruleId} of ${change.group}`;
     case 'eligibility':
@@ -491,6 +496,7 @@ function objectOf(change: AnyChange): string {
 }
 
 function detailOf(change: AnyChange): string {
+  if (change.type === 'entra-group') return 'security group, assigned membership';
   if (change.type === 'pim-rule')
     return Object.entries(change.after)
       .filter(([key]) => key !== 'id' && key !== '@odata.type' && key !== 'target')

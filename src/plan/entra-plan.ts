@@ -3,8 +3,10 @@
 // derived from the role as `desiredRules` says) and the eligibility of each eligible member,
 // with its expiry. Read through Graph, planned here (pure), applied through Graph.
 //
-// The PIM group itself must exist (a security group with assigned membership): the plan
-// says so when it does not, and creating groups is not part of this version.
+// A role's PIM group that Entra does not have is created: a security group with assigned
+// membership, described as JIT Access's (the marker). An existing one must be a security
+// group with assigned membership (PIM for Groups refuses dynamic ones); one nested in other
+// groups is warned about, since Entra's provisioning to Identity Center does not flatten it.
 import { odataString } from '../adapters/entra/graph-client.js';
 import type { JitConfig } from '../config/index.js';
 import { formatDuration } from '../core/duration.js';
@@ -28,8 +30,10 @@ export interface EntraPrincipal {
 export interface EntraRoleState {
   readonly role: string;
   readonly group: string;
-  readonly groupId: string;
-  readonly policyId: string;
+  /** Null: the group does not exist yet (the plan creates it). */
+  readonly groupId: string | null;
+  /** Null with the group: its policy is read once the group exists. */
+  readonly policyId: string | null;
   /** The policy's rules as Entra holds them, by id. */
   readonly rules: Readonly<Record<string, Rule>>;
   /** The rules the role asks for. */
@@ -50,10 +54,17 @@ export interface EntraState {
 
 export type EntraChange =
   | {
+      readonly type: 'entra-group';
+      readonly action: 'create';
+      readonly role: string;
+      readonly name: string;
+    }
+  | {
       readonly type: 'pim-rule';
       readonly action: 'update';
       readonly role: string;
       readonly group: string;
+      /** Empty when the group is created by the same apply: found by the group then. */
       readonly policyId: string;
       readonly ruleId: string;
       readonly before: unknown;
@@ -64,6 +75,7 @@ export type EntraChange =
       readonly action: 'create' | 'delete';
       readonly role: string;
       readonly group: string;
+      /** Empty when the group is created by the same apply. */
       readonly groupId: string;
       readonly principalId: string;
       readonly principal: string;
@@ -79,7 +91,29 @@ export async function readEntraState(config: JitConfig, graph: GraphWriter): Pro
     if (role.source !== 'entra-pim') continue;
     const group = role.entraGroup ?? role.group;
     try {
-      const groupId = await groupIdOf(graph, group);
+      const approvers = role.activation.approval.required
+        ? await principals(graph, role.activation.approval.approvers)
+        : [];
+      const common = {
+        role: role.name,
+        group,
+        desiredRules: desiredRules(role, approvers),
+        wantEligible: await principals(graph, role.eligibility.members),
+        maxEligibility:
+          role.eligibility.maxEligibility === undefined
+            ? null
+            : formatDuration(role.eligibility.maxEligibility),
+      };
+      const groupId = await groupIdOf(graph, group, GUID.test(group) ? 'fail' : 'absent');
+      if (groupId === undefined) {
+        roles.push({ ...common, groupId: null, policyId: null, rules: {}, eligible: {} });
+        continue;
+      }
+      const problem = await groupProblem(graph, groupId, group);
+      if (problem !== undefined) {
+        problems.push(`role ${role.name}: ${problem}`);
+        if (!problem.startsWith('note:')) continue;
+      }
       const assignments = await graph.listAll<{
         policyId?: string;
         policy?: { id?: string; rules?: Rule[] };
@@ -97,9 +131,6 @@ export async function readEntraState(config: JitConfig, graph: GraphWriter): Pro
         );
         continue;
       }
-      const approvers = role.activation.approval.required
-        ? await principals(graph, role.activation.approval.approvers)
-        : [];
       const instances = await graph.listAll<{
         principalId?: string;
         accessId?: string;
@@ -112,18 +143,11 @@ export async function readEntraState(config: JitConfig, graph: GraphWriter): Pro
         if (i.accessId === 'member' && i.principalId !== undefined)
           eligible[i.principalId] = i.endDateTime ?? null;
       roles.push({
-        role: role.name,
-        group,
+        ...common,
         groupId,
         policyId,
         rules: Object.fromEntries((policy?.rules ?? []).map((r) => [r.id, r])),
-        desiredRules: desiredRules(role, approvers),
         eligible,
-        wantEligible: await principals(graph, role.eligibility.members),
-        maxEligibility:
-          role.eligibility.maxEligibility === undefined
-            ? null
-            : formatDuration(role.eligibility.maxEligibility),
       });
     } catch (error) {
       if (error instanceof EntraLookupError) problems.push(`role ${role.name}: ${error.message}`);
@@ -138,6 +162,8 @@ export async function readEntraState(config: JitConfig, graph: GraphWriter): Pro
 export function planEntra(state: EntraState, options: { readonly prune: boolean }): EntraChange[] {
   const changes: EntraChange[] = [];
   for (const r of state.roles) {
+    if (r.groupId === null)
+      changes.push({ type: 'entra-group', action: 'create', role: r.role, name: r.group });
     for (const rule of r.desiredRules) {
       const current = r.rules[rule.id];
       if (current !== undefined && sameRule(current, rule)) continue;
@@ -146,7 +172,7 @@ export function planEntra(state: EntraState, options: { readonly prune: boolean 
         action: 'update',
         role: r.role,
         group: r.group,
-        policyId: r.policyId,
+        policyId: r.policyId ?? '',
         ruleId: rule.id,
         before: current === undefined ? null : comparable(current, rule),
         after: rule,
@@ -160,7 +186,7 @@ export function planEntra(state: EntraState, options: { readonly prune: boolean 
           action: 'create',
           role: r.role,
           group: r.group,
-          groupId: r.groupId,
+          groupId: r.groupId ?? '',
           principalId: p.id,
           principal: p.name,
           duration: r.maxEligibility,
@@ -173,7 +199,7 @@ export function planEntra(state: EntraState, options: { readonly prune: boolean 
             action: 'delete',
             role: r.role,
             group: r.group,
-            groupId: r.groupId,
+            groupId: r.groupId ?? '',
             principalId: id,
             principal: id,
             duration: null,
@@ -197,46 +223,129 @@ function sameRule(current: Rule, desired: Rule): boolean {
   );
 }
 
-/** Carries Entra changes out, in order, stopping at the first failure. */
-export async function applyEntraChange(
-  change: EntraChange,
-  graph: GraphWriter,
-  now: () => number,
-): Promise<void> {
-  if (change.type === 'pim-rule') {
-    await graph.patch(
-      `/policies/roleManagementPolicies/${encodeURIComponent(change.policyId)}/rules/${change.ruleId}`,
-      change.after,
-    );
-    return;
+/** Carries Entra changes out one at a time; ids of groups made by the same run are found
+ *  by name (and their policy read) when a later change needs them. */
+export class EntraApplier {
+  readonly #graph: GraphWriter;
+  readonly #now: () => number;
+  readonly #groupIds = new Map<string, string>();
+
+  constructor(graph: GraphWriter, now: () => number) {
+    this.#graph = graph;
+    this.#now = now;
   }
-  await graph.post(`${PIM}/eligibilityScheduleRequests`, {
-    accessId: 'member',
-    principalId: change.principalId,
-    groupId: change.groupId,
-    action: change.action === 'create' ? 'adminAssign' : 'adminRemove',
-    justification: `JIT Access: ${change.action === 'create' ? 'eligible' : 'no longer eligible'} for role ${change.role} per the config`,
-    ...(change.action === 'create'
-      ? {
-          scheduleInfo: {
-            startDateTime: new Date(now()).toISOString(),
-            expiration:
-              change.duration === null
-                ? { type: 'noExpiration' }
-                : { type: 'afterDuration', duration: change.duration },
-          },
-        }
-      : {}),
+
+  async apply(change: EntraChange): Promise<void> {
+    const graph = this.#graph;
+    if (change.type === 'entra-group') {
+      const made = await graph.post<{ id: string }>('/groups', {
+        displayName: change.name,
+        description: `${MARKER} (role ${change.role})`,
+        mailEnabled: false,
+        mailNickname: change.name.replace(/[^A-Za-z0-9]/g, '').slice(0, 64) || 'jitgroup',
+        securityEnabled: true,
+        groupTypes: [],
+      });
+      this.#groupIds.set(change.name, made.id);
+      return;
+    }
+    const groupId =
+      change.type === 'eligibility' && change.groupId !== ''
+        ? change.groupId
+        : await this.#groupId(change.group);
+    if (change.type === 'pim-rule') {
+      const policyId = change.policyId !== '' ? change.policyId : await policyIdOf(graph, groupId);
+      await graph.patch(
+        `/policies/roleManagementPolicies/${encodeURIComponent(policyId)}/rules/${change.ruleId}`,
+        change.after,
+      );
+      return;
+    }
+    await graph.post(`${PIM}/eligibilityScheduleRequests`, {
+      accessId: 'member',
+      principalId: change.principalId,
+      groupId,
+      action: change.action === 'create' ? 'adminAssign' : 'adminRemove',
+      justification: `JIT Access: ${change.action === 'create' ? 'eligible' : 'no longer eligible'} for role ${change.role} per the config`,
+      ...(change.action === 'create'
+        ? {
+            scheduleInfo: {
+              startDateTime: new Date(this.#now()).toISOString(),
+              expiration:
+                change.duration === null
+                  ? { type: 'noExpiration' }
+                  : { type: 'afterDuration', duration: change.duration },
+            },
+          }
+        : {}),
+    });
+  }
+
+  async #groupId(name: string): Promise<string> {
+    const known = this.#groupIds.get(name);
+    if (known !== undefined) return known;
+    const id = await groupIdOf(this.#graph, name, 'fail');
+    if (id === undefined) throw new Error(`no Entra group named ${name}`);
+    this.#groupIds.set(name, id);
+    return id;
+  }
+}
+
+/** What JIT Access writes in the description of a group it creates. */
+export const MARKER = 'Managed by JIT Access';
+
+async function policyIdOf(graph: GraphWriter, groupId: string): Promise<string> {
+  const assignments = await graph.listAll<{ policyId?: string; policy?: { id?: string } }>(
+    '/policies/roleManagementPolicyAssignments',
+    {
+      query: {
+        $filter: `scopeId eq ${odataString(groupId)} and scopeType eq 'Group' and roleDefinitionId eq 'member'`,
+      },
+    },
+  );
+  const id = assignments[0]?.policyId ?? assignments[0]?.policy?.id;
+  if (id === undefined)
+    throw new Error(`Entra has no PIM policy for the members of group ${groupId}`);
+  return id;
+}
+
+/** Why an existing group cannot be a PIM group (or, prefixed `note:`, a caution). */
+async function groupProblem(
+  graph: GraphWriter,
+  groupId: string,
+  name: string,
+): Promise<string | undefined> {
+  const group = await graph.get<{
+    groupTypes?: string[];
+    securityEnabled?: boolean;
+  }>(`/groups/${encodeURIComponent(groupId)}`, {
+    query: { $select: 'id,displayName,groupTypes,securityEnabled' },
   });
+  if ((group.groupTypes ?? []).includes('DynamicMembership'))
+    return `group ${name} has dynamic membership; PIM for Groups needs assigned membership: use another group`;
+  if (group.securityEnabled === false)
+    return `group ${name} is not a security group; PIM for Groups needs one`;
+  const parents = await graph.listAll<{ id: string }>(
+    `/groups/${encodeURIComponent(groupId)}/memberOf`,
+    { query: { $select: 'id' } },
+  );
+  if (parents.length > 0)
+    return `note: group ${name} is nested in ${String(parents.length)} other group(s); Entra's provisioning to Identity Center does not flatten nested groups, so provision this group itself`;
+  return undefined;
 }
 
 class EntraLookupError extends Error {}
 
-async function groupIdOf(graph: GraphWriter, nameOrId: string): Promise<string> {
+async function groupIdOf(
+  graph: GraphWriter,
+  nameOrId: string,
+  missing: 'fail' | 'absent' = 'fail',
+): Promise<string | undefined> {
   if (GUID.test(nameOrId)) return nameOrId;
   const found = await graph.listAll<{ id: string }>('/groups', {
     query: { $filter: `displayName eq ${odataString(nameOrId)}`, $select: 'id,displayName' },
   });
+  if (found.length === 0 && missing === 'absent') return undefined;
   if (found.length === 0)
     throw new EntraLookupError(
       `no Entra group named ${JSON.stringify(nameOrId)}; create it (security group, assigned membership) and enable PIM for it, or set the role's entraGroup to its object id`,
@@ -262,7 +371,9 @@ async function principals(graph: GraphWriter, set: PrincipalSet): Promise<EntraP
     if (id === undefined) throw new EntraLookupError(`no Entra user ${user}`);
     out.push({ kind: 'user', id, name: user });
   }
-  for (const group of set.groups)
-    out.push({ kind: 'group', id: await groupIdOf(graph, group), name: group });
+  for (const group of set.groups) {
+    const id = await groupIdOf(graph, group);
+    if (id !== undefined) out.push({ kind: 'group', id, name: group });
+  }
   return out;
 }

@@ -15,7 +15,9 @@ import type { EntraChange, EntraState } from './entra-plan.js';
 export type AnyChange = PlanChange | EntraChange;
 
 export function isEntraChange(change: AnyChange): change is EntraChange {
-  return change.type === 'pim-rule' || change.type === 'eligibility';
+  return (
+    change.type === 'pim-rule' || change.type === 'eligibility' || change.type === 'entra-group'
+  );
 }
 
 const fields = z.object({
@@ -70,11 +72,17 @@ const change = z.discriminatedUnion('kind', [
     account: z.string().regex(/^\d{12}$/),
   }),
   z.object({
+    kind: z.literal('entra-group.create'),
+    cloud: z.literal('entra'),
+    role: z.string(),
+    name: z.string().describe('a security group with assigned membership'),
+  }),
+  z.object({
     kind: z.literal('pim-rule.update'),
     cloud: z.literal('entra'),
     role: z.string(),
     group: z.string(),
-    policyId: z.string(),
+    policyId: z.string().describe('empty when the group is created by the same apply'),
     ruleId: z.string().describe('e.g. Expiration_EndUser_Assignment'),
     before: z.unknown().describe("the rule's fields as Entra holds them (null: absent)"),
     after: z.record(z.string(), z.unknown()).describe('the rule as jit apply writes it'),
@@ -84,7 +92,7 @@ const change = z.discriminatedUnion('kind', [
     cloud: z.literal('entra'),
     role: z.string(),
     group: z.string(),
-    groupId: z.string(),
+    groupId: z.string().describe('empty when the group is created by the same apply'),
     principalId: z.string(),
     principal: z.string().describe('a UPN, a group name, or (delete) the object id'),
     duration: z.string().nullable().describe('ISO 8601 duration of the eligibility; null: none'),
@@ -137,6 +145,8 @@ export function planJsonSchema(): unknown {
 
 export function toDocumentChange(c: AnyChange): PlanDocumentChange {
   switch (c.type) {
+    case 'entra-group':
+      return { kind: 'entra-group.create', cloud: 'entra', role: c.role, name: c.name };
     case 'pim-rule':
       return {
         kind: 'pim-rule.update',
@@ -200,6 +210,8 @@ export function toDocumentChange(c: AnyChange): PlanDocumentChange {
 
 export function fromDocumentChange(c: PlanDocumentChange): AnyChange {
   switch (c.kind) {
+    case 'entra-group.create':
+      return { type: 'entra-group', action: 'create', role: c.role, name: c.name };
     case 'pim-rule.update':
       return {
         type: 'pim-rule',

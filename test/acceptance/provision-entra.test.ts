@@ -98,12 +98,55 @@ describe('jit plan and jit apply for Entra PIM', () => {
     expect(after.code, JSON.stringify(after.doc.changes)).toBe(0);
   });
 
+  it('creates a PIM group Entra does not have, then its rules and eligibilities, in one apply', async () => {
+    const withOps = edited('PT3H', ['alice@example.com']).replace(
+      'roles:\n',
+      `roles:
+  ops-pim:
+    source: entra-pim
+    group: JIT-Ops-PIM
+    permissionSet: AdminAccess
+    accounts: ['111111111111']
+    activation:
+      maxDuration: PT1H
+      requireJustification: true
+      requireMfa: false
+      approval: { required: false }
+    eligibility: { members: [alice@example.com] }
+`,
+    );
+    await writeFile(world.ws.configPath, withOps);
+    const before = await plan();
+    expect(before.code).toBe(3);
+    expect(
+      before.doc.changes
+        .filter((c) => c.cloud === 'entra')
+        .map((c) => `${c.kind} ${c.ruleId ?? c.principal ?? ''}`.trim()),
+    ).toEqual([
+      'entra-group.create',
+      'pim-rule.update Expiration_EndUser_Assignment',
+      'pim-rule.update Enablement_EndUser_Assignment',
+      'pim-rule.update Approval_EndUser_Assignment',
+      'eligibility.create alice@example.com',
+    ]);
+    const applied = await jit(['apply']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/✓ create Entra group JIT-Ops-PIM \(role ops-pim\)/);
+    const after = await plan();
+    expect(after.code, JSON.stringify(after.doc.changes)).toBe(0);
+    await writeFile(world.ws.configPath, edited('PT3H', ['alice@example.com']));
+  });
+
   it('keeps an eligibility the config dropped, and removes it with --prune --allow-destructive', async () => {
     await writeFile(world.ws.configPath, edited('PT3H', ['alice@example.com']));
     expect((await plan()).code).toBe(0);
     const pruning = await plan(['--prune']);
     expect(pruning.code).toBe(3);
-    expect(pruning.doc.changes.map((c) => c.kind)).toEqual(['eligibility.delete']);
+    // Entra: bob's eligibility; Identity Center: the group assignment of the removed ops-pim.
+    expect(pruning.doc.changes.map((c) => c.kind).sort()).toEqual([
+      'assignment.delete',
+      'eligibility.delete',
+    ]);
     const refused = await jit(['apply', '--prune']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/--allow-destructive/);

@@ -379,6 +379,8 @@ export function directoryRoutes(table: RouteTable<GraphRoute>, delta: GraphRoute
     return emptyResponse(204);
   });
   add('GET', '/groups/{id}/transitiveMembers', 'readGroups', members(true, undefined));
+  add('GET', '/groups/{id}/memberOf', 'readGroups', memberships(false, undefined));
+  add('GET', '/groups/{id}/transitiveMemberOf', 'readGroups', memberships(true, undefined));
   add(
     'GET',
     '/groups/{id}/transitiveMembers/microsoft.graph.user',
