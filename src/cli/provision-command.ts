@@ -14,7 +14,7 @@ import {
   type ApplyProgress,
   type ApplyResult,
 } from '../plan/apply-identity-center-plan.js';
-import type { GraphWriter } from '../plan/apply-entra-pim.js';
+import type { GraphWriter } from '../plan/entra-pim-rules.js';
 import {
   EntraApplier,
   planEntra,

@@ -11,7 +11,7 @@ import { odataString } from '../adapters/entra/graph-client.js';
 import type { JitConfig } from '../config/index.js';
 import { formatDuration } from '../core/duration.js';
 import type { PrincipalSet } from '../core/role.js';
-import { desiredRules, type GraphWriter } from './apply-entra-pim.js';
+import { desiredRules, type GraphWriter } from './entra-pim-rules.js';
 
 const PIM = '/identityGovernance/privilegedAccess/group';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -252,7 +252,7 @@ export class EntraApplier {
     const groupId =
       change.type === 'eligibility' && change.groupId !== ''
         ? change.groupId
-        : await this.#groupId(change.group);
+        : await this.groupId(change.group);
     if (change.type === 'pim-rule') {
       const policyId = change.policyId !== '' ? change.policyId : await policyIdOf(graph, groupId);
       await graph.patch(
@@ -281,7 +281,8 @@ export class EntraApplier {
     });
   }
 
-  async #groupId(name: string): Promise<string> {
+  /** A group's object id: made by this run, or found by name. */
+  async groupId(name: string): Promise<string> {
     const known = this.#groupIds.get(name);
     if (known !== undefined) return known;
     const id = await groupIdOf(this.#graph, name, 'fail');
