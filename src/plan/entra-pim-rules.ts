@@ -19,15 +19,36 @@ export interface Rule {
 }
 
 /** The rules a role's activation policy sets, as Graph writes them. */
-export function desiredRules(role: Role, approverIds: readonly Approver[]): Rule[] {
+export function desiredRules(
+  role: Role,
+  approverIds: readonly Approver[],
+  /** The authentication context (e.g. `c1`) that proves MFA, when sign-in uses one
+   *  (`auth.oidc.mfaEvidence: acrs:c1`): PIM then asks for it instead of plain MFA, as
+   *  Entra allows one or the other. */
+  authenticationContext?: string,
+): Rule[] {
   const activation = role.activation;
+  const context = activation.requireMfa ? authenticationContext : undefined;
   const enabled = [
     ...(activation.requireJustification || role.breakGlass ? ['Justification'] : []),
-    ...(activation.requireMfa ? ['MultiFactorAuthentication'] : []),
+    ...(activation.requireMfa && context === undefined ? ['MultiFactorAuthentication'] : []),
     ...(activation.requireTicket ? ['Ticketing'] : []),
   ];
   const target = { caller: 'EndUser', operations: ['All'], level: 'Assignment' };
+  const contextRule: Rule[] =
+    authenticationContext === undefined
+      ? []
+      : [
+          {
+            '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule',
+            id: 'AuthenticationContext_EndUser_Assignment',
+            isEnabled: context !== undefined,
+            claimValue: context ?? null,
+            target,
+          },
+        ];
   return [
+    ...contextRule,
     {
       '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule',
       id: 'Expiration_EndUser_Assignment',

@@ -97,7 +97,7 @@ export async function readEntraState(config: JitConfig, graph: GraphWriter): Pro
       const common = {
         role: role.name,
         group,
-        desiredRules: desiredRules(role, approvers),
+        desiredRules: desiredRules(role, approvers, authContextOf(config)),
         wantEligible: await principals(graph, role.eligibility.members),
         maxEligibility:
           role.eligibility.maxEligibility === undefined
@@ -336,6 +336,12 @@ async function groupProblem(
 }
 
 class EntraLookupError extends Error {}
+
+/** `c1` when people prove MFA with authentication context c1 (auth.oidc.mfaEvidence). */
+function authContextOf(config: JitConfig): string | undefined {
+  const evidence = config.auth.oidc?.mfaEvidence;
+  return evidence?.kind === 'acrs' ? evidence.value : undefined;
+}
 
 async function groupIdOf(
   graph: GraphWriter,

@@ -154,4 +154,23 @@ describe('jit plan and jit apply for Entra PIM', () => {
     expect(pruned.code, pruned.stdout + pruned.stderr).toBe(0);
     expect((await plan(['--prune'])).code).toBe(0);
   });
+
+  it('asks PIM for the authentication context that proves MFA at sign-in, instead of plain MFA', async () => {
+    const text = edited('PT3H', ['alice@example.com'])
+      .replace(/( {2}prod-pim:\n(?: {4}.*\n)*? {6}requireMfa: )false/, '$1true')
+      .replace(
+        'clientSecretEnv: JIT_OIDC_CLIENT_SECRET\n',
+        'clientSecretEnv: JIT_OIDC_CLIENT_SECRET\n    mfaEvidence: acrs:c1\n',
+      );
+    expect(text).toMatch(/mfaEvidence: acrs:c1/);
+    await writeFile(world.ws.configPath, text);
+    const before = await plan();
+    expect(before.doc.changes.filter((c) => c.cloud === 'entra').map((c) => c.ruleId)).toEqual([
+      'AuthenticationContext_EndUser_Assignment',
+    ]);
+    expect(before.doc.changes[0]?.after).toMatchObject({ isEnabled: true, claimValue: 'c1' });
+    const applied = await jit(['apply']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect((await plan()).code).toBe(0);
+  });
 });
