@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorTestClients } from '../harness/identity-center-clients.js';
 import {
+  awsEnvironment,
   EmulatorProcess,
   ROOT,
   runJit,
@@ -69,18 +70,7 @@ beforeAll(async () => {
   await writeFile(join(ws.dir, 'seed.yaml'), SEED);
   emulator = await EmulatorProcess.start(join(ws.dir, 'seed.yaml'));
   info = (await (await fetch(`${emulator.url}/_emulator/info`)).json()) as typeof info;
-  env = {
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIAJITSANDBOX000000',
-    AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-    AWS_SESSION_TOKEN: '',
-    AWS_PROFILE: '',
-    AWS_CONFIG_FILE: join(ws.dir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(ws.dir, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_SSO_ADMIN: emulator.url,
-    AWS_ENDPOINT_URL_IDENTITYSTORE: emulator.url,
-  };
+  env = awsEnvironment(emulator.url, ws.dir);
 }, 60_000);
 
 afterAll(async () => {

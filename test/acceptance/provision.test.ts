@@ -23,6 +23,7 @@ import {
 } from '../harness/identity-center-clients.js';
 import { LIVE_AUTH_YAML } from '../harness/config-builders.js';
 import {
+  awsEnvironment,
   EmulatorProcess,
   ROOT,
   runJit,
@@ -124,19 +125,7 @@ beforeAll(async () => {
       TagKeys: ['managed-by'],
     }),
   );
-  env = {
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIAJITSANDBOX000000',
-    AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-    AWS_SESSION_TOKEN: '',
-    AWS_PROFILE: '',
-    AWS_CONFIG_FILE: join(ws.dir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(ws.dir, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_SSO_ADMIN: emulator.url,
-    AWS_ENDPOINT_URL_IDENTITYSTORE: emulator.url,
-    AWS_ENDPOINT_URL_ORGANIZATIONS: emulator.url,
-  };
+  env = awsEnvironment(emulator.url, ws.dir);
 }, 60_000);
 
 afterAll(async () => {

@@ -327,3 +327,22 @@ export class CliUser {
     return JSON.parse(result.stdout) as T;
   }
 }
+
+/** The environment of a deployment reaching AWS at `endpoint` (an emulator) the standard
+ *  way: keys and region from variables, AWS_ENDPOINT_URL_* per service, no profile, no
+ *  instance metadata. */
+export function awsEnvironment(endpoint: string, dir: string): Record<string, string> {
+  return {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIAJITSANDBOX000000',
+    AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+    AWS_SESSION_TOKEN: '',
+    AWS_PROFILE: '',
+    AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_SSO_ADMIN: endpoint,
+    AWS_ENDPOINT_URL_IDENTITYSTORE: endpoint,
+    AWS_ENDPOINT_URL_ORGANIZATIONS: endpoint,
+  };
+}
