@@ -39,7 +39,7 @@ import {
   type PlanDocument,
 } from '../plan/plan-document.js';
 import { readIdentityCenterState } from '../plan/read-identity-center-state.js';
-import { recordingClient, type LastCall } from '../plan/recording-client.js';
+import { recordingClient, type LastCall } from '../adapters/aws/recording-client.js';
 import { CliError, invalidInput, QuietExit } from './cli-error.js';
 import type { CliKit } from './cli-kit.js';
 import { loadConfig } from './load-config.js';
@@ -60,12 +60,14 @@ interface Connection {
   readonly config: JitConfig;
   readonly configText: string;
   /** The AWS call last sent, to word a failure with. */
-  last: LastCall;
+  readonly calls: { last: LastCall };
   /** Graph, when the config has entra-pim roles and a live `entra` section. */
-  graph?: GraphWriter;
-  ssoAdmin: Parameters<typeof readIdentityCenterState>[0]['ssoAdmin'];
-  identityStore: Parameters<typeof readIdentityCenterState>[0]['identityStore'];
-  organizations: NonNullable<Parameters<typeof readIdentityCenterState>[0]['organizations']>;
+  readonly graph?: GraphWriter;
+  readonly ssoAdmin: Parameters<typeof readIdentityCenterState>[0]['ssoAdmin'];
+  readonly identityStore: Parameters<typeof readIdentityCenterState>[0]['identityStore'];
+  readonly organizations: NonNullable<
+    Parameters<typeof readIdentityCenterState>[0]['organizations']
+  >;
   readonly instanceArn: string;
   readonly identityStoreId: string;
   close(): void;
@@ -117,54 +119,58 @@ async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection>
       made.destroy();
     };
   }
+  // Every AWS call goes through a recorder, so a failure names the action to allow.
+  const calls: { last: LastCall } = {
+    last: { service: 'Identity Center', iamPrefix: 'sso', operation: 'ListInstances' },
+  };
+  const record = (call: LastCall): void => {
+    calls.last = call;
+  };
+  const ssoAdmin = recordingClient(clients.ssoAdmin, 'Identity Center', 'sso', record);
+  const identityStore = recordingClient(
+    clients.identityStore,
+    'Identity Center',
+    'identitystore',
+    record,
+  );
+  const organizations = recordingClient(
+    clients.organizations,
+    'Organizations',
+    'organizations',
+    record,
+  );
   try {
     const { discoverIdentityCenter } = await import('../adapters/aws/discover-identity-center.js');
     const aws = config.aws;
     const instance = await discoverIdentityCenter({
-      ssoAdmin: clients.ssoAdmin,
+      ssoAdmin,
       ...(aws?.instanceArn === undefined ? {} : { instanceArn: aws.instanceArn }),
       ...(aws?.identityStoreId === undefined ? {} : { identityStoreId: aws.identityStoreId }),
     });
-    const conn = {
-      config,
-      configText,
-      last: { service: 'Identity Center', iamPrefix: 'sso', operation: 'ListInstances' },
-      instanceArn: instance.instanceArn,
-      identityStoreId: instance.identityStoreId,
-      close,
-    } as Connection;
-    const record = (call: LastCall) => {
-      conn.last = call;
-    };
-    conn.ssoAdmin = recordingClient(clients.ssoAdmin, 'Identity Center', 'sso', record);
-    conn.identityStore = recordingClient(
-      clients.identityStore,
-      'Identity Center',
-      'identitystore',
-      record,
-    );
-    conn.organizations = recordingClient(
-      clients.organizations,
-      'Organizations',
-      'organizations',
-      record,
-    );
     const pimRoles = [...config.roles.values()].some((r) => r.source === 'entra-pim');
+    let graph: GraphWriter | undefined;
     if (pimRoles && opts.cloud !== 'aws' && config.mode === 'live' && config.entra !== undefined) {
       const { createLiveEntraAdapters } = await import('../live/live-clouds.js');
       const { silentLogger } = await import('../ports/logger.js');
-      conn.graph = (
+      graph = (
         await createLiveEntraAdapters(config.entra, kit.ctx.env, { now: kit.ctx.now }, silentLogger)
       ).graph;
     }
-    return conn;
+    return {
+      config,
+      configText,
+      calls,
+      ssoAdmin,
+      identityStore,
+      organizations,
+      instanceArn: instance.instanceArn,
+      identityStoreId: instance.identityStoreId,
+      ...(graph === undefined ? {} : { graph }),
+      close,
+    };
   } catch (error) {
     close();
-    throw failure(error, {
-      service: 'Identity Center',
-      iamPrefix: 'sso',
-      operation: 'ListInstances',
-    });
+    throw failure(error, calls.last);
   }
 }
 
@@ -186,7 +192,7 @@ async function computePlan(
   try {
     state = await readIdentityCenterState(conn);
   } catch (error) {
-    throw failure(error, conn.last);
+    throw failure(error, conn.calls.last);
   }
   const plan = planIdentityCenter(conn.config, state, { prune: opts.prune === true });
   const entra = await readEntra(conn);
@@ -252,7 +258,7 @@ export async function runApply(
       try {
         state = await readIdentityCenterState(conn);
       } catch (error) {
-        throw failure(error, conn.last);
+        throw failure(error, conn.calls.last);
       }
       if (stateFingerprint(state) !== saved.identityCenter.stateFingerprint)
         throw new CliError(

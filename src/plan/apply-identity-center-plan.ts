@@ -22,8 +22,6 @@ import {
   DetachManagedPolicyFromPermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
   ListAccountsForProvisionedPermissionSetCommand,
-  ListPermissionSetsCommand,
-  DescribePermissionSetCommand,
   ProvisionPermissionSetCommand,
   PutInlinePolicyToPermissionSetCommand,
   PutPermissionsBoundaryToPermissionSetCommand,
@@ -33,11 +31,12 @@ import {
   type AccountAssignmentOperationStatus,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
-import { GetGroupIdCommand } from '@aws-sdk/client-identitystore';
 import { awsFailureMessage } from '../adapters/aws/aws-failure.js';
-import { recordingClient, type LastCall } from './recording-client.js';
+import { IdentityCenterIds } from '../adapters/aws/identity-center-ids.js';
+import { recordingClient, type LastCall } from '../adapters/aws/recording-client.js';
 import {
   boundaryOf,
+  parseCustomerPolicyKey,
   revocationStatements,
   type FieldChange,
   type PermissionSetFields,
@@ -119,8 +118,31 @@ class Runner {
   readonly #arns = new Map<string, string>();
   readonly #groupIds = new Map<string, string>();
 
+  readonly #sso: Pick<SSOAdminClient, 'send'>;
+  readonly #identityStore: Pick<IdentitystoreClient, 'send'>;
+  readonly #ids: IdentityCenterIds;
+
   constructor(options: ApplyIdentityCenterPlanOptions) {
     this.#o = options;
+    const record = (call: LastCall): void => {
+      this.lastCall = call;
+    };
+    this.#sso = recordingClient(options.ssoAdmin, 'Identity Center', 'sso', record);
+    this.#identityStore = recordingClient(
+      options.identityStore,
+      'Identity Center',
+      'identitystore',
+      record,
+    );
+    // Looked up afresh in each run: apply is what changes them.
+    this.#ids = new IdentityCenterIds({
+      ssoAdmin: this.#sso,
+      identityStore: this.#identityStore,
+      instanceArn: options.instanceArn,
+      identityStoreId: options.identityStoreId,
+      clock: { now: () => 0 },
+      cacheTtlMs: 0,
+    });
   }
 
   /** The pause before status poll `poll`: 50 ms, doubling up to `pollMs` (most finish fast). */
@@ -130,24 +152,6 @@ class Runner {
 
   /** The AWS operation last sent, and its service, to word a failure with. */
   lastCall: LastCall = { service: 'Identity Center', iamPrefix: 'sso', operation: 'unknown' };
-
-  get #sso(): Pick<SSOAdminClient, 'send'> {
-    return this.#recording(this.#o.ssoAdmin, 'Identity Center', 'sso');
-  }
-
-  get #identityStore(): Pick<IdentitystoreClient, 'send'> {
-    return this.#recording(this.#o.identityStore, 'Identity Center', 'identitystore');
-  }
-
-  #recording<T extends { send: (command: never) => unknown }>(
-    client: T,
-    service: string,
-    iamPrefix: string,
-  ): T {
-    return recordingClient(client, service, iamPrefix, (call) => {
-      this.lastCall = call;
-    });
-  }
 
   get #instance(): string {
     return this.#o.instanceArn;
@@ -442,49 +446,18 @@ class Runner {
       throw new Error(`Identity Center says: ${status.FailureReason ?? 'no reason given'}`);
   }
 
+  /** A permission set's ARN: made by this run, or looked up (IdentityCenterIds). */
   async #arnOf(name: string): Promise<string> {
-    const known = this.#arns.get(name);
-    if (known !== undefined) return known;
-    let token: string | undefined;
-    do {
-      const page = await this.#sso.send(
-        new ListPermissionSetsCommand({
-          InstanceArn: this.#instance,
-          ...(token === undefined ? {} : { NextToken: token }),
-        }),
-      );
-      for (const arn of page.PermissionSets ?? []) {
-        const described = await this.#sso.send(
-          new DescribePermissionSetCommand({ InstanceArn: this.#instance, PermissionSetArn: arn }),
-        );
-        if (described.PermissionSet?.Name !== undefined)
-          this.#arns.set(described.PermissionSet.Name, arn);
-      }
-      token = page.NextToken;
-    } while (token);
-    const arn = this.#arns.get(name);
-    if (arn === undefined) throw new Error(`permission set ${name} is not in Identity Center`);
-    return arn;
+    return this.#arns.get(name) ?? this.#ids.permissionSetArn(name);
   }
 
+  /** A group's id: made by this run, or looked up (IdentityCenterIds). */
   async #groupIdOf(name: string): Promise<string> {
-    const known = this.#groupIds.get(name);
-    if (known !== undefined) return known;
-    const found = await this.#identityStore.send(
-      new GetGroupIdCommand({
-        IdentityStoreId: this.#o.identityStoreId,
-        AlternateIdentifier: {
-          UniqueAttribute: { AttributePath: 'displayName', AttributeValue: name },
-        },
-      }),
-    );
-    if (found.GroupId === undefined) throw new Error(`group ${name} is not in Identity Center`);
-    this.#groupIds.set(name, found.GroupId);
-    return found.GroupId;
+    return this.#groupIds.get(name) ?? this.#ids.groupId(name);
   }
 }
 
 function customerRef(key: string): { Name: string; Path: string } {
-  const at = key.lastIndexOf('/');
-  return { Name: key.slice(at + 1), Path: key.slice(0, at + 1) };
+  const { name, path } = parseCustomerPolicyKey(key);
+  return { Name: name, Path: path };
 }

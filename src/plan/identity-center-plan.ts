@@ -127,11 +127,16 @@ export function boundaryKey(boundary: Boundary | undefined): string | null {
     : customerPolicyKey(boundary.customerManagedPolicy.name, boundary.customerManagedPolicy.path);
 }
 
+/** `path + name` back to its parts (the inverse of `customerPolicyKey`). */
+export function parseCustomerPolicyKey(key: string): { name: string; path: string } {
+  const at = key.lastIndexOf('/');
+  return { name: key.slice(at + 1), path: key.slice(0, at + 1) };
+}
+
 /** The boundary key back to the API's shape. */
 export function boundaryOf(key: string): Boundary {
   if (key.startsWith('arn:')) return { managedPolicyArn: key };
-  const at = key.lastIndexOf('/');
-  return { customerManagedPolicy: { name: key.slice(at + 1), path: key.slice(0, at + 1) } };
+  return { customerManagedPolicy: parseCustomerPolicyKey(key) };
 }
 
 /** JSON re-serialised without whitespace, keys in their order: equal policies compare equal. */
@@ -175,7 +180,8 @@ function compareAssignments(a: GroupAssignment, b: GroupAssignment): number {
   return assignmentKey(a).localeCompare(assignmentKey(b));
 }
 
-const FIELDS: readonly (keyof PermissionSetFields)[] = [
+/** The fields plan compares, in the order it reports them. */
+export const PERMISSION_SET_FIELDS = [
   'description',
   'sessionDuration',
   'relayState',
@@ -184,7 +190,7 @@ const FIELDS: readonly (keyof PermissionSetFields)[] = [
   'customerManagedPolicies',
   'inlinePolicy',
   'permissionsBoundary',
-];
+] as const satisfies readonly (keyof PermissionSetFields)[];
 
 /** Whether Identity Center's copy carries jit's tag. */
 export function isManaged(ps: PermissionSetFields): boolean {
@@ -214,7 +220,7 @@ export function planIdentityCenter(
     }
     // A description or relay state the config leaves out is not managed: the API cannot
     // remove one, so asking to would be a change that never lands.
-    const diff = FIELDS.filter(
+    const diff = PERMISSION_SET_FIELDS.filter(
       (field) =>
         !((field === 'description' || field === 'relayState') && want[field] === null) &&
         !same(want[field], have[field]),
@@ -289,47 +295,42 @@ export function isDestructive(change: { readonly action: string }): boolean {
   return change.action === 'delete';
 }
 
-/** The session revoker's statements in an inline policy (Sid `JitRevoke…`). */
+/** Whether a policy statement is the session revoker's (Sid `JitRevoke…`). */
+function isRevocation(statement: unknown): boolean {
+  return (
+    typeof statement === 'object' &&
+    statement !== null &&
+    typeof (statement as { Sid?: unknown }).Sid === 'string' &&
+    (statement as { Sid: string }).Sid.startsWith(SID_PREFIX)
+  );
+}
+
+/** A policy document and its statements as a list; undefined when it is not JSON. */
+function statementsOf(
+  policy: string,
+): { document: Record<string, unknown>; statements: unknown[] } | undefined {
+  try {
+    const document = JSON.parse(policy) as Record<string, unknown>;
+    const statement = document['Statement'];
+    return { document, statements: Array.isArray(statement) ? statement : [statement] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The session revoker's statements in an inline policy. */
 export function revocationStatements(policy: string | undefined): unknown[] {
   if (policy === undefined || policy === '') return [];
-  try {
-    const document = JSON.parse(policy) as { Statement?: unknown };
-    const statements = Array.isArray(document.Statement)
-      ? document.Statement
-      : [document.Statement];
-    return statements.filter(
-      (s): s is { Sid: string } =>
-        typeof s === 'object' &&
-        s !== null &&
-        typeof (s as { Sid?: unknown }).Sid === 'string' &&
-        (s as { Sid: string }).Sid.startsWith(SID_PREFIX),
-    );
-  } catch {
-    return [];
-  }
+  return statementsOf(policy)?.statements.filter(isRevocation) ?? [];
 }
 
 /** An inline policy without the session revoker's statements; null when nothing is left. */
 export function withoutRevocations(policy: string | undefined): string | null {
   if (policy === undefined || policy === '') return null;
-  try {
-    const document = JSON.parse(policy) as { Statement?: unknown };
-    const statements = Array.isArray(document.Statement)
-      ? document.Statement
-      : [document.Statement];
-    const own = statements.filter(
-      (s) =>
-        !(
-          typeof s === 'object' &&
-          s !== null &&
-          typeof (s as { Sid?: unknown }).Sid === 'string' &&
-          (s as { Sid: string }).Sid.startsWith(SID_PREFIX)
-        ),
-    );
-    if (own.length === statements.length) return JSON.stringify(document);
-    if (own.length === 0) return null;
-    return JSON.stringify({ ...document, Statement: own });
-  } catch {
-    return policy;
-  }
+  const parsed = statementsOf(policy);
+  if (parsed === undefined) return policy;
+  const own = parsed.statements.filter((s) => !isRevocation(s));
+  if (own.length === parsed.statements.length) return JSON.stringify(parsed.document);
+  if (own.length === 0) return null;
+  return JSON.stringify({ ...parsed.document, Statement: own });
 }

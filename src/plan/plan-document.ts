@@ -4,10 +4,11 @@
 // pull-request bot can rely on it. Version 1; a field is only ever added.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type {
-  IdentityCenterPlan,
-  IdentityCenterState,
-  PlanChange,
+import {
+  PERMISSION_SET_FIELDS,
+  type IdentityCenterPlan,
+  type IdentityCenterState,
+  type PlanChange,
 } from './identity-center-plan.js';
 import type { EntraChange, EntraState } from './entra-plan.js';
 
@@ -31,16 +32,7 @@ const fields = z.object({
   permissionsBoundary: z.string().nullable(),
 });
 
-const fieldName = z.enum([
-  'description',
-  'sessionDuration',
-  'relayState',
-  'tags',
-  'managedPolicies',
-  'customerManagedPolicies',
-  'inlinePolicy',
-  'permissionsBoundary',
-]);
+const fieldName = z.enum(PERMISSION_SET_FIELDS);
 
 const change = z.discriminatedUnion('kind', [
   z.object({

@@ -19,6 +19,7 @@ import {
   ListOrganizationalUnitsForParentCommand,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import { isAwsError } from '../adapters/aws/aws-failure.js';
 import { IdentityCenterIds, IdentityCenterNotFound } from '../adapters/aws/identity-center-ids.js';
 import type { JitConfig } from '../config/index.js';
 import {
@@ -215,7 +216,7 @@ async function readPermissionSet(
       });
   } catch (error) {
     // No boundary is ResourceNotFoundException.
-    if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+    if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
   }
   return {
     name,
@@ -288,7 +289,7 @@ async function groupDisplayName(
     );
     return group.DisplayName ?? groupId;
   } catch (error) {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException') return groupId;
+    if (isAwsError(error, 'ResourceNotFoundException')) return groupId;
     throw error;
   }
 }
