@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,23 @@ import { loadConfigFile } from './load-config-file.js';
 const dir = mkdtempSync(join(tmpdir(), 'jit-config-'));
 
 describe('loadConfigFile', () => {
+  it('reads env:NAME from the environment, naming the variable in errors', async () => {
+    const example = readFileSync(new URL('../../examples/jit.config.yaml', import.meta.url), 'utf8');
+    const loaded = await loadConfigFile('env:JIT_CONFIG_DOCUMENT', { JIT_CONFIG_DOCUMENT: example });
+    expect(loaded.ok).toBe(true);
+    expect(await loadConfigFile('env:JIT_CONFIG_DOCUMENT', {})).toEqual({
+      ok: false,
+      errors: [
+        'env:JIT_CONFIG_DOCUMENT: the environment variable JIT_CONFIG_DOCUMENT is not set or empty; set it to the YAML document, or give --config a file path',
+      ],
+    });
+    const broken = await loadConfigFile('env:JIT_CONFIG_DOCUMENT', {
+      JIT_CONFIG_DOCUMENT: 'mode: [unclosed\n',
+    });
+    expect(broken.ok).toBe(false);
+    if (!broken.ok) expect(broken.errors.join('\n')).toContain('$JIT_CONFIG_DOCUMENT');
+  });
+
   it('refuses a missing file with one line naming the path', async () => {
     const path = join(dir, 'missing.yaml');
     expect(await loadConfigFile(path)).toEqual({

@@ -4,8 +4,29 @@ import { readFile } from 'node:fs/promises';
 import type { LoadConfigResult } from './config.js';
 import { parseConfig } from './parse-config.js';
 
-/** Loads and validates a config file; missing or unreadable files give one clear error. */
-export async function loadConfigFile(path: string): Promise<LoadConfigResult> {
+/** `env:NAME`: the document itself is in the environment variable NAME (a container whose
+ *  platform passes no files, e.g. the CDK app's ECS task). */
+const FROM_ENVIRONMENT = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** Loads and validates a config file (or `env:NAME`); missing or unreadable files give one
+ *  clear error. */
+export async function loadConfigFile(
+  path: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<LoadConfigResult> {
+  const variable = FROM_ENVIRONMENT.exec(path)?.[1];
+  if (variable !== undefined) {
+    const document = env[variable];
+    if (document === undefined || document.trim() === '') {
+      return {
+        ok: false,
+        errors: [
+          `${path}: the environment variable ${variable} is not set or empty; set it to the YAML document, or give --config a file path`,
+        ],
+      };
+    }
+    return parseConfig(document, `$${variable}`);
+  }
   let text: string;
   try {
     text = await readFile(path, 'utf8');

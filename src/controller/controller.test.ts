@@ -5,6 +5,7 @@ import { SettableClock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
 import { NoopSessionRevoker } from '../ports/session-revoker.js';
 import { Controller, type ControllerOptions } from './controller.js';
+import { HEALTH_LOG, HEARTBEAT_INTERVAL_MS } from './health-log.js';
 import { Reconciler, type ReconcileResult } from './reconciler.js';
 import {
   ALICE,
@@ -393,5 +394,40 @@ describe('Controller', () => {
       expect(passes).toHaveLength(1);
     });
     expect(h.inner.snapshot()).toEqual([membership(ALICE)]);
+  });
+});
+
+describe('heartbeat', () => {
+  it('logs the passes since the last heartbeat at most once a minute while leading', async () => {
+    h = await openHarness();
+    const wallClock = new SettableClock({ fixed: T0 });
+    const beats: Record<string, unknown>[] = [];
+    const controller = new Controller({
+      reconciler: h.reconciler,
+      store: h.store,
+      clock: h.clock,
+      wallClock,
+      logger: {
+        ...silentLogger,
+        info: (fields, message) => {
+          if (message === HEALTH_LOG.heartbeat) beats.push({ ...fields });
+        },
+      },
+      options: { sweepIntervalMs: HOUR, leaseTtlMs: 15_000, holder: 'me' },
+    });
+    controllers.push(controller);
+    await controller.start();
+    // The first renewal of a new leader beats at once (no pass counted yet).
+    expect(beats).toEqual([{ passes: 0, failedPasses: 0 }]);
+
+    await controller.runOnce();
+    await controller.runOnce();
+    expect(beats).toHaveLength(1);
+    wallClock.advance(HEARTBEAT_INTERVAL_MS);
+    await controller.runOnce();
+    expect(beats).toEqual([
+      { passes: 0, failedPasses: 0 },
+      { passes: 3, failedPasses: 0 },
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import type { Instant } from '../core/grant.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { GrantStore, LeaseStore } from '../store/store.js';
+import { HEALTH_LOG, HEARTBEAT_INTERVAL_MS } from './health-log.js';
 import type { ReconcileResult, Reconciler } from './reconciler.js';
 
 export interface ControllerOptions {
@@ -48,6 +49,10 @@ export class Controller {
   #stopped = true;
   #leader = false;
   #lastResult: ReconcileResult | undefined;
+  /** Counted since the last heartbeat line. */
+  #passes = 0;
+  #failedPasses = 0;
+  #heartbeatAt: Instant | undefined;
 
   constructor(deps: ControllerDeps) {
     this.#deps = deps;
@@ -133,6 +138,7 @@ export class Controller {
   async #pass(): Promise<ReconcileResult | undefined> {
     try {
       const result = await this.#deps.reconciler.pass();
+      this.#passes += 1;
       this.#lastResult = result;
       this.#deps.onPass?.(result);
       const changed = result.outcomes.filter((o) => o.result !== 'known').length;
@@ -151,7 +157,8 @@ export class Controller {
       return result;
     } catch (error) {
       // A pass fails as a whole only when the store is unreachable: log and try again later.
-      this.#deps.logger.error({ err: errorMessage(error) }, 'reconcile pass failed');
+      this.#failedPasses += 1;
+      this.#deps.logger.error({ err: errorMessage(error) }, HEALTH_LOG.passFailed);
       this.#againAt = this.#deps.clock.now() + 5 * AGAIN_MS;
       return undefined;
     }
@@ -191,11 +198,26 @@ export class Controller {
         );
       }
       this.#leader = held;
+      if (held) this.#heartbeat();
     } catch (error) {
       logger.error({ err: errorMessage(error) }, 'could not renew the controller lease');
       this.#leader = false;
     }
     return this.#leader;
+  }
+
+  /** At most once a minute while leading: the passes since the last line, which the
+   *  deployment's "no leader pass" alarm sums (a silent log is a dead or stuck leader). */
+  #heartbeat(): void {
+    const now = this.#deps.wallClock.now();
+    if (this.#heartbeatAt !== undefined && now - this.#heartbeatAt < HEARTBEAT_INTERVAL_MS) return;
+    this.#deps.logger.info(
+      { passes: this.#passes, failedPasses: this.#failedPasses },
+      HEALTH_LOG.heartbeat,
+    );
+    this.#heartbeatAt = now;
+    this.#passes = 0;
+    this.#failedPasses = 0;
   }
 
   async #schedule(): Promise<void> {

@@ -31,6 +31,7 @@ import type { SessionRevoker } from '../ports/session-revoker.js';
 import type { Store, StoredGrant } from '../store/store.js';
 import { applyGrantEvent } from '../store/apply-grant-event.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { HEALTH_LOG } from './health-log.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { planReconcile, type PlannedAction } from './plan-reconcile.js';
 
@@ -450,7 +451,7 @@ export class Reconciler {
     });
     logger.error(
       { key, attempts, nextAttemptAt, overdue, err: outcome.message },
-      'session revocation failed; will retry',
+      HEALTH_LOG.revocationFailed,
     );
     return { key, result: 'failed', revocations: ids, message: outcome.message };
   }
@@ -699,7 +700,7 @@ export class Reconciler {
     };
     logger.error(
       { key: action.key, action: action.kind, code: execution.code, err: execution.message },
-      'target action failed',
+      HEALTH_LOG.targetActionFailed,
     );
     if (action.kind === 'grant' && !execution.retryable) {
       // The grant cannot be carried out: fail it (alert) so no partial access remains.
