@@ -112,7 +112,7 @@ async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection>
       throw invalidInput(
         '--endpoint is for sandbox configs; in live mode give AWS_ENDPOINT_URL_SSO_ADMIN and AWS_ENDPOINT_URL_IDENTITYSTORE if you need other endpoints',
       );
-    const { createLiveAwsClients } = await import('../live/live-clouds.js');
+    const { createLiveAwsClients } = await import('../live/live-clients.js');
     const made = createLiveAwsClients(config, { now: kit.ctx.now });
     clients = made;
     close = () => {
@@ -150,7 +150,7 @@ async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection>
     const pimRoles = [...config.roles.values()].some((r) => r.source === 'entra-pim');
     let graph: GraphWriter | undefined;
     if (pimRoles && opts.cloud !== 'aws' && config.mode === 'live' && config.entra !== undefined) {
-      const { createLiveEntraAdapters } = await import('../live/live-clouds.js');
+      const { createLiveEntraAdapters } = await import('../live/live-clients.js');
       const { silentLogger } = await import('../ports/logger.js');
       graph = (
         await createLiveEntraAdapters(config.entra, kit.ctx.env, { now: kit.ctx.now }, silentLogger)

@@ -30,7 +30,7 @@ import { JitError } from '../core/errors.js';
 import type { Clock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
 import { inspectStore } from '../store/open-store.js';
-import { awsSettings, createLiveAwsClients, createLiveEntraAdapters } from './live-clouds.js';
+import { awsSettings, createLiveAwsClients, createLiveEntraAdapters } from './live-clients.js';
 
 export type CheckStatus = 'ok' | 'missing' | 'skipped';
 

@@ -33,7 +33,7 @@ const sandboxy = (file: string): boolean =>
   /^src\/(sandbox|emulators)\//.test(relative(ROOT, file));
 
 describe('live composition', () => {
-  it.each(['src/live/live-clouds.ts', 'src/live/doctor.ts'])(
+  it.each(['src/live/live-clouds.ts', 'src/live/live-clients.ts', 'src/live/doctor.ts'])(
     '%s loads nothing of the sandbox or the emulators',
     (entry) => {
       const reached = [...runtimeClosure(resolve(ROOT, entry))].filter(sandboxy);
