@@ -113,7 +113,7 @@ async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection>
         '--endpoint is for sandbox configs; in live mode give AWS_ENDPOINT_URL_SSO_ADMIN and AWS_ENDPOINT_URL_IDENTITYSTORE if you need other endpoints',
       );
     const { createLiveAwsClients } = await import('../live/live-clients.js');
-    const made = createLiveAwsClients(config, { now: kit.ctx.now });
+    const made = createLiveAwsClients(config, { now: kit.ctx.now }, 'provisioner');
     clients = made;
     close = () => {
       made.destroy();

@@ -141,6 +141,9 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
             ...(raw.aws.region === undefined ? {} : { region: raw.aws.region }),
             ...(raw.aws.roleArn === undefined ? {} : { roleArn: raw.aws.roleArn }),
             ...(raw.aws.externalId === undefined ? {} : { externalId: raw.aws.externalId }),
+            ...(raw.aws.provisionerRoleArn === undefined
+              ? {}
+              : { provisionerRoleArn: raw.aws.provisionerRoleArn }),
             ...(raw.aws.identityCenter.instanceArn === undefined
               ? {}
               : { instanceArn: raw.aws.identityCenter.instanceArn }),

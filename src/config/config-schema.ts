@@ -460,6 +460,15 @@ const aws = strictObject({
     })
     .optional(),
   externalId: z.string().min(2).max(1224).optional(),
+  /** The role `jit plan` and `jit apply` assume instead of roleArn (the deployment's
+   *  provisioner role: permission sets and assignments, none of the controller's writes). */
+  provisionerRoleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+      error: (issue) =>
+        `${describeValue(issue.input)} is not an IAM role ARN, e.g. arn:aws:iam::123456789012:role/jit-access-provisioner`,
+    })
+    .optional(),
   identityCenter: strictObject({
     instanceArn: z
       .string()

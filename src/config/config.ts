@@ -144,6 +144,8 @@ export interface AwsConfig {
   /** A role to assume over the chain's credentials, with its external id. */
   readonly roleArn?: string;
   readonly externalId?: string;
+  /** What `jit plan`/`jit apply` assume instead of roleArn (with the same external id). */
+  readonly provisionerRoleArn?: string;
   /** Found with ListInstances when left out. */
   readonly instanceArn?: string;
   readonly identityStoreId?: string;

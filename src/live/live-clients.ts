@@ -35,18 +35,25 @@ export function awsSettings(config: JitConfig): AwsConfig {
   return config.aws ?? DEFAULT_AWS;
 }
 
-/** SDK clients over the default chain, assuming `aws.roleArn` when the config names one. */
-export function createLiveAwsClients(config: JitConfig, clock: Clock): LiveAwsClients {
+/** SDK clients over the default chain, assuming `aws.roleArn` when the config names one
+ *  (`aws.provisionerRoleArn`, when set, for `jit plan`/`jit apply`). */
+export function createLiveAwsClients(
+  config: JitConfig,
+  clock: Clock,
+  purpose: 'controller' | 'provisioner' = 'controller',
+): LiveAwsClients {
   const aws = awsSettings(config);
+  const roleArn =
+    purpose === 'provisioner' ? (aws.provisionerRoleArn ?? aws.roleArn) : aws.roleArn;
   const region = aws.region === undefined ? {} : { region: aws.region };
   // Organizations answers from us-east-1 whatever the region (its global endpoint).
   const sts = new STSClient({ ...region });
   const credentials: AwsCredentialIdentityProvider | undefined =
-    aws.roleArn === undefined
+    roleArn === undefined
       ? undefined
       : assumeRoleCredentials({
           sts,
-          roleArn: aws.roleArn,
+          roleArn,
           ...(aws.externalId === undefined ? {} : { externalId: aws.externalId }),
           clock,
         });

@@ -122,6 +122,18 @@ class CallFailure extends Error {
   }
 }
 
+/** The tag on the revocation SCP (set by the controller when it creates the policy, and by
+ *  the CDK app when that creates it): the controller's role may update only a policy with it. */
+export const REVOCATION_SCP_TAG = { Key: 'jit-access', Value: 'session-revocation' } as const;
+
+export const REVOCATION_SCP_DESCRIPTION =
+  'Managed by JIT Access: denies role sessions issued before access was removed. Do not edit.';
+
+/** The SCP's content before any revocation: what the controller (or the CDK app) creates. */
+export function emptyRevocationScp(): string {
+  return compactPolicy([], [], { target: 'scp', now: 0 }).json;
+}
+
 async function call<T>(
   service: CallFailure['service'],
   operation: string,
@@ -508,9 +520,10 @@ export class ScpSessionRevoker implements SessionRevoker {
           new CreatePolicyCommand({
             Name: this.#policyName,
             Type: SCP_TYPE,
-            Description:
-              'Managed by JIT Access: denies role sessions issued before access was removed. Do not edit.',
-            Content: compactPolicy([], [], { target: 'scp', now: this.#options.clock.now() }).json,
+            Description: REVOCATION_SCP_DESCRIPTION,
+            Content: emptyRevocationScp(),
+            // The deployment's IAM policy lets the controller update only the SCP with this tag.
+            Tags: [{ ...REVOCATION_SCP_TAG }],
           }),
         ),
       );

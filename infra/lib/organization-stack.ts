@@ -1,0 +1,345 @@
+// What lives in the management account: the controller's cross-account role (when the config
+// names one) and the provisioner's policy, the revocation SCP, the permissions boundary in
+// every member account (a service-managed StackSet) and in this one, and the CloudTrail
+// alarms: the seed's three and JIT's own (Identity Center changes not made by the
+// controller, changes to the revocation SCP), plus the SCIM token reminder.
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as organizations from 'aws-cdk-lib/aws-organizations';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type { Construct } from 'constructs';
+import {
+  emptyRevocationScp,
+  REVOCATION_SCP_DESCRIPTION,
+  REVOCATION_SCP_TAG,
+} from '../../src/adapters/aws/revocation/scp-session-revoker.js';
+import { AlarmTopic } from './alarm-topic.js';
+import { defaultBoundaryDocument, type PolicyDocumentJson } from './boundary-policy.js';
+import type { StatementJson } from './controller-permissions.js';
+import { customerManagedBoundaries, type LoadedDeployment } from './deploy-settings.js';
+
+export const CLOUDTRAIL_NAMESPACE = 'JitAccess/CloudTrail';
+export const PROVISIONER_POLICY_NAME = 'JitAccessProvisioner';
+
+export interface OrganizationStackProps extends StackProps {
+  readonly deployment: LoadedDeployment;
+  /** The controller's statements for the cross-account role (when aws.roleArn is set). */
+  readonly crossAccountStatements?: readonly StatementJson[];
+  readonly provisionerStatements: readonly StatementJson[];
+  /** The identity whose changes are the controller's: the task role or the assumed role. */
+  readonly controllerRoleArn: string;
+  /** The task role that assumes the cross-account role. */
+  readonly controllerTaskRoleArn: string;
+  /** The boundary documents by `path + name`, when not the default. */
+  readonly boundaryDocuments?: Readonly<Record<string, PolicyDocumentJson>>;
+}
+
+export class OrganizationStack extends Stack {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly crossAccountRole?: iam.Role;
+  readonly revocationScp?: organizations.CfnPolicy;
+  readonly provisionerPolicy: iam.ManagedPolicy;
+  readonly #deployment: LoadedDeployment;
+
+  constructor(scope: Construct, id: string, props: OrganizationStackProps) {
+    super(scope, id, props);
+    this.#deployment = props.deployment;
+    const { settings, config } = props.deployment;
+    const org = settings.organization;
+    const aws = config.aws;
+    const topic = new AlarmTopic(this, 'Alarms', org.alarmEmail === undefined ? {} : { email: org.alarmEmail });
+
+    // The controller's role here, assumed from the controller's account.
+    if (aws?.roleArn !== undefined && props.crossAccountStatements !== undefined) {
+      const { name, path } = roleNameAndPath(aws.roleArn);
+      this.crossAccountRole = new iam.Role(this, 'ControllerRole', {
+        roleName: name,
+        path,
+        description: 'JIT Access controller, assumed from its task role: exactly the AWS calls the product sends (derived)',
+        assumedBy: new iam.ArnPrincipal(props.controllerTaskRoleArn),
+        ...(aws.externalId === undefined ? {} : { externalIds: [aws.externalId] }),
+        maxSessionDuration: Duration.hours(1),
+        inlinePolicies: {
+          controller: iam.PolicyDocument.fromJson({ Version: '2012-10-17', Statement: props.crossAccountStatements }),
+        },
+      });
+    }
+
+    // `jit plan` / `jit apply`: a managed policy, and the role when the config names one.
+    const provisioner = (this.provisionerPolicy = new iam.ManagedPolicy(this, 'ProvisionerPolicy', {
+      managedPolicyName: PROVISIONER_POLICY_NAME,
+      description: 'JIT Access jit plan/apply: the AWS calls provisioning sends (derived)',
+      document: iam.PolicyDocument.fromJson({ Version: '2012-10-17', Statement: props.provisionerStatements }),
+    }));
+    if (aws?.provisionerRoleArn !== undefined) {
+      const { name, path } = roleNameAndPath(aws.provisionerRoleArn);
+      new iam.Role(this, 'ProvisionerRole', {
+        roleName: name,
+        path,
+        description: 'JIT Access jit plan/apply; assumable by principals of this account that are allowed to',
+        assumedBy: new iam.AccountPrincipal(this.account),
+        ...(aws.externalId === undefined ? {} : { externalIds: [aws.externalId] }),
+        maxSessionDuration: Duration.hours(1),
+        managedPolicies: [provisioner],
+      });
+    }
+
+    // The revocation SCP: created empty (the controller's own empty document) and attached;
+    // its content is the controller's from then on. Retained, so a stack deletion never
+    // drops revocations still in force.
+    if (aws?.revocation.enabled !== false && org.revocationScp === 'stack') {
+      const targetId = aws?.revocation.targetId;
+      this.revocationScp = new organizations.CfnPolicy(this, 'RevocationScp', {
+        name: aws?.revocation.policyName ?? 'JitSessionRevocation',
+        type: 'SERVICE_CONTROL_POLICY',
+        description: REVOCATION_SCP_DESCRIPTION,
+        content: JSON.parse(emptyRevocationScp()) as unknown,
+        targetIds: targetId === undefined ? [] : [targetId],
+        tags: [{ key: REVOCATION_SCP_TAG.Key, value: REVOCATION_SCP_TAG.Value }],
+      });
+      this.revocationScp.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
+
+    this.#boundaries(props);
+    const trailLogs = this.#trail();
+    this.#cloudTrailAlarms(topic, trailLogs, props.controllerRoleArn);
+    this.#scimReminder(topic);
+
+    new CfnOutput(this, 'AlarmTopicArn', { value: topic.topic.topicArn });
+    new CfnOutput(this, 'ProvisionerPolicyArn', { value: provisioner.managedPolicyArn });
+    if (this.crossAccountRole) new CfnOutput(this, 'ControllerRoleArn', { value: this.crossAccountRole.roleArn });
+  }
+
+  /** The boundary policy in every member account of the targets, and in this account. */
+  #boundaries(props: OrganizationStackProps): void {
+    const boundary = props.deployment.settings.organization.boundary;
+    const policies = customerManagedBoundaries(props.deployment.config);
+    if (boundary === undefined || policies.length === 0) return;
+    const resources: Record<string, unknown> = {};
+    policies.forEach(({ name, path }, index) => {
+      const document =
+        props.boundaryDocuments?.[`${path}${name}`] ??
+        defaultBoundaryDocument(`arn:aws:iam::*:policy${path}${name}`);
+      resources[`Boundary${index}`] = {
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: {
+          ManagedPolicyName: name,
+          Path: path,
+          Description: 'JIT Access: the permissions boundary of the JIT permission sets',
+          PolicyDocument: document,
+        },
+      };
+      if (boundary.includeManagementAccount) {
+        new iam.ManagedPolicy(this, `ManagementAccountBoundary${index}`, {
+          managedPolicyName: name,
+          path,
+          description: 'JIT Access: the permissions boundary of the JIT permission sets',
+          document: iam.PolicyDocument.fromJson(document),
+        });
+      }
+    });
+    new cloudformation.CfnStackSet(this, 'BoundaryStackSet', {
+      stackSetName: 'jit-access-permissions-boundary',
+      description: 'JIT Access: the permissions boundary policy in every member account',
+      permissionModel: 'SERVICE_MANAGED',
+      autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+      capabilities: ['CAPABILITY_NAMED_IAM'],
+      callAs: 'SELF',
+      managedExecution: { Active: true },
+      operationPreferences: { failureToleranceCount: 0, maxConcurrentPercentage: 25, regionConcurrencyType: 'PARALLEL' },
+      stackInstancesGroup: [
+        {
+          deploymentTargets: { organizationalUnitIds: boundary.targets },
+          regions: [boundary.region ?? this.region],
+        },
+      ],
+      templateBody: JSON.stringify({
+        AWSTemplateFormatVersion: '2010-09-09',
+        Description: 'JIT Access permissions boundary',
+        Resources: resources,
+      }),
+    });
+  }
+
+  /** The CloudTrail log group: an existing trail's, or a new organisation trail's. */
+  #trail(): logs.ILogGroup {
+    const setting = this.#deployment.settings.organization.cloudTrail;
+    if ('logGroupName' in setting) return logs.LogGroup.fromLogGroupName(this, 'TrailLogs', setting.logGroupName);
+    const accessLogs = new s3.Bucket(this, 'TrailBucketAccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    const bucket = new s3.Bucket(this, 'TrailBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+      serverAccessLogsBucket: accessLogs,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const logGroup = new logs.LogGroup(this, 'TrailLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new cloudtrail.Trail(this, 'Trail', {
+      trailName: 'jit-access-organization',
+      bucket,
+      isOrganizationTrail: true,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableFileValidation: true,
+      sendToCloudWatchLogs: true,
+      cloudWatchLogGroup: logGroup,
+    });
+    return logGroup;
+  }
+
+  #cloudTrailAlarms(topic: AlarmTopic, logGroup: logs.ILogGroup, controllerRoleArn: string): void {
+    const notController = `($.userIdentity.sessionContext.sessionIssuer.arn != "${controllerRoleArn}")`;
+    const any = (field: string, values: readonly string[]): string =>
+      `(${values.map((v) => `(${field} = "${v}")`).join(' || ')})`;
+    const rules: readonly { id: string; pattern: string; description: string }[] = [
+      {
+        id: 'ConsoleSignInFailures',
+        pattern: '{ ($.eventName = "ConsoleLogin") && ($.errorMessage = "Failed authentication") }',
+        description: 'Failed console sign-ins.',
+      },
+      {
+        id: 'RootUsage',
+        pattern: '{ ($.userIdentity.type = "Root") && ($.userIdentity.invokedBy NOT EXISTS) && ($.eventType != "AwsServiceEvent") }',
+        description: 'The root user was used.',
+      },
+      {
+        id: 'IamPolicyChanges',
+        pattern: `{ ($.eventSource = "iam.amazonaws.com") && ${any('$.eventName', IAM_POLICY_EVENTS)} }`,
+        description: 'An IAM policy was created, changed, attached or detached.',
+      },
+      {
+        id: 'IdentityCenterChanges',
+        pattern: `{ ($.eventSource = "sso.amazonaws.com") && ${any('$.eventName', IDENTITY_CENTER_EVENTS)} && ${notController} }`,
+        description: 'An Identity Center assignment or permission set changed, not by the JIT controller (jit apply, the console, someone else).',
+      },
+      {
+        id: 'GroupMembershipChanges',
+        pattern: `{ ($.eventSource = "identitystore.amazonaws.com") && ${any('$.eventName', ['CreateGroupMembership', 'DeleteGroupMembership'])} && ${notController} }`,
+        description: 'An Identity Center group membership changed through the API, not by the JIT controller.',
+      },
+      {
+        id: 'RevocationScpChanges',
+        pattern: `{ ($.eventSource = "organizations.amazonaws.com") && ${any('$.eventName', ['UpdatePolicy', 'DeletePolicy', 'DetachPolicy'])} && ${notController} }`,
+        description: 'A service control policy (possibly the revocation SCP) was changed, deleted or detached, not by the JIT controller.',
+      },
+    ];
+    for (const rule of rules) {
+      new logs.MetricFilter(this, `${rule.id}Filter`, {
+        logGroup,
+        filterPattern: logs.FilterPattern.literal(rule.pattern),
+        metricNamespace: CLOUDTRAIL_NAMESPACE,
+        metricName: rule.id,
+        metricValue: '1',
+      });
+      const alarm = new cloudwatch.Alarm(this, rule.id, {
+        metric: new cloudwatch.Metric({
+          namespace: CLOUDTRAIL_NAMESPACE,
+          metricName: rule.id,
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: rule.description,
+      });
+      alarm.addAlarmAction(new actions.SnsAction(topic.topic));
+      this.alarms.push(alarm);
+    }
+  }
+
+  /** A one-time schedule that e-mails (through the topic) before the SCIM token expires. */
+  #scimReminder(topic: AlarmTopic): void {
+    const org = this.#deployment.settings.organization;
+    if (org.scimTokenExpiresAt === undefined) return;
+    const at = new Date(Date.parse(`${org.scimTokenExpiresAt}T09:00:00Z`) - org.scimTokenWarningDays * 86_400_000);
+    const role = new iam.Role(this, 'ScimReminderRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'JIT Access: lets the SCIM token reminder publish to the alarm topic',
+    });
+    topic.topic.grantPublish(role);
+    new scheduler.CfnSchedule(this, 'ScimTokenReminder', {
+      description: 'JIT Access: the Identity Center SCIM token expires soon',
+      scheduleExpression: `at(${at.toISOString().slice(0, 19)})`,
+      scheduleExpressionTimezone: 'UTC',
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: 'arn:aws:scheduler:::aws-sdk:sns:publish',
+        roleArn: role.roleArn,
+        input: JSON.stringify({
+          TopicArn: topic.topic.topicArn,
+          Subject: 'JIT Access: rotate the Identity Center SCIM token',
+          Message: `The SCIM access token Microsoft Entra uses to provision IAM Identity Center expires on ${org.scimTokenExpiresAt}. Generate a new one in the Identity Center console (Settings, Automatic provisioning), put it in the Entra enterprise application, and update organization.scimTokenExpiresAt.`,
+        }),
+      },
+    });
+  }
+}
+
+const IAM_POLICY_EVENTS = [
+  'DeleteGroupPolicy',
+  'DeleteRolePolicy',
+  'DeleteUserPolicy',
+  'PutGroupPolicy',
+  'PutRolePolicy',
+  'PutUserPolicy',
+  'CreatePolicy',
+  'DeletePolicy',
+  'CreatePolicyVersion',
+  'DeletePolicyVersion',
+  'AttachRolePolicy',
+  'DetachRolePolicy',
+  'AttachUserPolicy',
+  'DetachUserPolicy',
+  'AttachGroupPolicy',
+  'DetachGroupPolicy',
+];
+
+const IDENTITY_CENTER_EVENTS = [
+  'CreateAccountAssignment',
+  'DeleteAccountAssignment',
+  'CreatePermissionSet',
+  'UpdatePermissionSet',
+  'DeletePermissionSet',
+  'PutInlinePolicyToPermissionSet',
+  'DeleteInlinePolicyFromPermissionSet',
+  'AttachManagedPolicyToPermissionSet',
+  'DetachManagedPolicyFromPermissionSet',
+  'AttachCustomerManagedPolicyReferenceToPermissionSet',
+  'DetachCustomerManagedPolicyReferenceFromPermissionSet',
+  'PutPermissionsBoundaryToPermissionSet',
+  'DeletePermissionsBoundaryFromPermissionSet',
+  'ProvisionPermissionSet',
+];
+
+/** `arn:aws:iam::1:role/a/b/name` → `{ name: 'name', path: '/a/b/' }`. */
+export function roleNameAndPath(arn: string): { name: string; path: string } {
+  const resource = arn.slice(arn.indexOf(':role/') + ':role/'.length);
+  const cut = resource.lastIndexOf('/');
+  return cut < 0
+    ? { name: resource, path: '/' }
+    : { name: resource.slice(cut + 1), path: `/${resource.slice(0, cut + 1)}` };
+}

@@ -1,0 +1,114 @@
+// Synthesises the CDK app for a variant of the example settings (each synth takes seconds:
+// tests share them through `synthesized`).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { parse } from 'yaml';
+import { checkDeployment, type LoadedDeployment } from '../lib/deploy-settings.js';
+import { buildJitApp, type JitApp } from '../lib/jit-app.js';
+
+export const REPO_ROOT = join(import.meta.dirname, '../..');
+export const EXAMPLE_SETTINGS = join(REPO_ROOT, 'infra/examples/jit.deploy.example.yaml');
+const LIVE_CONFIG = join(REPO_ROOT, 'examples/jit.live.config.yaml');
+
+export interface Variant {
+  /** Edits of the settings document (parsed YAML). */
+  readonly settings?: (settings: Record<string, unknown>) => void;
+  /** Text replacements in the product config. */
+  readonly config?: readonly (readonly [string, string])[];
+}
+
+export interface Synthesized {
+  readonly built: JitApp;
+  readonly deployment: LoadedDeployment;
+  readonly controller: Template;
+  readonly organization: Template;
+  readonly controllerJson: TemplateJson;
+  readonly organizationJson: TemplateJson;
+  /** The cdk-nag findings not acknowledged (empty when synth succeeded). */
+  readonly findings: readonly string[];
+  readonly ms: number;
+  readonly outdir: string;
+}
+
+export interface TemplateJson {
+  readonly Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+}
+
+/** The example deployment with a variant's edits: the settings and config as files. */
+export function variantDeployment(variant: Variant = {}): LoadedDeployment {
+  const dir = mkdtempSync(join(tmpdir(), 'jit-infra-'));
+  let config = readFileSync(LIVE_CONFIG, 'utf8');
+  for (const [from, to] of variant.config ?? []) {
+    if (!config.includes(from)) throw new Error(`the live example has no ${JSON.stringify(from)}`);
+    config = config.replace(from, to);
+  }
+  writeFileSync(join(dir, 'jit.config.yaml'), config);
+  const settings = parse(readFileSync(EXAMPLE_SETTINGS, 'utf8')) as Record<string, unknown>;
+  settings['config'] = 'jit.config.yaml';
+  variant.settings?.(settings);
+  return checkDeployment(settings, dir, 'jit.deploy.yaml');
+}
+
+export function synthesize(variant: Variant = {}): Synthesized {
+  const started = Date.now();
+  const deployment = variantDeployment(variant);
+  const outdir = mkdtempSync(join(tmpdir(), 'jit-cdk-out-'));
+  const built = buildJitApp(deployment, { repoRoot: REPO_ROOT, outdir });
+  let findings: string[] = [];
+  try {
+    built.app.synth();
+  } catch {
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
+    };
+    findings = report.pluginReports.flatMap((r) =>
+      r.violations.flatMap((v) => v.violatingConstructs.map((c) => `${c.constructPath}: ${v.ruleName}`)),
+    );
+  }
+  const read = (stack: string): TemplateJson =>
+    JSON.parse(readFileSync(join(outdir, `${stack}.template.json`), 'utf8')) as TemplateJson;
+  const controllerJson = read('JitAccessController');
+  const organizationJson = read('JitAccessOrganization');
+  return {
+    built,
+    deployment,
+    controller: Template.fromJSON(controllerJson),
+    organization: Template.fromJSON(organizationJson),
+    controllerJson,
+    organizationJson,
+    findings,
+    ms: Date.now() - started,
+    outdir,
+  };
+}
+
+/** The example, and the variant that exercises the other branches. */
+export const CROSS_ACCOUNT: Variant = {
+  config: [
+    [
+      '# roleArn: arn:aws:iam::111111111111:role/jit-controller   # assumed over the default chain',
+      'roleArn: arn:aws:iam::999999999999:role/jit/jit-access-controller',
+    ],
+    ['# externalId: jit-access', 'externalId: jit-access'],
+    [
+      '# provisionerRoleArn: arn:aws:iam::999999999999:role/jit-access-provisioner   # jit plan/apply assume this',
+      'provisionerRoleArn: arn:aws:iam::999999999999:role/jit-access-provisioner',
+    ],
+  ],
+  settings: (s) => {
+    const controller = s['controller'] as Record<string, unknown>;
+    controller['database'] = { engine: 'aurora-serverless' };
+    controller['allowedCidrs'] = ['0.0.0.0/0'];
+    const organization = s['organization'] as Record<string, unknown>;
+    organization['revocationScp'] = 'controller';
+    organization['cloudTrail'] = { logGroupName: 'aws-controltower/CloudTrailLogs' };
+  },
+};
+
+export const SINGLE_NODE: Variant = {
+  settings: (s) => {
+    (s['controller'] as Record<string, unknown>)['variant'] = 'singleNode';
+  },
+};
