@@ -45,7 +45,9 @@ const stackCreatesScp = (context: PermissionContext): string | undefined =>
       : 'session revocation is off (aws.revocation.enabled: false)';
 
 const revocationOff = (context: PermissionContext): string | undefined =>
-  context.revocationEnabled ? undefined : 'session revocation is off (aws.revocation.enabled: false)';
+  context.revocationEnabled
+    ? undefined
+    : 'session revocation is off (aws.revocation.enabled: false)';
 
 /** One rule per operation the product sends, keyed by IAM action. */
 export const ACTION_RULES: Readonly<Record<string, ActionRule>> = {
@@ -194,7 +196,10 @@ export function derivePermissions(
 }
 
 /** The statements for a list of sent operations (exported for the tests' mutations). */
-export function permissionsFor(sent: readonly string[], context: PermissionContext): DerivedPermissions {
+export function permissionsFor(
+  sent: readonly string[],
+  context: PermissionContext,
+): DerivedPermissions {
   const unknown = sent.filter((action) => ACTION_RULES[action] === undefined);
   if (unknown.length > 0) {
     throw new Error(

@@ -48,7 +48,11 @@ export class ControllerStack extends Stack {
     const { settings, config, configDocument } = props.deployment;
     const s = settings.controller;
     const single = s.variant === 'singleNode';
-    const alarmTopic = new AlarmTopic(this, 'Alarms', s.alarmEmail === undefined ? {} : { email: s.alarmEmail });
+    const alarmTopic = new AlarmTopic(
+      this,
+      'Alarms',
+      s.alarmEmail === undefined ? {} : { email: s.alarmEmail },
+    );
 
     // Network: the load balancer in public subnets, tasks in private ones (out through NAT to
     // AWS APIs and Microsoft Graph), the database in isolated ones.
@@ -56,7 +60,12 @@ export class ControllerStack extends Stack {
       maxAzs: 2,
       natGateways: 1,
       subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+        {
+          name: 'public',
+          subnetType: ec2.SubnetType.PUBLIC,
+          cidrMask: 24,
+          mapPublicIpOnLaunch: false,
+        },
         { name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
         { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
@@ -74,7 +83,7 @@ export class ControllerStack extends Stack {
     });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: s.logRetentionDays as logs.RetentionDays,
+      retention: retentionDays(s.logRetentionDays),
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -82,10 +91,17 @@ export class ControllerStack extends Stack {
       roleName: CONTROLLER_TASK_ROLE_NAME,
       description: 'JIT Access controller: exactly the AWS calls the product sends (derived)',
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
-        conditions: { ArnLike: { 'aws:SourceArn': `arn:${this.partition}:ecs:${this.region}:${this.account}:*` } },
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:ecs:${this.region}:${this.account}:*`,
+          },
+        },
       }),
       inlinePolicies: {
-        controller: iam.PolicyDocument.fromJson({ Version: '2012-10-17', Statement: props.taskStatements }),
+        controller: iam.PolicyDocument.fromJson({
+          Version: '2012-10-17',
+          Statement: props.taskStatements,
+        }),
       },
     });
 
@@ -145,7 +161,15 @@ export class ControllerStack extends Stack {
 
     const container = task.addContainer('controller', {
       image: ecs.ContainerImage.fromAsset(props.imageDirectory, { platform: Platform.LINUX_AMD64 }),
-      command: ['serve', '--config', 'env:JIT_CONFIG_DOCUMENT', '--host', '0.0.0.0', '--port', String(CONTAINER_PORT)],
+      command: [
+        'serve',
+        '--config',
+        'env:JIT_CONFIG_DOCUMENT',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        String(CONTAINER_PORT),
+      ],
       environment,
       secrets,
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'jit' }),
@@ -221,7 +245,9 @@ export class ControllerStack extends Stack {
       enforceSSL: true,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+      lifecycleRules: [
+        { expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
@@ -254,9 +280,18 @@ export class ControllerStack extends Stack {
       healthCheck: { path: '/healthz', healthyHttpCodes: '200', interval: Duration.seconds(15) },
       deregistrationDelay: Duration.seconds(30),
     });
-    serviceSecurityGroup.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(CONTAINER_PORT), 'from the load balancer');
+    serviceSecurityGroup.connections.allowFrom(
+      lbSecurityGroup,
+      ec2.Port.tcp(CONTAINER_PORT),
+      'from the load balancer',
+    );
 
-    this.#healthAlarms(alarmTopic, config.server.controller.sweepInterval, s.noLeaderPassMinutes, targets);
+    this.#healthAlarms(
+      alarmTopic,
+      config.server.controller.sweepInterval,
+      s.noLeaderPassMinutes,
+      targets,
+    );
 
     new CfnOutput(this, 'LoadBalancerDnsName', {
       value: loadBalancer.loadBalancerDnsName,
@@ -270,7 +305,9 @@ export class ControllerStack extends Stack {
     vpc: ec2.Vpc,
     settings: LoadedDeployment['settings']['controller']['database'],
   ): { database: { connections: ec2.Connections }; secret: secretsmanager.ISecret; url: string } {
-    const credentials = rds.Credentials.fromGeneratedSecret('jit', { excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\' });
+    const credentials = rds.Credentials.fromGeneratedSecret('jit', {
+      excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+    });
     const vpcSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     const common = {
       vpc,
@@ -282,7 +319,9 @@ export class ControllerStack extends Stack {
       cloudwatchLogsExports: ['postgresql'],
     };
     if (settings.engine === 'postgres') {
-      const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 });
+      const engine = rds.DatabaseInstanceEngine.postgres({
+        version: rds.PostgresEngineVersion.VER_17,
+      });
       const instance = new rds.DatabaseInstance(this, 'Database', {
         ...common,
         engine,
@@ -298,13 +337,16 @@ export class ControllerStack extends Stack {
           parameters: { 'rds.force_ssl': '1' },
         }),
       });
+      if (instance.secret === undefined) throw new Error('the database has no generated secret');
       return {
         database: instance,
-        secret: instance.secret!,
+        secret: instance.secret,
         url: `postgres://jit@${instance.dbInstanceEndpointAddress}:${instance.dbInstanceEndpointPort}/jit?sslmode=no-verify`,
       };
     }
-    const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
+    const engine = rds.DatabaseClusterEngine.auroraPostgres({
+      version: rds.AuroraPostgresEngineVersion.VER_17_7,
+    });
     const cluster = new rds.DatabaseCluster(this, 'Database', {
       ...common,
       engine,
@@ -312,7 +354,9 @@ export class ControllerStack extends Stack {
       serverlessV2MinCapacity: settings.minCapacity,
       serverlessV2MaxCapacity: settings.maxCapacity,
       writer: rds.ClusterInstance.serverlessV2('writer'),
-      readers: settings.reader ? [rds.ClusterInstance.serverlessV2('reader', { scaleWithWriter: true })] : [],
+      readers: settings.reader
+        ? [rds.ClusterInstance.serverlessV2('reader', { scaleWithWriter: true })]
+        : [],
       backup: { retention: Duration.days(14) },
       monitoringInterval: Duration.seconds(60),
       parameterGroup: new rds.ParameterGroup(this, 'DatabaseParameters', {
@@ -320,9 +364,10 @@ export class ControllerStack extends Stack {
         parameters: { 'rds.force_ssl': '1' },
       }),
     });
+    if (cluster.secret === undefined) throw new Error('the database has no generated secret');
     return {
       database: cluster,
-      secret: cluster.secret!,
+      secret: cluster.secret,
       url: `postgres://jit@${cluster.clusterEndpoint.hostname}:${cluster.clusterEndpoint.port}/jit?sslmode=no-verify`,
     };
   }
@@ -347,10 +392,19 @@ export class ControllerStack extends Stack {
         metricName: name,
         metricValue: value,
       });
-      return new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: name, statistic: 'Sum' });
+      return new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: name,
+        statistic: 'Sum',
+      });
     };
     const minutes = noLeaderPassMinutes ?? Math.max(5, Math.ceil((2 * sweepIntervalMs) / 60_000));
-    const passes = metric('HeartbeatFilter', 'LeaderPasses', logs.FilterPattern.stringValue('$.msg', '=', HEALTH_LOG.heartbeat), '$.passes');
+    const passes = metric(
+      'HeartbeatFilter',
+      'LeaderPasses',
+      logs.FilterPattern.stringValue('$.msg', '=', HEALTH_LOG.heartbeat),
+      '$.passes',
+    );
     this.#alarm(topic, 'NoLeaderPass', {
       metric: passes.with({ period: Duration.minutes(minutes) }),
       threshold: 1,
@@ -366,15 +420,24 @@ export class ControllerStack extends Stack {
         logs.FilterPattern.stringValue('$.action', '=', 'revoke'),
       ),
     );
-    const removals = metric('RevocationFailedFilter', 'RemovalFailures', logs.FilterPattern.stringValue('$.msg', '=', HEALTH_LOG.revocationFailed));
+    const removals = metric(
+      'RevocationFailedFilter',
+      'RemovalFailures',
+      logs.FilterPattern.stringValue('$.msg', '=', HEALTH_LOG.revocationFailed),
+    );
     this.#alarm(topic, 'RemovalFailing', {
       metric: removals.with({ period: Duration.minutes(5) }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'Removing access or denying its sessions failed (retried); see the controller log.',
+      alarmDescription:
+        'Removing access or denying its sessions failed (retried); see the controller log.',
     });
-    const failed = metric('PassFailedFilter', 'FailedPasses', logs.FilterPattern.stringValue('$.msg', '=', HEALTH_LOG.passFailed));
+    const failed = metric(
+      'PassFailedFilter',
+      'FailedPasses',
+      logs.FilterPattern.stringValue('$.msg', '=', HEALTH_LOG.passFailed),
+    );
     this.#alarm(topic, 'PassesFailing', {
       metric: failed.with({ period: Duration.minutes(5) }),
       threshold: 3,
@@ -383,7 +446,10 @@ export class ControllerStack extends Stack {
       alarmDescription: 'Whole controller passes fail (the database unreachable?).',
     });
     this.#alarm(topic, 'NoHealthyTask', {
-      metric: targets.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' }),
+      metric: targets.metrics.healthyHostCount({
+        period: Duration.minutes(1),
+        statistic: 'Minimum',
+      }),
       threshold: 1,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -392,11 +458,24 @@ export class ControllerStack extends Stack {
     });
   }
 
-  #alarm(topic: AlarmTopic, id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'> & { evaluationPeriods?: number }): void {
+  #alarm(
+    topic: AlarmTopic,
+    id: string,
+    props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'> & { evaluationPeriods?: number },
+  ): void {
     const alarm = new cloudwatch.Alarm(this, id, { evaluationPeriods: 1, ...props });
     alarm.addAlarmAction(new actions.SnsAction(topic.topic));
     this.alarms.push(alarm);
   }
+}
+
+/** CloudWatch Logs' retention for a number of days (the settings allow only its values). */
+function retentionDays(days: number): logs.RetentionDays {
+  const found = (Object.values(logs.RetentionDays) as unknown[]).find(
+    (value): value is logs.RetentionDays => value === days,
+  );
+  if (found === undefined) throw new Error(`CloudWatch Logs cannot keep logs ${days} days`);
+  return found;
 }
 
 /** The environment variables the config names for client secrets. */

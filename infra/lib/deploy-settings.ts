@@ -8,10 +8,12 @@ import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { formatPath } from '../../src/config/config-path.js';
+import { issueMessage } from '../../src/config/format-issues.js';
 import { parseConfig, type JitConfig } from '../../src/config/index.js';
 
 const accountId = z.string().regex(/^\d{12}$/, {
-  error: (issue) => `${JSON.stringify(issue.input)} is not an AWS account id; give its 12 digits, quoted`,
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not an AWS account id; give its 12 digits, quoted`,
 });
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
   error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region, e.g. eu-west-1`,
@@ -21,6 +23,11 @@ const orgTarget = z.string().regex(/^r-[0-9a-z]{4,32}$|^ou-[0-9a-z]{4,32}-[a-z0-
   error: (issue) =>
     `${JSON.stringify(issue.input)} is not a root or OU id; give r-xxxx (every account) or ou-xxxx-yyyyyyyy`,
 });
+
+const RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
 
 const postgres = z.strictObject({
   engine: z.literal('postgres'),
@@ -67,8 +74,13 @@ const controller = z.strictObject({
   /** "No leader pass" fires after this many minutes without one; default twice the
    *  controller's sweep interval, at least 5. */
   noLeaderPassMinutes: z.number().int().min(2).max(1440).optional(),
-  /** Log retention of the controller's log group, days. */
-  logRetentionDays: z.number().int().min(1).default(365),
+  /** Log retention of the controller's log group, days (a value CloudWatch Logs offers). */
+  logRetentionDays: z
+    .number()
+    .refine((days) => RETENTION_DAYS.includes(days), {
+      error: `is not a retention CloudWatch Logs offers; use one of ${RETENTION_DAYS.join(', ')}`,
+    })
+    .default(365),
 });
 
 const organization = z.strictObject({
@@ -137,22 +149,38 @@ export class DeploySettingsError extends Error {
 
 /** Reads and checks the settings file and the product config it names. */
 export function loadDeployment(settingsPath: string): LoadedDeployment {
-  const text = readText(settingsPath, 'copy infra/examples/jit.deploy.example.yaml there and fill it in');
+  const text = readText(
+    settingsPath,
+    'copy infra/examples/jit.deploy.example.yaml there and fill it in',
+  );
   let document: unknown;
   try {
     document = parse(text);
   } catch (error) {
-    throw new DeploySettingsError([`${settingsPath}: not YAML (${(error as Error).message.split('\n')[0] ?? ''})`]);
+    throw new DeploySettingsError([
+      `${settingsPath}: not YAML (${(error as Error).message.split('\n')[0] ?? ''})`,
+    ]);
   }
   return checkDeployment(document, dirname(resolve(settingsPath)), settingsPath);
 }
 
 /** Checks a parsed settings document; `baseDir` anchors its relative paths. */
-export function checkDeployment(document: unknown, baseDir: string, source: string): LoadedDeployment {
-  const parsed = settingsSchema.safeParse(document);
+export function checkDeployment(
+  document: unknown,
+  baseDir: string,
+  source: string,
+): LoadedDeployment {
+  const parsed = settingsSchema.safeParse(document, { error: issueMessage });
   if (!parsed.success) {
     throw new DeploySettingsError(
-      parsed.error.issues.map((issue) => `${source}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`),
+      parsed.error.issues.flatMap((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map(
+              (key) =>
+                `${source}: ${formatPath([...issue.path, key])}: unknown key; remove it or check its spelling (docs/deploy.md lists the settings)`,
+            )
+          : [`${source}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`],
+      ),
     );
   }
   const settings = parsed.data;
@@ -185,22 +213,33 @@ function crossChecks(settings: DeploySettings, config: JitConfig, source: string
       );
     }
   }
-  if (aws?.revocation.enabled !== false && aws?.revocation.targetId === undefined && settings.organization.revocationScp === 'stack') {
+  if (
+    aws?.revocation.enabled !== false &&
+    aws?.revocation.targetId === undefined &&
+    settings.organization.revocationScp === 'stack'
+  ) {
     problems.push(
       `${settings.config}: aws.revocation.targetId: give the root (r-xxxx) or OU the revocation SCP is attached to; the organization stack attaches it there (or set organization.revocationScp: controller in ${source})`,
     );
   }
-  if (aws?.revocation.enabled !== false && aws?.revocation.managementAccountId !== undefined && aws.revocation.managementAccountId !== settings.organization.account) {
+  if (
+    aws?.revocation.enabled !== false &&
+    aws?.revocation.managementAccountId !== undefined &&
+    aws.revocation.managementAccountId !== settings.organization.account
+  ) {
     problems.push(
       `${settings.config}: aws.revocation.managementAccountId is ${aws.revocation.managementAccountId}, but organization.account in ${source} is ${settings.organization.account}`,
     );
   }
   if (config.server.publicUrl === undefined) {
-    problems.push(`${settings.config}: server.publicUrl: give the HTTPS address people will use (the load balancer's DNS name or yours)`);
+    problems.push(
+      `${settings.config}: server.publicUrl: give the HTTPS address people will use (the load balancer's DNS name or yours)`,
+    );
   }
   const expiry = settings.organization.scimTokenExpiresAt;
   if (expiry !== undefined) {
-    const remindAt = Date.parse(`${expiry}T09:00:00Z`) - settings.organization.scimTokenWarningDays * 86_400_000;
+    const remindAt =
+      Date.parse(`${expiry}T09:00:00Z`) - settings.organization.scimTokenWarningDays * 86_400_000;
     if (remindAt <= Date.now()) {
       problems.push(
         `${source}: organization.scimTokenExpiresAt: the reminder (${settings.organization.scimTokenWarningDays} days before ${expiry}) would be in the past; rotate the SCIM token now and give the new expiry`,

@@ -4,9 +4,19 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { CONTROLLER_TASK_ROLE_NAME, ControllerStack } from './controller-stack.js';
-import { derivePermissions, type DerivedPermissions, type PermissionContext, type StatementJson } from './controller-permissions.js';
-import { customerManagedBoundaries, DeploySettingsError, type LoadedDeployment } from './deploy-settings.js';
+import {
+  derivePermissions,
+  type DerivedPermissions,
+  type PermissionContext,
+  type StatementJson,
+} from './controller-permissions.js';
+import {
+  customerManagedBoundaries,
+  DeploySettingsError,
+  type LoadedDeployment,
+} from './deploy-settings.js';
 import type { PolicyDocumentJson } from './boundary-policy.js';
 import { acknowledgeWildcards, applySuppressions } from './nag-suppressions.js';
 import { OrganizationStack } from './organization-stack.js';
@@ -15,7 +25,10 @@ export interface JitApp {
   readonly app: App;
   readonly controller: ControllerStack;
   readonly organization: OrganizationStack;
-  readonly permissions: { readonly controller: DerivedPermissions; readonly provisioner: DerivedPermissions };
+  readonly permissions: {
+    readonly controller: DerivedPermissions;
+    readonly provisioner: DerivedPermissions;
+  };
 }
 
 export interface BuildOptions {
@@ -36,7 +49,9 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
     organizationAccount: settings.organization.account,
     revocationEnabled: aws?.revocation.enabled !== false,
     revocationScp: settings.organization.revocationScp,
-    ...(aws?.revocation.targetId === undefined ? {} : { revocationTargetId: aws.revocation.targetId }),
+    ...(aws?.revocation.targetId === undefined
+      ? {}
+      : { revocationTargetId: aws.revocation.targetId }),
     ...(aws?.roleArn === undefined ? {} : { roleArn: aws.roleArn }),
   };
   const controller = derivePermissions(options.repoRoot, 'controller', base);
@@ -46,8 +61,12 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
 
   const isAssume = (s: StatementJson): boolean => s.Sid === 'AssumeConfiguredRole';
   const crossAccount = aws?.roleArn !== undefined;
-  const taskStatements = crossAccount ? controller.statements.filter(isAssume) : controller.statements;
-  const roleStatements = crossAccount ? controller.statements.filter((s) => !isAssume(s)) : undefined;
+  const taskStatements = crossAccount
+    ? controller.statements.filter(isAssume)
+    : controller.statements;
+  const roleStatements = crossAccount
+    ? controller.statements.filter((s) => !isAssume(s))
+    : undefined;
 
   const app = new App(options.outdir === undefined ? {} : { outdir: options.outdir });
   for (const [key, value] of Object.entries(settings.tags)) Tags.of(app).add(key, value);
@@ -55,7 +74,8 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
 
   const controllerStack = new ControllerStack(app, 'JitAccessController', {
     env: { account: settings.controller.account, region: settings.controller.region },
-    description: 'JIT Access: the controller service, its database, load balancer, secrets, logs and health alarms',
+    description:
+      'JIT Access: the controller service, its database, load balancer, secrets, logs and health alarms',
     deployment,
     imageDirectory: options.repoRoot,
     taskStatements,
@@ -63,7 +83,8 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
   const taskRoleArn = `arn:${partition}:iam::${settings.controller.account}:role/${CONTROLLER_TASK_ROLE_NAME}`;
   const organizationStack = new OrganizationStack(app, 'JitAccessOrganization', {
     env: { account: settings.organization.account, region: settings.organization.region },
-    description: 'JIT Access: the controller and provisioner roles, the revocation SCP, the permissions boundary in every account, CloudTrail alarms',
+    description:
+      'JIT Access: the controller and provisioner roles, the revocation SCP, the permissions boundary in every account, CloudTrail alarms',
     deployment,
     ...(roleStatements === undefined ? {} : { crossAccountStatements: roleStatements }),
     provisionerStatements: provisioner.statements,
@@ -74,13 +95,20 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
 
   applySuppressions(controllerStack, 'controller');
   applySuppressions(organizationStack, 'organization');
-  acknowledgeWildcards(controllerStack.taskRole.node.defaultChild!, taskStatements);
-  acknowledgeWildcards(organizationStack.provisionerPolicy.node.defaultChild!, provisioner.statements);
+  const resourceOf = (construct: IConstruct): IConstruct =>
+    construct.node.defaultChild ?? construct;
+  acknowledgeWildcards(resourceOf(controllerStack.taskRole), taskStatements);
+  acknowledgeWildcards(resourceOf(organizationStack.provisionerPolicy), provisioner.statements);
   if (organizationStack.crossAccountRole && roleStatements) {
-    acknowledgeWildcards(organizationStack.crossAccountRole.node.defaultChild!, roleStatements);
+    acknowledgeWildcards(resourceOf(organizationStack.crossAccountRole), roleStatements);
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { app, controller: controllerStack, organization: organizationStack, permissions: { controller, provisioner } };
+  return {
+    app,
+    controller: controllerStack,
+    organization: organizationStack,
+    permissions: { controller, provisioner },
+  };
 }
 
 /** A custom boundary document for every boundary the config names, when the settings give one. */
@@ -88,9 +116,9 @@ function boundaryDocuments(deployment: LoadedDeployment): Record<string, PolicyD
   const file = deployment.settings.organization.boundary?.documentFile;
   if (file === undefined) return {};
   const path = resolve(deployment.baseDir, file);
-  let document: PolicyDocumentJson;
+  let document: { Version?: unknown; Statement?: unknown };
   try {
-    document = JSON.parse(readFileSync(path, 'utf8')) as PolicyDocumentJson;
+    document = JSON.parse(readFileSync(path, 'utf8')) as typeof document;
   } catch (error) {
     throw new DeploySettingsError([
       `organization.boundary.documentFile: ${path} is not a readable JSON policy document (${(error as Error).message})`,
@@ -102,6 +130,7 @@ function boundaryDocuments(deployment: LoadedDeployment): Record<string, PolicyD
     ]);
   }
   const out: Record<string, PolicyDocumentJson> = {};
-  for (const { name, path: iamPath } of customerManagedBoundaries(deployment.config)) out[`${iamPath}${name}`] = document;
+  for (const { name, path: iamPath } of customerManagedBoundaries(deployment.config))
+    out[`${iamPath}${name}`] = document as PolicyDocumentJson;
   return out;
 }

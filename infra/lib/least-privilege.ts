@@ -3,24 +3,32 @@
 import { ACTION_RULES } from './controller-permissions.js';
 
 interface TemplateJson {
-  readonly Resources: Readonly<Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>>;
+  readonly Resources: Readonly<
+    Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>
+  >;
 }
 
 /** Every Allow action of the IAM roles and managed policies whose logical id starts with one
  *  of the prefixes. */
-export function grantedActions(template: TemplateJson, logicalIdPrefixes: readonly string[]): string[] {
+export function grantedActions(
+  template: TemplateJson,
+  logicalIdPrefixes: readonly string[],
+): string[] {
   const out = new Set<string>();
   for (const [id, resource] of Object.entries(template.Resources)) {
     if (!logicalIdPrefixes.some((prefix) => id.startsWith(prefix))) continue;
     const documents: unknown[] = [];
     if (resource.Type === 'AWS::IAM::Role') {
-      for (const policy of (resource.Properties?.['Policies'] as { PolicyDocument: unknown }[] | undefined) ?? [])
+      for (const policy of (resource.Properties?.['Policies'] as
+        { PolicyDocument: unknown }[] | undefined) ?? [])
         documents.push(policy.PolicyDocument);
     } else if (resource.Type === 'AWS::IAM::ManagedPolicy') {
       documents.push(resource.Properties?.['PolicyDocument']);
     } else continue;
     for (const document of documents) {
-      for (const statement of (document as { Statement: { Effect: string; Action: string | string[] }[] }).Statement) {
+      for (const statement of (
+        document as { Statement: { Effect: string; Action: string | string[] }[] }
+      ).Statement) {
         if (statement.Effect !== 'Allow') continue;
         for (const action of [statement.Action].flat()) out.add(action);
       }
@@ -44,12 +52,15 @@ export function leastPrivilegeProblems(
     allowed.add(action);
     for (const extra of ACTION_RULES[action]?.also ?? []) {
       allowed.add(extra.action);
-      if (!held.has(extra.action)) problems.push(`${extra.action} is required with ${action} but no role holds it`);
+      if (!held.has(extra.action))
+        problems.push(`${extra.action} is required with ${action} but no role holds it`);
     }
-    if (!held.has(action)) problems.push(`${action} is sent by ${files.join(', ')} but no role holds it`);
+    if (!held.has(action))
+      problems.push(`${action} is sent by ${files.join(', ')} but no role holds it`);
   }
   for (const action of granted) {
-    if (!allowed.has(action)) problems.push(`${action} is held but nothing the product sends needs it`);
+    if (!allowed.has(action))
+      problems.push(`${action} is held but nothing the product sends needs it`);
   }
   return problems.sort();
 }

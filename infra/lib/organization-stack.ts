@@ -53,7 +53,11 @@ export class OrganizationStack extends Stack {
     const { settings, config } = props.deployment;
     const org = settings.organization;
     const aws = config.aws;
-    const topic = new AlarmTopic(this, 'Alarms', org.alarmEmail === undefined ? {} : { email: org.alarmEmail });
+    const topic = new AlarmTopic(
+      this,
+      'Alarms',
+      org.alarmEmail === undefined ? {} : { email: org.alarmEmail },
+    );
 
     // The controller's role here, assumed from the controller's account.
     if (aws?.roleArn !== undefined && props.crossAccountStatements !== undefined) {
@@ -61,12 +65,16 @@ export class OrganizationStack extends Stack {
       this.crossAccountRole = new iam.Role(this, 'ControllerRole', {
         roleName: name,
         path,
-        description: 'JIT Access controller, assumed from its task role: exactly the AWS calls the product sends (derived)',
+        description:
+          'JIT Access controller, assumed from its task role: exactly the AWS calls the product sends (derived)',
         assumedBy: new iam.ArnPrincipal(props.controllerTaskRoleArn),
         ...(aws.externalId === undefined ? {} : { externalIds: [aws.externalId] }),
         maxSessionDuration: Duration.hours(1),
         inlinePolicies: {
-          controller: iam.PolicyDocument.fromJson({ Version: '2012-10-17', Statement: props.crossAccountStatements }),
+          controller: iam.PolicyDocument.fromJson({
+            Version: '2012-10-17',
+            Statement: props.crossAccountStatements,
+          }),
         },
       });
     }
@@ -75,14 +83,18 @@ export class OrganizationStack extends Stack {
     const provisioner = (this.provisionerPolicy = new iam.ManagedPolicy(this, 'ProvisionerPolicy', {
       managedPolicyName: PROVISIONER_POLICY_NAME,
       description: 'JIT Access jit plan/apply: the AWS calls provisioning sends (derived)',
-      document: iam.PolicyDocument.fromJson({ Version: '2012-10-17', Statement: props.provisionerStatements }),
+      document: iam.PolicyDocument.fromJson({
+        Version: '2012-10-17',
+        Statement: props.provisionerStatements,
+      }),
     }));
     if (aws?.provisionerRoleArn !== undefined) {
       const { name, path } = roleNameAndPath(aws.provisionerRoleArn);
       new iam.Role(this, 'ProvisionerRole', {
         roleName: name,
         path,
-        description: 'JIT Access jit plan/apply; assumable by principals of this account that are allowed to',
+        description:
+          'JIT Access jit plan/apply; assumable by principals of this account that are allowed to',
         assumedBy: new iam.AccountPrincipal(this.account),
         ...(aws.externalId === undefined ? {} : { externalIds: [aws.externalId] }),
         maxSessionDuration: Duration.hours(1),
@@ -113,7 +125,8 @@ export class OrganizationStack extends Stack {
 
     new CfnOutput(this, 'AlarmTopicArn', { value: topic.topic.topicArn });
     new CfnOutput(this, 'ProvisionerPolicyArn', { value: provisioner.managedPolicyArn });
-    if (this.crossAccountRole) new CfnOutput(this, 'ControllerRoleArn', { value: this.crossAccountRole.roleArn });
+    if (this.crossAccountRole)
+      new CfnOutput(this, 'ControllerRoleArn', { value: this.crossAccountRole.roleArn });
   }
 
   /** The boundary policy in every member account of the targets, and in this account. */
@@ -152,7 +165,11 @@ export class OrganizationStack extends Stack {
       capabilities: ['CAPABILITY_NAMED_IAM'],
       callAs: 'SELF',
       managedExecution: { Active: true },
-      operationPreferences: { failureToleranceCount: 0, maxConcurrentPercentage: 25, regionConcurrencyType: 'PARALLEL' },
+      operationPreferences: {
+        failureToleranceCount: 0,
+        maxConcurrentPercentage: 25,
+        regionConcurrencyType: 'PARALLEL',
+      },
       stackInstancesGroup: [
         {
           deploymentTargets: { organizationalUnitIds: boundary.targets },
@@ -170,14 +187,17 @@ export class OrganizationStack extends Stack {
   /** The CloudTrail log group: an existing trail's, or a new organisation trail's. */
   #trail(): logs.ILogGroup {
     const setting = this.#deployment.settings.organization.cloudTrail;
-    if ('logGroupName' in setting) return logs.LogGroup.fromLogGroupName(this, 'TrailLogs', setting.logGroupName);
+    if ('logGroupName' in setting)
+      return logs.LogGroup.fromLogGroupName(this, 'TrailLogs', setting.logGroupName);
     const accessLogs = new s3.Bucket(this, 'TrailBucketAccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+      lifecycleRules: [
+        { expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) },
+      ],
     });
     const bucket = new s3.Bucket(this, 'TrailBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -218,7 +238,8 @@ export class OrganizationStack extends Stack {
       },
       {
         id: 'RootUsage',
-        pattern: '{ ($.userIdentity.type = "Root") && ($.userIdentity.invokedBy NOT EXISTS) && ($.eventType != "AwsServiceEvent") }',
+        pattern:
+          '{ ($.userIdentity.type = "Root") && ($.userIdentity.invokedBy NOT EXISTS) && ($.eventType != "AwsServiceEvent") }',
         description: 'The root user was used.',
       },
       {
@@ -229,17 +250,20 @@ export class OrganizationStack extends Stack {
       {
         id: 'IdentityCenterChanges',
         pattern: `{ ($.eventSource = "sso.amazonaws.com") && ${any('$.eventName', IDENTITY_CENTER_EVENTS)} && ${notController} }`,
-        description: 'An Identity Center assignment or permission set changed, not by the JIT controller (jit apply, the console, someone else).',
+        description:
+          'An Identity Center assignment or permission set changed, not by the JIT controller (jit apply, the console, someone else).',
       },
       {
         id: 'GroupMembershipChanges',
         pattern: `{ ($.eventSource = "identitystore.amazonaws.com") && ${any('$.eventName', ['CreateGroupMembership', 'DeleteGroupMembership'])} && ${notController} }`,
-        description: 'An Identity Center group membership changed through the API, not by the JIT controller.',
+        description:
+          'An Identity Center group membership changed through the API, not by the JIT controller.',
       },
       {
         id: 'RevocationScpChanges',
         pattern: `{ ($.eventSource = "organizations.amazonaws.com") && ${any('$.eventName', ['UpdatePolicy', 'DeletePolicy', 'DetachPolicy'])} && ${notController} }`,
-        description: 'A service control policy (possibly the revocation SCP) was changed, deleted or detached, not by the JIT controller.',
+        description:
+          'A service control policy (possibly the revocation SCP) was changed, deleted or detached, not by the JIT controller.',
       },
     ];
     for (const rule of rules) {
@@ -272,7 +296,9 @@ export class OrganizationStack extends Stack {
   #scimReminder(topic: AlarmTopic): void {
     const org = this.#deployment.settings.organization;
     if (org.scimTokenExpiresAt === undefined) return;
-    const at = new Date(Date.parse(`${org.scimTokenExpiresAt}T09:00:00Z`) - org.scimTokenWarningDays * 86_400_000);
+    const at = new Date(
+      Date.parse(`${org.scimTokenExpiresAt}T09:00:00Z`) - org.scimTokenWarningDays * 86_400_000,
+    );
     const role = new iam.Role(this, 'ScimReminderRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },

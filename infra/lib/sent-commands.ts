@@ -91,7 +91,7 @@ function imports(source: ts.SourceFile): ModuleImport[] {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
       const names: string[] = [];
-      if (clause && !clause.isTypeOnly) {
+      if (clause && clause.phaseModifier !== ts.SyntaxKind.TypeKeyword) {
         const bindings = clause.namedBindings;
         if (bindings && ts.isNamedImports(bindings)) {
           for (const element of bindings.elements) {

@@ -6,12 +6,22 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REVOCATION_SCP_TAG, emptyRevocationScp } from '../../src/adapters/aws/revocation/scp-session-revoker.js';
+import {
+  REVOCATION_SCP_TAG,
+  emptyRevocationScp,
+} from '../../src/adapters/aws/revocation/scp-session-revoker.js';
 import { HEALTH_LOG } from '../../src/controller/health-log.js';
 import { ENTRY_POINTS, sentCommands } from '../lib/sent-commands.js';
 import { grantedActions, leastPrivilegeProblems } from '../lib/least-privilege.js';
 import { SUPPRESSIONS, WILDCARD_REASONS } from '../lib/nag-suppressions.js';
-import { CROSS_ACCOUNT, REPO_ROOT, SINGLE_NODE, synthesize, type Synthesized, type TemplateJson } from './support.js';
+import {
+  CROSS_ACCOUNT,
+  REPO_ROOT,
+  SINGLE_NODE,
+  synthesize,
+  type Synthesized,
+  type TemplateJson,
+} from './support.js';
 
 let example: Synthesized;
 let crossAccount: Synthesized;
@@ -21,7 +31,11 @@ beforeAll(() => {
   example = synthesize();
   crossAccount = synthesize(CROSS_ACCOUNT);
   singleNode = synthesize(SINGLE_NODE);
-  console.log(JSON.stringify({ synthMs: { example: example.ms, crossAccount: crossAccount.ms, singleNode: singleNode.ms } }));
+  console.log(
+    JSON.stringify({
+      synthMs: { example: example.ms, crossAccount: crossAccount.ms, singleNode: singleNode.ms },
+    }),
+  );
 }, 180_000);
 
 const sent = (principal: keyof typeof ENTRY_POINTS): Map<string, readonly string[]> =>
@@ -52,13 +66,31 @@ describe('the controller service', () => {
     });
     const [, task] = resources(example.controllerJson, 'AWS::ECS::TaskDefinition')[0]!;
     const container = (task['ContainerDefinitions'] as Record<string, unknown>[])[0]!;
-    expect(container['Command']).toEqual(['serve', '--config', 'env:JIT_CONFIG_DOCUMENT', '--host', '0.0.0.0', '--port', '8400']);
+    expect(container['Command']).toEqual([
+      'serve',
+      '--config',
+      'env:JIT_CONFIG_DOCUMENT',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8400',
+    ]);
     expect(container['ReadonlyRootFilesystem']).toBe(true);
-    const env = Object.fromEntries((container['Environment'] as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
+    const env = Object.fromEntries(
+      (container['Environment'] as { Name: string; Value: unknown }[]).map((e) => [
+        e.Name,
+        e.Value,
+      ]),
+    );
     expect(env['JIT_CONFIG_DOCUMENT']).toBe(example.deployment.configDocument);
     expect(JSON.stringify(env['DATABASE_URL'])).toContain('postgres://jit@');
     const secrets = (container['Secrets'] as { Name: string }[]).map((s) => s.Name).sort();
-    expect(secrets).toEqual(['JIT_ENTRA_CLIENT_SECRET', 'JIT_OIDC_CLIENT_SECRET', 'JIT_SESSION_SECRET', 'PGPASSWORD']);
+    expect(secrets).toEqual([
+      'JIT_ENTRA_CLIENT_SECRET',
+      'JIT_OIDC_CLIENT_SECRET',
+      'JIT_SESSION_SECRET',
+      'PGPASSWORD',
+    ]);
     expect(JSON.stringify(container['LogConfiguration'])).toContain('awslogs');
     // The image is built from the repository's Dockerfile.
     const assets = readdirSync(example.outdir).filter((f) => f.startsWith('asset.'));
@@ -92,13 +124,20 @@ describe('the controller service', () => {
     t.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true });
     t.resourceCountIs('AWS::RDS::DBInstance', 0);
     t.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      Volumes: Match.arrayWith([Match.objectLike({ Name: 'state', EFSVolumeConfiguration: Match.objectLike({ TransitEncryption: 'ENABLED' }) })]),
+      Volumes: Match.arrayWith([
+        Match.objectLike({
+          Name: 'state',
+          EFSVolumeConfiguration: Match.objectLike({ TransitEncryption: 'ENABLED' }),
+        }),
+      ]),
     });
   });
 
   it('alarms on the controller health log lines, to the encrypted alarm topic', () => {
     const t = example.controller;
-    const filters = resources(example.controllerJson, 'AWS::Logs::MetricFilter').map(([, p]) => p['FilterPattern']);
+    const filters = resources(example.controllerJson, 'AWS::Logs::MetricFilter').map(
+      ([, p]) => p['FilterPattern'],
+    );
     for (const message of Object.values(HEALTH_LOG)) {
       expect(filters.some((f) => String(f).includes(`"${message}"`))).toBe(true);
     }
@@ -110,7 +149,10 @@ describe('the controller service', () => {
     });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RemovalFailures' });
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform-security@example.com' });
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'platform-security@example.com',
+    });
   });
 });
 
@@ -140,28 +182,62 @@ describe('the organization stack', () => {
     const policy = Object.values(body.Resources)[0]!;
     expect(policy.Type).toBe('AWS::IAM::ManagedPolicy');
     // Referenced by name and path from the permission sets: customer-managed, not AWS-managed.
-    expect(policy.Properties).toMatchObject({ ManagedPolicyName: 'JitPermissionsBoundary', Path: '/' });
-    const statements = (policy.Properties!['PolicyDocument'] as { Statement: { Sid: string; Effect: string }[] }).Statement;
+    expect(policy.Properties).toMatchObject({
+      ManagedPolicyName: 'JitPermissionsBoundary',
+      Path: '/',
+    });
+    const statements = (
+      policy.Properties!['PolicyDocument'] as { Statement: { Sid: string; Effect: string }[] }
+    ).Statement;
     expect(statements[0]).toMatchObject({ Effect: 'Allow' });
     expect(statements.map((s) => s.Sid)).toEqual(
-      expect.arrayContaining(['DenyIamPersistence', 'DenyOrganizations', 'DenyAccountClosureAndBilling', 'DenyBlindingMonitoring', 'DenyKeyDeletion']),
+      expect.arrayContaining([
+        'DenyIamPersistence',
+        'DenyOrganizations',
+        'DenyAccountClosureAndBilling',
+        'DenyBlindingMonitoring',
+        'DenyKeyDeletion',
+      ]),
     );
-    example.organization.hasResourceProperties('AWS::IAM::ManagedPolicy', { ManagedPolicyName: 'JitPermissionsBoundary', Path: '/' });
+    example.organization.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      ManagedPolicyName: 'JitPermissionsBoundary',
+      Path: '/',
+    });
   });
 
   it("alarms on the seed's three CloudTrail signals and on changes not made by the controller", () => {
-    const names = resources(example.organizationJson, 'AWS::CloudWatch::Alarm').map(([, p]) => p['MetricName']);
-    expect(names).toEqual(
-      expect.arrayContaining(['ConsoleSignInFailures', 'RootUsage', 'IamPolicyChanges', 'IdentityCenterChanges', 'GroupMembershipChanges', 'RevocationScpChanges']),
+    const names = resources(example.organizationJson, 'AWS::CloudWatch::Alarm').map(
+      ([, p]) => p['MetricName'],
     );
-    const patterns = resources(example.organizationJson, 'AWS::Logs::MetricFilter').map(([, p]) => String(p['FilterPattern']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'ConsoleSignInFailures',
+        'RootUsage',
+        'IamPolicyChanges',
+        'IdentityCenterChanges',
+        'GroupMembershipChanges',
+        'RevocationScpChanges',
+      ]),
+    );
+    const patterns = resources(example.organizationJson, 'AWS::Logs::MetricFilter').map(([, p]) =>
+      String(p['FilterPattern']),
+    );
     const identityCenter = patterns.find((p) => p.includes('sso.amazonaws.com'))!;
-    expect(identityCenter).toContain('$.userIdentity.sessionContext.sessionIssuer.arn != "arn:aws:iam::111111111111:role/jit-access-controller"');
+    expect(identityCenter).toContain(
+      '$.userIdentity.sessionContext.sessionIssuer.arn != "arn:aws:iam::111111111111:role/jit-access-controller"',
+    );
     // Cross-account: the controller's changes arrive as the assumed role.
-    const crossPatterns = resources(crossAccount.organizationJson, 'AWS::Logs::MetricFilter').map(([, p]) => String(p['FilterPattern']));
-    expect(crossPatterns.find((p) => p.includes('sso.amazonaws.com'))).toContain('arn:aws:iam::999999999999:role/jit/jit-access-controller');
+    const crossPatterns = resources(crossAccount.organizationJson, 'AWS::Logs::MetricFilter').map(
+      ([, p]) => String(p['FilterPattern']),
+    );
+    expect(crossPatterns.find((p) => p.includes('sso.amazonaws.com'))).toContain(
+      'arn:aws:iam::999999999999:role/jit/jit-access-controller',
+    );
     for (const p of patterns) expect(p.length).toBeLessThanOrEqual(1024);
-    example.organization.hasResourceProperties('AWS::CloudTrail::Trail', { IsOrganizationTrail: true, EnableLogFileValidation: true });
+    example.organization.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsOrganizationTrail: true,
+      EnableLogFileValidation: true,
+    });
     crossAccount.organization.resourceCountIs('AWS::CloudTrail::Trail', 0);
   });
 
@@ -177,32 +253,63 @@ describe('the organization stack', () => {
     expect(task).toEqual(['sts:AssumeRole']);
     crossAccount.controller.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'jit-access-controller',
-      Policies: [{ PolicyName: 'controller', PolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Resource: 'arn:aws:iam::999999999999:role/jit/jit-access-controller' })] }) }],
+      Policies: [
+        {
+          PolicyName: 'controller',
+          PolicyDocument: Match.objectLike({
+            Statement: [
+              Match.objectLike({
+                Resource: 'arn:aws:iam::999999999999:role/jit/jit-access-controller',
+              }),
+            ],
+          }),
+        },
+      ],
     });
     crossAccount.organization.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'jit-access-controller',
       Path: '/jit/',
       AssumeRolePolicyDocument: Match.objectLike({
-        Statement: [Match.objectLike({
-          Principal: { AWS: 'arn:aws:iam::111111111111:role/jit-access-controller' },
-          Condition: { StringEquals: { 'sts:ExternalId': 'jit-access' } },
-        })],
+        Statement: [
+          Match.objectLike({
+            Principal: { AWS: 'arn:aws:iam::111111111111:role/jit-access-controller' },
+            Condition: { StringEquals: { 'sts:ExternalId': 'jit-access' } },
+          }),
+        ],
       }),
     });
-    crossAccount.organization.hasResourceProperties('AWS::IAM::Role', { RoleName: 'jit-access-provisioner' });
+    crossAccount.organization.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'jit-access-provisioner',
+    });
   });
 });
 
 describe('least privilege, derived from what the product sends', () => {
-  const check = (s: Synthesized, principal: 'controller' | 'provisioner', ids: readonly string[], both: TemplateJson[]): string[] => {
+  const check = (
+    s: Synthesized,
+    principal: 'controller' | 'provisioner',
+    ids: readonly string[],
+    both: TemplateJson[],
+  ): string[] => {
     const permissions = s.built.permissions[principal];
     const granted = [...new Set(both.flatMap((t) => grantedActions(t, ids)))].sort();
-    return leastPrivilegeProblems(granted, sent(principal), new Set(permissions.omitted.map((o) => o.action)));
+    return leastPrivilegeProblems(
+      granted,
+      sent(principal),
+      new Set(permissions.omitted.map((o) => o.action)),
+    );
   };
 
   it('the controller holds exactly the actions it sends, in both arrangements', () => {
     expect(check(example, 'controller', ['TaskRole'], [example.controllerJson])).toEqual([]);
-    expect(check(crossAccount, 'controller', ['TaskRole', 'ControllerRole'], [crossAccount.controllerJson, crossAccount.organizationJson])).toEqual([]);
+    expect(
+      check(
+        crossAccount,
+        'controller',
+        ['TaskRole', 'ControllerRole'],
+        [crossAccount.controllerJson, crossAccount.organizationJson],
+      ),
+    ).toEqual([]);
     // What each arrangement leaves out, and why, is stated.
     expect(example.built.permissions.controller.omitted.map((o) => o.action).sort()).toEqual([
       'organizations:AttachPolicy',
@@ -213,7 +320,9 @@ describe('least privilege, derived from what the product sends', () => {
   });
 
   it('the provisioner holds exactly what jit plan and jit apply send, and none of the controller writes', () => {
-    expect(check(example, 'provisioner', ['ProvisionerPolicy'], [example.organizationJson])).toEqual([]);
+    expect(
+      check(example, 'provisioner', ['ProvisionerPolicy'], [example.organizationJson]),
+    ).toEqual([]);
     const granted = grantedActions(example.organizationJson, ['ProvisionerPolicy']);
     expect(granted).not.toContain('organizations:UpdatePolicy');
     expect(granted).not.toContain('identitystore:CreateGroupMembership');
@@ -222,7 +331,9 @@ describe('least privilege, derived from what the product sends', () => {
   it('fails when an action is removed from the role, or one nothing sends is added', () => {
     const template = structuredClone(example.controllerJson);
     const role = Object.entries(template.Resources).find(([id]) => id.startsWith('TaskRole'))![1];
-    const statements = (role.Properties!['Policies'] as { PolicyDocument: { Statement: { Action: string[] }[] } }[])[0]!.PolicyDocument.Statement;
+    const statements = (
+      role.Properties!['Policies'] as { PolicyDocument: { Statement: { Action: string[] }[] } }[]
+    )[0]!.PolicyDocument.Statement;
     const first = statements.find((s) => s.Action.includes('sso:DeleteAccountAssignment'))!;
     first.Action = first.Action.filter((a) => a !== 'sso:DeleteAccountAssignment');
     first.Action.push('sso:DeleteInstance');
@@ -241,8 +352,14 @@ describe('least privilege, derived from what the product sends', () => {
       'arn:aws:sso:::account/*',
     ]);
     const scp = statements.find((s) => s.Sid === 'RevocationScp')!;
-    expect(scp.Action).toEqual(['organizations:DescribePolicy', 'organizations:ListTargetsForPolicy', 'organizations:UpdatePolicy']);
-    expect(scp.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/jit-access': 'session-revocation' } });
+    expect(scp.Action).toEqual([
+      'organizations:DescribePolicy',
+      'organizations:ListTargetsForPolicy',
+      'organizations:UpdatePolicy',
+    ]);
+    expect(scp.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/jit-access': 'session-revocation' },
+    });
     const any = statements.find((s) => s.Sid === 'NoResourceLevelPermissions')!;
     expect(any.Action).not.toContain('sso:CreateAccountAssignment');
   });
@@ -251,7 +368,10 @@ describe('least privilege, derived from what the product sends', () => {
 describe('cdk-nag AwsSolutionsChecks', () => {
   it('passes every variant; every accepted finding is listed here, with its reason', () => {
     expect([example, crossAccount, singleNode].flatMap((s) => s.findings)).toEqual([]);
-    const listed = [...SUPPRESSIONS.controller.map((x) => `controller ${x.path} ${x.id}`), ...SUPPRESSIONS.organization.map((x) => `organization ${x.path} ${x.id}`)];
+    const listed = [
+      ...SUPPRESSIONS.controller.map((x) => `controller ${x.path} ${x.id}`),
+      ...SUPPRESSIONS.organization.map((x) => `organization ${x.path} ${x.id}`),
+    ];
     expect(listed).toMatchInlineSnapshot(`
       [
         "controller Task/ExecutionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]",
@@ -283,7 +403,8 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         "^\\*$",
       ]
     `);
-    for (const x of [...SUPPRESSIONS.controller, ...SUPPRESSIONS.organization]) expect(x.reason.length).toBeGreaterThan(40);
+    for (const x of [...SUPPRESSIONS.controller, ...SUPPRESSIONS.organization])
+      expect(x.reason.length).toBeGreaterThan(40);
   });
 });
 
@@ -292,22 +413,53 @@ describe('cfn-guard (AWS Control Tower proactive rules, from @cdklabs/cdk-valida
     const pkg = join(REPO_ROOT, 'node_modules/@cdklabs/cdk-validator-cfnguard');
     const guard = join(pkg, 'bin/ubuntu/x86_64/cfn-guard');
     // The rule folders of the services the templates use (the others would only skip).
-    const folders = ['cloudtrail', 'cloudwatch', 'ec2', 'ecs', 'efs', 'elasticloadbalancing', 'identityandaccessmanagement', 'keymanagementservice', 'rds', 's3'];
+    const folders = [
+      'cloudtrail',
+      'cloudwatch',
+      'ec2',
+      'ecs',
+      'efs',
+      'elasticloadbalancing',
+      'identityandaccessmanagement',
+      'keymanagementservice',
+      'rds',
+      's3',
+    ];
     const data = [example, crossAccount, singleNode].flatMap((s) =>
-      ['JitAccessController', 'JitAccessOrganization'].flatMap((stack) => ['--data', join(s.outdir, `${stack}.template.json`)]),
+      ['JitAccessController', 'JitAccessOrganization'].flatMap((stack) => [
+        '--data',
+        join(s.outdir, `${stack}.template.json`),
+      ]),
     );
-    const rules = folders.flatMap((f) => ['--rules', join(pkg, 'rules/control-tower/cfn-guard', f)]);
-    let out = '';
+    const rules = folders.flatMap((f) => [
+      '--rules',
+      join(pkg, 'rules/control-tower/cfn-guard', f),
+    ]);
+    let out: string;
     try {
-      out = execFileSync(guard, ['validate', ...data, ...rules, '--show-summary', 'fail', '--output-format', 'single-line-summary'], {
-        encoding: 'utf8',
-        maxBuffer: 256 * 1024 * 1024,
-      });
+      out = execFileSync(
+        guard,
+        [
+          'validate',
+          ...data,
+          ...rules,
+          '--show-summary',
+          'fail',
+          '--output-format',
+          'single-line-summary',
+        ],
+        {
+          encoding: 'utf8',
+          maxBuffer: 256 * 1024 * 1024,
+        },
+      );
     } catch (error) {
-      out = String((error as { stdout?: string }).stdout ?? '');
+      out = (error as { stdout?: string }).stdout ?? '';
     }
     expect(out).toContain('Status = ');
-    const failures = new Set([...out.matchAll(/^(ct-[\w-]+)\.guard\/(\w+)\s+FAIL$/gm)].map((m) => `${m[1]!}/${m[2]!}`));
+    const failures = new Set(
+      [...out.matchAll(/^(ct-[\w-]+)\.guard\/(\w+)\s+FAIL$/gm)].map((m) => `${m[1]!}/${m[2]!}`),
+    );
     expect([...failures].filter((rule) => GUARD_EXCEPTIONS[rule] === undefined).sort()).toEqual([]);
     expect(Object.keys(GUARD_EXCEPTIONS).filter((rule) => !failures.has(rule))).toEqual([]);
   }, 120_000);

@@ -61,10 +61,14 @@ export function synthesize(variant: Variant = {}): Synthesized {
     built.app.synth();
   } catch {
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
-      pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
+      pluginReports: {
+        violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+      }[];
     };
     findings = report.pluginReports.flatMap((r) =>
-      r.violations.flatMap((v) => v.violatingConstructs.map((c) => `${c.constructPath}: ${v.ruleName}`)),
+      r.violations.flatMap((v) =>
+        v.violatingConstructs.map((c) => `${c.constructPath}: ${v.ruleName}`),
+      ),
     );
   }
   const read = (stack: string): TemplateJson =>

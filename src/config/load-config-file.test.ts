@@ -8,8 +8,13 @@ const dir = mkdtempSync(join(tmpdir(), 'jit-config-'));
 
 describe('loadConfigFile', () => {
   it('reads env:NAME from the environment, naming the variable in errors', async () => {
-    const example = readFileSync(new URL('../../examples/jit.config.yaml', import.meta.url), 'utf8');
-    const loaded = await loadConfigFile('env:JIT_CONFIG_DOCUMENT', { JIT_CONFIG_DOCUMENT: example });
+    const example = readFileSync(
+      new URL('../../examples/jit.config.yaml', import.meta.url),
+      'utf8',
+    );
+    const loaded = await loadConfigFile('env:JIT_CONFIG_DOCUMENT', {
+      JIT_CONFIG_DOCUMENT: example,
+    });
     expect(loaded.ok).toBe(true);
     expect(await loadConfigFile('env:JIT_CONFIG_DOCUMENT', {})).toEqual({
       ok: false,

@@ -43,8 +43,7 @@ export function createLiveAwsClients(
   purpose: 'controller' | 'provisioner' = 'controller',
 ): LiveAwsClients {
   const aws = awsSettings(config);
-  const roleArn =
-    purpose === 'provisioner' ? (aws.provisionerRoleArn ?? aws.roleArn) : aws.roleArn;
+  const roleArn = purpose === 'provisioner' ? (aws.provisionerRoleArn ?? aws.roleArn) : aws.roleArn;
   const region = aws.region === undefined ? {} : { region: aws.region };
   // Organizations answers from us-east-1 whatever the region (its global endpoint).
   const sts = new STSClient({ ...region });

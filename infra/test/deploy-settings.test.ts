@@ -1,0 +1,104 @@
+// Bad deployment settings, or a config the deployment cannot use, give one clear line each.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DeploySettingsError, loadDeployment } from '../lib/deploy-settings.js';
+import {
+  CROSS_ACCOUNT,
+  EXAMPLE_SETTINGS,
+  REPO_ROOT,
+  variantDeployment,
+  type Variant,
+} from './support.js';
+
+function problems(variant: Variant): readonly string[] {
+  try {
+    variantDeployment(variant);
+  } catch (error) {
+    if (error instanceof DeploySettingsError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('deployment settings', () => {
+  it('accepts the example and its variants', () => {
+    expect(loadDeployment(EXAMPLE_SETTINGS).settings.controller.tasks).toBe(2);
+    expect(problems(CROSS_ACCOUNT)).toEqual([]);
+  });
+
+  it('names each bad field and what to write', () => {
+    expect(
+      problems({
+        settings: (s) => {
+          const c = s['controller'] as Record<string, unknown>;
+          c['account'] = 111111111111;
+          c['certificateArn'] = 'arn:aws:iam::1:cert';
+          c['variant'] = 'cluster';
+          c['logRetentionDays'] = 42;
+          (s['organization'] as Record<string, unknown>)['boundary'] = { targets: ['o-123'] };
+          s['extra'] = true;
+        },
+      }),
+    ).toEqual([
+      "jit.deploy.yaml: controller.account: expected a string, got 111111111111; quote it: '111111111111'",
+      'jit.deploy.yaml: controller.variant: "cluster" is not allowed; use one of service, singleNode',
+      'jit.deploy.yaml: controller.certificateArn: "arn:aws:iam::1:cert" is not an ACM certificate ARN, e.g. arn:aws:acm:eu-west-1:111111111111:certificate/0f1e...',
+      'jit.deploy.yaml: controller.logRetentionDays: is not a retention CloudWatch Logs offers; use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
+      'jit.deploy.yaml: organization.boundary.targets[0]: "o-123" is not a root or OU id; give r-xxxx (every account) or ou-xxxx-yyyyyyyy',
+      'jit.deploy.yaml: extra: unknown key; remove it or check its spelling (docs/deploy.md lists the settings)',
+    ]);
+  });
+
+  it('says what the config must give the deployment', () => {
+    const found = problems({
+      config: [
+        ['    instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef\n', ''],
+        ['    targetId: r-abcd # the root (every account); the root by default when omitted\n', ''],
+        [
+          '# roleArn: arn:aws:iam::111111111111:role/jit-controller   # assumed over the default chain',
+          'roleArn: arn:aws:iam::222222222222:role/jit',
+        ],
+      ],
+      settings: (s) => {
+        (s['organization'] as Record<string, unknown>)['scimTokenExpiresAt'] = '2020-01-01';
+      },
+    });
+    expect(found, found.join('\n')).toHaveLength(4);
+    expect(found[0]).toMatch(/aws.identityCenter: give instanceArn and identityStoreId/);
+    expect(found[1]).toMatch(
+      /aws.roleArn is in account 222222222222, but organization.account in jit.deploy.yaml is 999999999999/,
+    );
+    expect(found[2]).toMatch(/aws.revocation.targetId: give the root/);
+    expect(found[3]).toMatch(/scimTokenExpiresAt: the reminder .* would be in the past/);
+  });
+
+  it("passes the config loader's own errors through", () => {
+    const found = problems({ config: [['mode: live', 'mode: nonsense']] });
+    expect(found.join('\n')).toMatch(/mode/);
+  });
+
+  it('the app prints bad settings as error lines and exits 2, without a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jit-infra-bad-'));
+    const settings = join(dir, 'jit.deploy.yaml');
+    writeFileSync(settings, 'config: missing.yaml\ncontroller: {}\norganization: {}\n');
+    let stderr = '';
+    let status = 0;
+    try {
+      execFileSync(process.execPath, [join(REPO_ROOT, 'dist/infra/bin/jit-infra.js')], {
+        env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ settings }), CDK_OUTDIR: dir },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      const failed = error as { stderr: string; status: number };
+      stderr = failed.stderr;
+      status = failed.status;
+    }
+    expect(status).toBe(2);
+    expect(stderr).toContain(`error: ${settings}: controller.account: missing; add it (a string)`);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
