@@ -8,8 +8,9 @@
 // deactivation here (expiry on a fake clock is covered by the sandbox suites).
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENTRY_POINTS, sentCommands } from '../../infra/lib/sent-commands.js';
 import { runJitThroughBrowser } from '../support/browser-cli.js';
-import { JitServer, runJit, type CliResult } from '../support/jit-process.js';
+import { JitServer, ROOT, runJit, type CliResult } from '../support/jit-process.js';
 import { eventually, LiveWorld } from '../support/live-world.js';
 
 let world: LiveWorld;
@@ -18,6 +19,9 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   world = await LiveWorld.start();
+  // From here on the emulator counts only what the live server (and the test's own
+  // look-ups, which are controller reads too) sends.
+  world.identityCenter.emulator.resetCalls();
   env = world.env();
   server = await JitServer.start(world.ws, { live: { port: world.port }, env });
 }, 60_000);
@@ -128,6 +132,19 @@ describe('jit serve in live mode', () => {
       'PIM session denied',
     );
   }, 90_000);
+
+  it("sent AWS only operations the deployment's controller role holds (infra/lib/sent-commands.ts)", () => {
+    const derived = new Set(
+      sentCommands(ROOT, ENTRY_POINTS.controller).map((c) =>
+        c.action.slice(c.action.indexOf(':') + 1),
+      ),
+    );
+    const received = Object.entries(world.identityCenter.emulator.calls().operations)
+      .filter(([, counts]) => counts.calls > 0)
+      .map(([operation]) => operation);
+    expect(received.length).toBeGreaterThan(10);
+    expect(received.filter((operation) => !derived.has(operation))).toEqual([]);
+  });
 });
 
 describe('nothing of the sandbox in live mode', () => {

@@ -17,6 +17,7 @@ import {
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENTRY_POINTS, sentCommands } from '../../infra/lib/sent-commands.js';
 import {
   emulatorTestClients,
   type EmulatorTestClients,
@@ -126,6 +127,8 @@ beforeAll(async () => {
     }),
   );
   env = awsEnvironment(emulator.url, ws.dir);
+  // From here on the emulator counts what jit plan/apply (and the test's own reads) send.
+  await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', body: '{}' });
 }, 60_000);
 
 afterAll(async () => {
@@ -411,5 +414,21 @@ describe('jit plan and jit apply against the Identity Center emulator', () => {
     expect(sandbox.code).toBe(2);
     expect(sandbox.stderr).toMatch(/--endpoint/);
     await writeFile(ws.configPath, liveConfig());
+  });
+
+  it("sent AWS only operations the deployment's provisioner policy holds (infra/lib/sent-commands.ts)", async () => {
+    const derived = new Set(
+      sentCommands(ROOT, ENTRY_POINTS.provisioner).map((c) =>
+        c.action.slice(c.action.indexOf(':') + 1),
+      ),
+    );
+    const body = (await (await fetch(`${emulator.url}/_emulator/calls`)).json()) as {
+      operations: Record<string, { calls: number }>;
+    };
+    const received = Object.entries(body.operations)
+      .filter(([, counts]) => counts.calls > 0)
+      .map(([operation]) => operation);
+    expect(received).toContain('CreatePermissionSet');
+    expect(received.filter((operation) => !derived.has(operation))).toEqual([]);
   });
 });
