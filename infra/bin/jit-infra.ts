@@ -9,7 +9,7 @@ import { buildJitApp } from '../lib/jit-app.js';
 
 // dist/infra/bin/jit-infra.js → the repository root (the Dockerfile, the sources).
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const context = new App().node.tryGetContext('settings') as unknown;
+const context = new App({ autoSynth: false }).node.tryGetContext('settings') as unknown;
 const settingsPath = resolve(typeof context === 'string' ? context : 'jit.deploy.yaml');
 
 try {

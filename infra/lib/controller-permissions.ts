@@ -161,6 +161,8 @@ export interface PermissionContext {
   readonly identityStoreId: string;
   /** The management account, whose ARNs name the organisation's policies. */
   readonly organizationAccount: string;
+  /** `o-…`, in the ARNs of the organisation's policies, roots and OUs. */
+  readonly organizationId: string;
   readonly revocationEnabled: boolean;
   readonly revocationScp: 'stack' | 'controller';
   /** The root or OU the SCP is attached to; unknown (`*`) when the controller finds the root. */
@@ -277,17 +279,17 @@ function resourcesOf(scope: Scope, context: PermissionContext): Resources[] {
   const org = `arn:${context.partition}:organizations::${context.organizationAccount}`;
   const targetArn =
     target === undefined
-      ? `${org}:root/o-*/r-*`
+      ? `${org}:root/${context.organizationId}/r-*`
       : target.startsWith('r-')
-        ? `${org}:root/o-*/${target}`
-        : `${org}:ou/o-*/${target}`;
+        ? `${org}:root/${context.organizationId}/${target}`
+        : `${org}:ou/${context.organizationId}/${target}`;
   return [one, { Resource: [targetArn] }];
 }
 
 function resourcesOfOne(scope: Scope, context: PermissionContext): Resources {
   const p = context.partition;
   const instanceId = context.instanceArn.slice(context.instanceArn.indexOf('/') + 1);
-  const scp = `arn:${p}:organizations::${context.organizationAccount}:policy/o-*/service_control_policy/p-*`;
+  const scp = `arn:${p}:organizations::${context.organizationAccount}:policy/${context.organizationId}/service_control_policy/p-*`;
   switch (scope) {
     case 'any':
       return { Resource: ['*'] };

@@ -42,9 +42,15 @@ export class ControllerStack extends Stack {
   readonly service: ecs.FargateService;
   readonly logGroup: logs.LogGroup;
   readonly alarms: cloudwatch.Alarm[] = [];
+  readonly #zones: string[];
 
   constructor(scope: Construct, id: string, props: ControllerStackProps) {
     super(scope, id, props);
+    const zones = props.deployment.settings.controller.availabilityZones;
+    this.#zones = zones ?? [
+      `${props.deployment.settings.controller.region}a`,
+      `${props.deployment.settings.controller.region}b`,
+    ];
     const { settings, config, configDocument } = props.deployment;
     const s = settings.controller;
     const single = s.variant === 'singleNode';
@@ -57,7 +63,7 @@ export class ControllerStack extends Stack {
     // Network: the load balancer in public subnets, tasks in private ones (out through NAT to
     // AWS APIs and Microsoft Graph), the database in isolated ones.
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
+      availabilityZones: this.availabilityZones,
       natGateways: 1,
       subnetConfiguration: [
         {
@@ -299,6 +305,11 @@ export class ControllerStack extends Stack {
     });
     new CfnOutput(this, 'LogGroupName', { value: this.logGroup.logGroupName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topic.topicArn });
+  }
+
+  /** The zones from the settings: the synth never looks them up in the account. */
+  override get availabilityZones(): string[] {
+    return this.#zones;
   }
 
   #database(

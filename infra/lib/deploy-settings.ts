@@ -49,6 +49,16 @@ const aurora = z.strictObject({
 const controller = z.strictObject({
   account: accountId,
   region,
+  /** The two availability zones of the VPC; default the region's a and b (named, so the
+   *  synth needs no AWS look-up). */
+  availabilityZones: z
+    .array(
+      z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, {
+        error: 'is not an availability zone, e.g. eu-west-1a',
+      }),
+    )
+    .length(2, { error: 'give exactly two availability zones' })
+    .optional(),
   /** `service`: tasks behind the load balancer on PostgreSQL; `singleNode`: one task, SQLite
    *  on EFS (see docs/deploy.md for the trade-off). */
   variant: z.enum(['service', 'singleNode']).default('service'),
@@ -87,6 +97,12 @@ const organization = z.strictObject({
   /** The management account (or Organizations' delegated administrator for policies). */
   account: accountId,
   region,
+  /** `aws organizations describe-organization` prints it: it scopes the SCP permissions and
+   *  lets the organisation trail's bucket accept every account's logs. */
+  organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not an organisation id; aws organizations describe-organization prints it, e.g. o-a1b2c3d4e5`,
+  }),
   boundary: z
     .strictObject({
       /** Roots or OUs whose accounts get the boundary policy (a service-managed StackSet). */

@@ -47,6 +47,7 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
     instanceArn,
     identityStoreId: aws?.identityStoreId ?? '',
     organizationAccount: settings.organization.account,
+    organizationId: settings.organization.organizationId,
     revocationEnabled: aws?.revocation.enabled !== false,
     revocationScp: settings.organization.revocationScp,
     ...(aws?.revocation.targetId === undefined
@@ -68,7 +69,11 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
     ? controller.statements.filter((s) => !isAssume(s))
     : undefined;
 
-  const app = new App(options.outdir === undefined ? {} : { outdir: options.outdir });
+  // Synthesised explicitly by the entry and the tests, never again at exit.
+  const app = new App({
+    autoSynth: false,
+    ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
+  });
   for (const [key, value] of Object.entries(settings.tags)) Tags.of(app).add(key, value);
   Tags.of(app).add('application', 'jit-access');
 

@@ -135,17 +135,14 @@ export const WILDCARD_REASONS: readonly { readonly pattern: RegExp; readonly rea
       'identity-store user, group and membership ARNs name no store; IAM has no narrower form',
   },
   {
-    pattern: /^arn:[\w-]+:organizations::\d{12}:policy\/o-\*\/service_control_policy\/p-\*$/,
+    pattern: /^arn:[\w-]+:organizations::\d{12}:policy\/o-[a-z0-9]+\/service_control_policy\/p-\*$/,
     reason:
       'the revocation SCP, narrowed by its jit-access tag condition (its id is known only once created)',
   },
   {
-    pattern: /^arn:[\w-]+:organizations::\d{12}:root\/o-\*\/r-[\w*]+$/,
-    reason: 'the root the revocation SCP is attached to; the organisation id is not in the config',
-  },
-  {
-    pattern: /^arn:[\w-]+:organizations::\d{12}:ou\/o-\*\/ou-[\w-]+$/,
-    reason: 'the OU the revocation SCP is attached to; the organisation id is not in the config',
+    pattern: /^arn:[\w-]+:organizations::\d{12}:root\/o-[a-z0-9]+\/r-\*$/,
+    reason:
+      'the root the revocation SCP is attached to, found with ListRoots (aws.revocation.targetId unset)',
   },
   {
     pattern: /^\*$/,

@@ -217,6 +217,7 @@ export class OrganizationStack extends Stack {
       trailName: 'jit-access-organization',
       bucket,
       isOrganizationTrail: true,
+      orgId: this.#deployment.settings.organization.organizationId,
       isMultiRegionTrail: true,
       includeGlobalServiceEvents: true,
       enableFileValidation: true,

@@ -1,6 +1,6 @@
 // Bad deployment settings, or a config the deployment cannot use, give one clear line each.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -101,4 +101,40 @@ describe('deployment settings', () => {
     expect(stderr).toContain(`error: ${settings}: controller.account: missing; add it (a string)`);
     expect(stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('cdk synth (the CLI, through cdk.json and the compiled entry) synthesises the example', () => {
+    const out = mkdtempSync(join(tmpdir(), 'jit-cdk-cli-'));
+    const cli = join(REPO_ROOT, 'node_modules/aws-cdk/bin/cdk');
+    // Exits 0 (execFileSync throws otherwise) with both stacks in the assembly.
+    execFileSync(
+      process.execPath,
+      [
+        cli,
+        'synth',
+        '--no-notices',
+        '--quiet',
+        '-c',
+        'settings=examples/jit.deploy.example.yaml',
+        '-o',
+        out,
+      ],
+      {
+        cwd: join(REPO_ROOT, 'infra'),
+        env: {
+          ...process.env,
+          CDK_DISABLE_CLI_TELEMETRY: 'true',
+          CDK_DISABLE_VERSION_CHECK: 'true',
+        },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { type: string }>;
+    };
+    const stacks = Object.entries(manifest.artifacts)
+      .filter(([, a]) => a.type === 'aws:cloudformation:stack')
+      .map(([id]) => id);
+    expect(stacks.sort()).toEqual(['JitAccessController', 'JitAccessOrganization']);
+  }, 120_000);
 });

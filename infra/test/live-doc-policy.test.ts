@@ -19,6 +19,7 @@ it('docs/live.md shows the derived controller policy for examples/jit.live.confi
     instanceArn: aws.instanceArn!,
     identityStoreId: aws.identityStoreId!,
     organizationAccount: settings.organization.account,
+    organizationId: settings.organization.organizationId,
     revocationEnabled: true,
     revocationScp: 'controller',
     ...(aws.revocation.targetId === undefined

@@ -28,6 +28,9 @@ export interface Synthesized {
   readonly organizationJson: TemplateJson;
   /** The cdk-nag findings not acknowledged (empty when synth succeeded). */
   readonly findings: readonly string[];
+  /** Errors and warnings the constructs reported (a look-up the CLI would need AWS for,
+   *  a trail without its organisation id…). */
+  readonly annotations: readonly string[];
   readonly ms: number;
   readonly outdir: string;
 }
@@ -73,6 +76,21 @@ export function synthesize(variant: Variant = {}): Synthesized {
   }
   const read = (stack: string): TemplateJson =>
     JSON.parse(readFileSync(join(outdir, `${stack}.template.json`), 'utf8')) as TemplateJson;
+  const annotations = ['JitAccessController', 'JitAccessOrganization'].flatMap((stack) => {
+    const metadata = JSON.parse(
+      readFileSync(join(outdir, `${stack}.metadata.json`), 'utf8'),
+    ) as Record<string, { type: string; data: unknown }[]>;
+    return Object.entries(metadata).flatMap(([path, entries]) =>
+      entries
+        .filter((e) => e.type === 'aws:cdk:error' || e.type === 'aws:cdk:warning')
+        .map((e) => `${path}: ${e.type}: ${JSON.stringify(e.data)}`),
+    );
+  });
+  // A context look-up (availability zones, an AMI…) is AWS the CLI would need credentials for.
+  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
+    missing?: { key: string }[];
+  };
+  annotations.push(...(manifest.missing ?? []).map((m) => `context look-up: ${m.key}`));
   const controllerJson = read('JitAccessController');
   const organizationJson = read('JitAccessOrganization');
   return {
@@ -83,6 +101,7 @@ export function synthesize(variant: Variant = {}): Synthesized {
     controllerJson,
     organizationJson,
     findings,
+    annotations,
     ms: Date.now() - started,
     outdir,
   };
