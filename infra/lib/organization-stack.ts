@@ -262,9 +262,11 @@ export class OrganizationStack extends Stack {
       },
       {
         id: 'RevocationScpChanges',
-        pattern: `{ ($.eventSource = "organizations.amazonaws.com") && ${any('$.eventName', ['UpdatePolicy', 'DeletePolicy', 'DetachPolicy'])} && ${notController} }`,
-        description:
-          'A service control policy (possibly the revocation SCP) was changed, deleted or detached, not by the JIT controller.',
+        // The policy id is known when this stack made the SCP; otherwise any SCP change.
+        pattern: `{ ($.eventSource = "organizations.amazonaws.com") && ${any('$.eventName', ['UpdatePolicy', 'DeletePolicy', 'DetachPolicy'])}${this.revocationScp ? ` && ($.requestParameters.policyId = "${this.revocationScp.attrId}")` : ''} && ${notController} }`,
+        description: this.revocationScp
+          ? 'The revocation SCP was changed, deleted or detached, not by the JIT controller.'
+          : 'A service control policy (possibly the revocation SCP) was changed, deleted or detached, not by the JIT controller.',
       },
     ];
     for (const rule of rules) {

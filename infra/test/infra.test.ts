@@ -234,6 +234,14 @@ describe('the organization stack', () => {
       'arn:aws:iam::999999999999:role/jit/jit-access-controller',
     );
     for (const p of patterns) expect(p.length).toBeLessThanOrEqual(1024);
+    // The stack's own SCP is watched by its id.
+    const scpId = resources(example.organizationJson, 'AWS::Organizations::Policy')[0]![0];
+    const scpFilter = resources(example.organizationJson, 'AWS::Logs::MetricFilter').find(([, p]) =>
+      JSON.stringify(p['FilterPattern']).includes('organizations.amazonaws.com'),
+    )!;
+    expect(JSON.stringify(scpFilter[1]['FilterPattern'])).toContain(
+      `"Fn::GetAtt":["${scpId}","Id"]`,
+    );
     example.organization.hasResourceProperties('AWS::CloudTrail::Trail', {
       IsOrganizationTrail: true,
       EnableLogFileValidation: true,
