@@ -1,5 +1,5 @@
 // The `jit` command group for the server and the emulators: `jit serve`, `jit doctor`,
-// `jit emulate`.
+// `jit check`, `jit emulate`.
 import { Command, Option } from 'commander';
 
 import { parsePort, type CliKit } from './cli-kit.js';
@@ -50,6 +50,29 @@ export function registerServerCommands(program: Command, kit: CliKit): void {
       const { runDoctorCommand } = await import('./doctor-command.js');
       await runDoctorCommand(kit, opts);
     });
+
+  program
+    .command('check')
+    .description(
+      'check the config against the posture rules (docs/check.md); exit 1 on a finding at or above --fail-on',
+    )
+    .option('-c, --config <file>', 'config file', ctx.env['JIT_CONFIG'] ?? 'jit.config.yaml')
+    .option('--sarif <file>', 'also write SARIF 2.1.0 to FILE (- for stdout, instead of the table)')
+    .addOption(
+      new Option('--fail-on <severity>', 'the lowest severity that fails the command')
+        .choices(['low', 'medium', 'high', 'critical', 'none'])
+        .default('high'),
+    )
+    .action(
+      async (opts: {
+        config: string;
+        sarif?: string;
+        failOn: 'low' | 'medium' | 'high' | 'critical' | 'none';
+      }) => {
+        const { runCheckCommand } = await import('./check-command.js');
+        await runCheckCommand(kit, opts);
+      },
+    );
 
   const emulate = program.command('emulate').description('run a local cloud emulator on its own');
   emulate

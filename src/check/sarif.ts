@@ -1,0 +1,51 @@
+// The report as SARIF 2.1.0, for code-scanning tools (GitHub, Azure DevOps, IDEs); typed by
+// @types/sarif, the SARIF 2.1.0 object model.
+import type { Log } from 'sarif';
+import type { CheckReport } from './run-check.js';
+import type { Severity } from './finding.js';
+
+const LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+};
+
+export function toSarif(report: CheckReport, configUri: string, version: string): Log {
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'jit check',
+            version,
+            rules: report.rules.map((rule) => ({
+              id: rule.id,
+              name: rule.name,
+              shortDescription: { text: rule.title },
+              fullDescription: { text: rule.why },
+              help: { text: `${rule.why}. Fix: ${rule.fix}.` },
+              defaultConfiguration: { level: LEVEL[rule.severity] },
+              properties: { severity: rule.severity },
+            })),
+          },
+        },
+        results: report.findings.map((finding) => ({
+          ruleId: finding.rule,
+          ruleIndex: report.rules.findIndex((rule) => rule.id === finding.rule),
+          level: LEVEL[finding.severity],
+          message: { text: finding.message },
+          locations: [
+            {
+              physicalLocation: { artifactLocation: { uri: configUri } },
+              logicalLocations: [{ fullyQualifiedName: finding.resource, kind: 'member' }],
+            },
+          ],
+          properties: { severity: finding.severity },
+        })),
+      },
+    ],
+  };
+}
