@@ -211,6 +211,43 @@ describe('the config rules', () => {
   });
 });
 
+describe('suppressions', () => {
+  it('move a finding aside with its reason, by rule and resource; an unused one is reported', () => {
+    const text = GOOD.replace('requireMfa: true', 'requireMfa: false').concat(
+      [
+        'check:',
+        '  suppress:',
+        '    - { rule: JIT003, resource: roles.admin, reason: the account holds only test data }',
+        '    - { rule: JIT001, reason: boundaries come from the landing zone }',
+        '',
+      ].join('\n'),
+    );
+    const report = checkConfig(config([], text));
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed.map((s) => [s.finding.rule, s.finding.resource, s.reason])).toEqual([
+      ['JIT003', 'roles.admin', 'the account holds only test data'],
+    ]);
+    expect(report.unusedSuppressions).toEqual([
+      { rule: 'JIT001', reason: 'boundaries come from the landing zone' },
+    ]);
+    const sarif = toSarif(report, 'jit.config.yaml', '0.1.0');
+    expect(sarif.runs[0]?.results?.[0]?.suppressions).toEqual([
+      { kind: 'external', justification: 'the account holds only test data' },
+    ]);
+  });
+
+  it('need a rule id and a reason', () => {
+    const parsed = parseConfig(
+      GOOD.concat('check:\n  suppress:\n    - { rule: boundary, reason: ok }\n'),
+      'test.yaml',
+    );
+    expect(parsed.ok ? [] : parsed.errors).toEqual([
+      'check.suppress[0].rule: "boundary" is not a jit check rule id; write it like JIT001 (docs/check.md lists them)',
+      'check.suppress[0].reason: is too short; say why the finding is accepted, for the next reader',
+    ]);
+  });
+});
+
 describe('access windows', () => {
   it('with the controller: the activation, a pass, sessions denied; the seed adds a provisioning cycle and the session', () => {
     const [window] = accessWindows(config());

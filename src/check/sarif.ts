@@ -32,19 +32,37 @@ export function toSarif(report: CheckReport, configUri: string, version: string)
             })),
           },
         },
-        results: report.findings.map((finding) => ({
-          ruleId: finding.rule,
-          ruleIndex: report.rules.findIndex((rule) => rule.id === finding.rule),
-          level: LEVEL[finding.severity],
-          message: { text: finding.message },
-          locations: [
-            {
-              physicalLocation: { artifactLocation: { uri: configUri } },
-              logicalLocations: [{ fullyQualifiedName: finding.resource, kind: 'member' }],
-            },
-          ],
-          properties: { severity: finding.severity },
-        })),
+        results: report.findings
+          .map((finding) => ({
+            ruleId: finding.rule,
+            ruleIndex: report.rules.findIndex((rule) => rule.id === finding.rule),
+            level: LEVEL[finding.severity],
+            message: { text: finding.message },
+            locations: [
+              {
+                physicalLocation: { artifactLocation: { uri: configUri } },
+                logicalLocations: [{ fullyQualifiedName: finding.resource, kind: 'member' }],
+              },
+            ],
+            properties: { severity: finding.severity },
+          }))
+          .concat(
+            report.suppressed.map(({ finding, reason }) => ({
+              ruleId: finding.rule,
+              ruleIndex: report.rules.findIndex((rule) => rule.id === finding.rule),
+              level: LEVEL[finding.severity],
+              message: { text: finding.message },
+              locations: [
+                {
+                  physicalLocation: { artifactLocation: { uri: configUri } },
+                  logicalLocations: [{ fullyQualifiedName: finding.resource, kind: 'member' }],
+                },
+              ],
+              properties: { severity: finding.severity },
+              // Accepted in the config's check.suppress.
+              suppressions: [{ kind: 'external' as const, justification: reason }],
+            })),
+          ),
       },
     ],
   };

@@ -28,8 +28,19 @@ export async function runCheckCommand(kit: CliKit, opts: CheckOptions): Promise<
     else await writeFile(opts.sarif, sarif);
   }
   if (opts.sarif !== '-') {
-    if (out.json) out.data({ findings: report.findings, accessWindows: report.windows });
+    if (out.json)
+      out.data({
+        findings: report.findings,
+        suppressed: report.suppressed,
+        unusedSuppressions: report.unusedSuppressions,
+        accessWindows: report.windows,
+      });
     else printReport(out.line.bind(out), report);
+  }
+  for (const s of report.unusedSuppressions) {
+    kit.ctx.stderr.write(
+      `warning: check.suppress of ${s.rule}${s.resource === undefined ? '' : ` on ${s.resource}`} matches no finding; remove it\n`,
+    );
   }
   const failing =
     opts.failOn === 'none'
@@ -66,6 +77,11 @@ function printReport(line: (text?: string) => void, report: CheckReport): void {
       ]);
     }
     line(table.toString());
+  }
+  if (report.suppressed.length > 0) {
+    line(
+      `${String(report.suppressed.length)} suppressed: ${report.suppressed.map((s) => `${s.finding.rule} ${s.finding.resource} (${s.reason})`).join('; ')}`,
+    );
   }
   const windows = new Table({
     head: [

@@ -186,6 +186,13 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
       },
     },
     auth,
+    check: {
+      suppress: raw.check.suppress.map((s) => ({
+        rule: s.rule,
+        ...(s.resource === undefined ? {} : { resource: s.resource }),
+        reason: s.reason,
+      })),
+    },
   };
   return { config, errors, warnings };
 }

@@ -503,6 +503,25 @@ const aws = strictObject({
   }).prefault({}),
 });
 
+/** `jit check`'s accepted findings: each names the rule (and the resource) with a reason. */
+const check = strictObject({
+  suppress: z
+    .array(
+      strictObject({
+        rule: z.string().regex(/^JIT\d{3}$/, {
+          error: (issue) =>
+            `${describeValue(issue.input)} is not a jit check rule id; write it like JIT001 (docs/check.md lists them)`,
+        }),
+        /** e.g. roles.break-glass; every resource of the rule when left out. */
+        resource: z.string().min(1).optional(),
+        reason: z
+          .string({ error: missing('say why the finding is accepted (reason: ...)') })
+          .min(10, { error: 'is too short; say why the finding is accepted, for the next reader' }),
+      }),
+    )
+    .default([]),
+});
+
 /** The whole file. */
 export const configSchema = strictObject({
   mode: z.enum(['sandbox', 'live'], {
@@ -520,6 +539,7 @@ export const configSchema = strictObject({
   audit: audit.prefault({}),
   server: server.prefault({}),
   auth: auth.prefault({}),
+  check: check.prefault({}),
 });
 
 /** The file after the schema: defaults applied, durations in milliseconds, names unresolved. */

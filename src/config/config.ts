@@ -178,6 +178,17 @@ export interface JitConfig {
   readonly audit: AuditConfig;
   readonly server: ServerConfig;
   readonly auth: AuthConfig;
+  /** `jit check`: findings accepted, each with its reason. */
+  readonly check: {
+    readonly suppress: readonly CheckSuppression[];
+  };
+}
+
+export interface CheckSuppression {
+  readonly rule: string;
+  /** Every resource of the rule when absent. */
+  readonly resource?: string;
+  readonly reason: string;
 }
 
 /** Either a usable config (perhaps with warnings) or every problem found, one line each. */
