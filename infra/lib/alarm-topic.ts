@@ -1,6 +1,6 @@
 // The SNS topic every alarm of a stack publishes to: encrypted with a key CloudWatch (and the
 // reminder schedule) may use, HTTPS-only publishing, an optional e-mail subscription.
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -30,6 +30,7 @@ export class AlarmTopic extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {

@@ -1,6 +1,9 @@
 // The permissions boundary of every JIT permission set: everything the permission set's own
 // policies allow, minus the seed's deny list, so that even AdministratorAccess granted just
-// in time cannot make itself permanent, leave the organisation, or blind its monitoring.
+// in time cannot create IAM users, keys or identity providers, lift its own boundary, touch
+// Organizations, close the account, or blind its monitoring. It does not stop every way to
+// persist (a new role trusting an outside account is still possible): review CloudTrail's
+// IamPolicyChanges alarm, or add Denies for your organisation.
 // A boundary with only Deny statements would allow nothing: the first statement allows all,
 // and the permission set's policies do the granting.
 

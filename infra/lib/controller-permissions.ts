@@ -38,8 +38,8 @@ const directory = (...actions: string[]) =>
   actions.map((action) => ({ action: `sso-directory:${action}`, scope: 'any' as const }));
 
 const stackCreatesScp = (context: PermissionContext): string | undefined =>
-  context.revocationScp === 'stack'
-    ? 'the organization stack creates and attaches the revocation SCP (organization.revocationScp: stack)'
+  context.scpCreatedBy === 'stack'
+    ? 'the organization stack creates the revocation SCP (a role that may tag SCPs could tag, then update, any of them)'
     : context.revocationEnabled
       ? undefined
       : 'session revocation is off (aws.revocation.enabled: false)';
@@ -140,7 +140,7 @@ export const ACTION_RULES: Readonly<Record<string, ActionRule>> = {
     also: [{ action: 'organizations:TagResource', scope: 'createRevocationScp' }],
     unlessNeeded: stackCreatesScp,
   },
-  'organizations:AttachPolicy': { scope: 'attachRevocationScp', unlessNeeded: stackCreatesScp },
+  'organizations:AttachPolicy': { scope: 'attachRevocationScp', unlessNeeded: revocationOff },
   'organizations:DescribePolicy': { scope: 'revocationScp', unlessNeeded: revocationOff },
   'organizations:ListTargetsForPolicy': { scope: 'revocationScp', unlessNeeded: revocationOff },
   'organizations:UpdatePolicy': { scope: 'revocationScp', unlessNeeded: revocationOff },
@@ -164,7 +164,9 @@ export interface PermissionContext {
   /** `o-…`, in the ARNs of the organisation's policies, roots and OUs. */
   readonly organizationId: string;
   readonly revocationEnabled: boolean;
-  readonly revocationScp: 'stack' | 'controller';
+  /** Who creates the revocation SCP: the CDK app's organization stack always; `controller`
+   *  only for the hand-written policy of a deployment without it (docs/live.md). */
+  readonly scpCreatedBy: 'stack' | 'controller';
   /** The root or OU the SCP is attached to; unknown (`*`) when the controller finds the root. */
   readonly revocationTargetId?: string;
   readonly roleArn?: string;

@@ -224,11 +224,11 @@ export class ControllerStack extends Stack {
     } else {
       task.addVolume({ name: 'state' });
     }
-    task.addVolume({ name: 'tmp' });
-    container.addMountPoints(
-      { containerPath: '/var/lib/jit', sourceVolume: 'state', readOnly: false },
-      { containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false },
-    );
+    container.addMountPoints({
+      containerPath: '/var/lib/jit',
+      sourceVolume: 'state',
+      readOnly: false,
+    });
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
@@ -297,6 +297,7 @@ export class ControllerStack extends Stack {
       config.server.controller.sweepInterval,
       s.noLeaderPassMinutes,
       targets,
+      single,
     );
 
     new CfnOutput(this, 'LoadBalancerDnsName', {
@@ -389,6 +390,7 @@ export class ControllerStack extends Stack {
     sweepIntervalMs: number,
     noLeaderPassMinutes: number | undefined,
     targets: elbv2.ApplicationTargetGroup,
+    single: boolean,
   ): void {
     const metric = (
       id: string,
@@ -462,7 +464,8 @@ export class ControllerStack extends Stack {
         statistic: 'Minimum',
       }),
       threshold: 1,
-      evaluationPeriods: 3,
+      // A single-node deployment stops the old task before the new one is healthy.
+      evaluationPeriods: single ? 10 : 3,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       alarmDescription: 'No healthy controller task behind the load balancer.',

@@ -24,6 +24,14 @@ const orgTarget = z.string().regex(/^r-[0-9a-z]{4,32}$|^ou-[0-9a-z]{4,32}-[a-z0-
     `${JSON.stringify(issue.input)} is not a root or OU id; give r-xxxx (every account) or ou-xxxx-yyyyyyyy`,
 });
 
+/** The memory sizes Fargate offers for each CPU size. */
+const FARGATE_MEMORY: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: [1024, 2048, 3072, 4096],
+  1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
+  2048: Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
+};
+
 const RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
@@ -94,7 +102,8 @@ const controller = z.strictObject({
 });
 
 const organization = z.strictObject({
-  /** The management account (or Organizations' delegated administrator for policies). */
+  /** The management account: Identity Center's organisation instance, the SCPs, the
+   *  StackSet and the organisation trail are administered from it. */
   account: accountId,
   region,
   /** `aws organizations describe-organization` prints it: it scopes the SCP permissions and
@@ -115,9 +124,6 @@ const organization = z.strictObject({
       documentFile: z.string().min(1).optional(),
     })
     .optional(),
-  /** `stack`: this stack creates and attaches the revocation SCP and the controller may only
-   *  update it; `controller`: the controller creates and attaches it on first use. */
-  revocationScp: z.enum(['stack', 'controller']).default('stack'),
   /** CloudTrail delivered to CloudWatch Logs: an existing trail's log group (Control Tower:
    *  aws-controltower/CloudTrailLogs), or a new organisation trail. */
   cloudTrail: z
@@ -229,13 +235,21 @@ function crossChecks(settings: DeploySettings, config: JitConfig, source: string
       );
     }
   }
-  if (
-    aws?.revocation.enabled !== false &&
-    aws?.revocation.targetId === undefined &&
-    settings.organization.revocationScp === 'stack'
-  ) {
+  if (aws?.roleArn === undefined && settings.controller.account !== settings.organization.account) {
     problems.push(
-      `${settings.config}: aws.revocation.targetId: give the root (r-xxxx) or OU the revocation SCP is attached to; the organization stack attaches it there (or set organization.revocationScp: controller in ${source})`,
+      `${settings.config}: aws.roleArn: the controller runs in ${settings.controller.account} but Identity Center and Organizations are administered from ${settings.organization.account}; set aws.roleArn to the role the organization stack creates there, e.g. arn:aws:iam::${settings.organization.account}:role/jit/jit-access-controller (or run the controller in ${settings.organization.account})`,
+    );
+  }
+  const boundaries = customerManagedBoundaries(config);
+  if (boundaries.length > 0 && settings.organization.boundary === undefined) {
+    problems.push(
+      `${source}: organization.boundary: the permission sets name ${boundaries.map((b) => `${b.path}${b.name}`).join(', ')}, which must exist in every account they reach; give organization.boundary.targets (e.g. [r-xxxx], the root) so the organization stack creates it`,
+    );
+  }
+  const memory = FARGATE_MEMORY[settings.controller.cpu] ?? [];
+  if (!memory.includes(settings.controller.memoryMiB)) {
+    problems.push(
+      `${source}: controller.memoryMiB: Fargate runs ${String(settings.controller.cpu)} CPU units with ${memory.join(', ')} MiB; ${String(settings.controller.memoryMiB)} is not one of them`,
     );
   }
   if (
@@ -251,16 +265,6 @@ function crossChecks(settings: DeploySettings, config: JitConfig, source: string
     problems.push(
       `${settings.config}: server.publicUrl: give the HTTPS address people will use (the load balancer's DNS name or yours)`,
     );
-  }
-  const expiry = settings.organization.scimTokenExpiresAt;
-  if (expiry !== undefined) {
-    const remindAt =
-      Date.parse(`${expiry}T09:00:00Z`) - settings.organization.scimTokenWarningDays * 86_400_000;
-    if (remindAt <= Date.now()) {
-      problems.push(
-        `${source}: organization.scimTokenExpiresAt: the reminder (${settings.organization.scimTokenWarningDays} days before ${expiry}) would be in the past; rotate the SCIM token now and give the new expiry`,
-      );
-    }
   }
   return problems;
 }

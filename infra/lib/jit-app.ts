@@ -49,7 +49,7 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
     organizationAccount: settings.organization.account,
     organizationId: settings.organization.organizationId,
     revocationEnabled: aws?.revocation.enabled !== false,
-    revocationScp: settings.organization.revocationScp,
+    scpCreatedBy: 'stack',
     ...(aws?.revocation.targetId === undefined
       ? {}
       : { revocationTargetId: aws.revocation.targetId }),
@@ -74,8 +74,10 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
     autoSynth: false,
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
   });
-  for (const [key, value] of Object.entries(settings.tags)) Tags.of(app).add(key, value);
-  Tags.of(app).add('application', 'jit-access');
+  // Never on the revocation SCP: any change to it makes CloudFormation rewrite its content.
+  const untagged = { excludeResourceTypes: ['AWS::Organizations::Policy'] };
+  for (const [key, value] of Object.entries(settings.tags)) Tags.of(app).add(key, value, untagged);
+  Tags.of(app).add('application', 'jit-access', untagged);
 
   const controllerStack = new ControllerStack(app, 'JitAccessController', {
     env: { account: settings.controller.account, region: settings.controller.region },

@@ -3,7 +3,14 @@
 // every member account (a service-managed StackSet) and in this one, and the CloudTrail
 // alarms: the seed's three and JIT's own (Identity Center changes not made by the
 // controller, changes to the revocation SCP), plus the SCIM token reminder.
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -67,7 +74,11 @@ export class OrganizationStack extends Stack {
         path,
         description:
           'JIT Access controller, assumed from its task role: exactly the AWS calls the product sends (derived)',
-        assumedBy: new iam.ArnPrincipal(props.controllerTaskRoleArn),
+        // The account, narrowed to the task role by ARN: a trust policy naming the role itself
+        // would need it to exist first, and would break silently if it were ever recreated.
+        assumedBy: new iam.AccountPrincipal(accountOf(props.controllerTaskRoleArn)).withConditions({
+          ArnEquals: { 'aws:PrincipalArn': props.controllerTaskRoleArn },
+        }),
         ...(aws.externalId === undefined ? {} : { externalIds: [aws.externalId] }),
         maxSessionDuration: Duration.hours(1),
         inlinePolicies: {
@@ -102,17 +113,17 @@ export class OrganizationStack extends Stack {
       });
     }
 
-    // The revocation SCP: created empty (the controller's own empty document) and attached;
-    // its content is the controller's from then on. Retained, so a stack deletion never
-    // drops revocations still in force.
-    if (aws?.revocation.enabled !== false && org.revocationScp === 'stack') {
-      const targetId = aws?.revocation.targetId;
+    // The revocation SCP: created empty (the controller's own empty document); the controller
+    // attaches it and writes its content from then on. CloudFormation rewrites a policy's
+    // content on any update of the resource, so nothing of it may ever change here: no
+    // targets (the controller attaches), no tags but its own (the app's tags skip it), a
+    // constant description. Retained, so a stack deletion never drops revocations in force.
+    if (aws?.revocation.enabled !== false) {
       this.revocationScp = new organizations.CfnPolicy(this, 'RevocationScp', {
         name: aws?.revocation.policyName ?? 'JitSessionRevocation',
         type: 'SERVICE_CONTROL_POLICY',
         description: REVOCATION_SCP_DESCRIPTION,
         content: JSON.parse(emptyRevocationScp()) as unknown,
-        targetIds: targetId === undefined ? [] : [targetId],
         tags: [{ key: REVOCATION_SCP_TAG.Key, value: REVOCATION_SCP_TAG.Value }],
       });
       this.revocationScp.applyRemovalPolicy(RemovalPolicy.RETAIN);
@@ -165,8 +176,11 @@ export class OrganizationStack extends Stack {
       capabilities: ['CAPABILITY_NAMED_IAM'],
       callAs: 'SELF',
       managedExecution: { Active: true },
+      // Accounts in parallel; an account where the policy cannot be made (one that already has
+      // it, say) fails that account, not the whole organisation.
       operationPreferences: {
-        failureToleranceCount: 0,
+        concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+        failureTolerancePercentage: 10,
         maxConcurrentPercentage: 25,
         regionConcurrencyType: 'PARALLEL',
       },
@@ -228,54 +242,83 @@ export class OrganizationStack extends Stack {
   }
 
   #cloudTrailAlarms(topic: AlarmTopic, logGroup: logs.ILogGroup, controllerRoleArn: string): void {
-    const notController = `($.userIdentity.sessionContext.sessionIssuer.arn != "${controllerRoleArn}")`;
+    // A comparison with a field an event lacks is false: IAM users and root have no session
+    // issuer, so "not the controller" says so explicitly.
+    const issuer = '$.userIdentity.sessionContext.sessionIssuer';
+    const notController = `((${issuer}.arn NOT EXISTS) || (${issuer}.arn != "${controllerRoleArn}"))`;
+    // Identity Center's own service-linked role writes the AWSReservedSSO_* roles' policies
+    // at every first and last assignment of a permission set in an account.
+    const notIdentityCenter = `((${issuer}.userName NOT EXISTS) || (${issuer}.userName != "AWSServiceRoleForSSO"))`;
     const any = (field: string, values: readonly string[]): string =>
       `(${values.map((v) => `(${field} = "${v}")`).join(' || ')})`;
-    const rules: readonly { id: string; pattern: string; description: string }[] = [
+    const scpId = this.revocationScp
+      ? ` && ($.requestParameters.policyId = "${this.revocationScp.attrId}")`
+      : '';
+    const rules: readonly { id: string; patterns: readonly string[]; description: string }[] = [
       {
         id: 'ConsoleSignInFailures',
-        pattern: '{ ($.eventName = "ConsoleLogin") && ($.errorMessage = "Failed authentication") }',
+        patterns: [
+          '{ ($.eventName = "ConsoleLogin") && ($.errorMessage = "Failed authentication") }',
+        ],
         description: 'Failed console sign-ins.',
       },
       {
         id: 'RootUsage',
-        pattern:
+        patterns: [
           '{ ($.userIdentity.type = "Root") && ($.userIdentity.invokedBy NOT EXISTS) && ($.eventType != "AwsServiceEvent") }',
+        ],
         description: 'The root user was used.',
       },
       {
         id: 'IamPolicyChanges',
-        pattern: `{ ($.eventSource = "iam.amazonaws.com") && ${any('$.eventName', IAM_POLICY_EVENTS)} }`,
-        description: 'An IAM policy was created, changed, attached or detached.',
+        patterns: [
+          `{ ($.eventSource = "iam.amazonaws.com") && ${any('$.eventName', IAM_POLICY_EVENTS)} && ${notIdentityCenter} }`,
+        ],
+        description:
+          'An IAM policy was created, changed, attached or detached (not by Identity Center itself).',
       },
       {
         id: 'IdentityCenterChanges',
-        pattern: `{ ($.eventSource = "sso.amazonaws.com") && ${any('$.eventName', IDENTITY_CENTER_EVENTS)} && ${notController} }`,
+        // Two filters to one metric: one pattern may hold 1,024 characters.
+        patterns: [
+          `{ ($.eventSource = "sso.amazonaws.com") && ${any('$.eventName', IDENTITY_CENTER_EVENTS.slice(0, 7))} && ${notController} }`,
+          `{ ($.eventSource = "sso.amazonaws.com") && ${any('$.eventName', IDENTITY_CENTER_EVENTS.slice(7))} && ${notController} }`,
+        ],
         description:
           'An Identity Center assignment or permission set changed, not by the JIT controller (jit apply, the console, someone else).',
       },
       {
         id: 'GroupMembershipChanges',
-        pattern: `{ ($.eventSource = "identitystore.amazonaws.com") && ${any('$.eventName', ['CreateGroupMembership', 'DeleteGroupMembership'])} && ${notController} }`,
+        patterns: [
+          `{ ($.eventSource = "identitystore.amazonaws.com") && ${any('$.eventName', ['CreateGroupMembership', 'DeleteGroupMembership'])} && ${notController} }`,
+        ],
         description:
           'An Identity Center group membership changed through the API, not by the JIT controller.',
       },
       {
         id: 'RevocationScpChanges',
-        // The policy id is known when this stack made the SCP; otherwise any SCP change.
-        pattern: `{ ($.eventSource = "organizations.amazonaws.com") && ${any('$.eventName', ['UpdatePolicy', 'DeletePolicy', 'DetachPolicy'])}${this.revocationScp ? ` && ($.requestParameters.policyId = "${this.revocationScp.attrId}")` : ''} && ${notController} }`,
-        description: this.revocationScp
-          ? 'The revocation SCP was changed, deleted or detached, not by the JIT controller.'
-          : 'A service control policy (possibly the revocation SCP) was changed, deleted or detached, not by the JIT controller.',
+        patterns: [
+          `{ ($.eventSource = "organizations.amazonaws.com") && ${any('$.eventName', ['UpdatePolicy', 'DeletePolicy', 'DetachPolicy'])}${scpId} && ${notController} }`,
+        ],
+        description:
+          'The revocation SCP was changed, deleted or detached, not by the JIT controller.',
       },
     ];
     for (const rule of rules) {
-      new logs.MetricFilter(this, `${rule.id}Filter`, {
-        logGroup,
-        filterPattern: logs.FilterPattern.literal(rule.pattern),
-        metricNamespace: CLOUDTRAIL_NAMESPACE,
-        metricName: rule.id,
-        metricValue: '1',
+      rule.patterns.forEach((pattern, index) => {
+        // Tokens (the SCP id) resolve to at most a dozen characters.
+        if (pattern.replace(/\$\{Token\[[^\]]+\]\}/g, 'p-xxxxxxxxxxxx').length > 1024) {
+          throw new Error(
+            `the ${rule.id} filter pattern is longer than CloudWatch Logs' 1,024 characters (a long aws.roleArn?); shorten the role's path`,
+          );
+        }
+        new logs.MetricFilter(this, `${rule.id}Filter${index === 0 ? '' : String(index + 1)}`, {
+          logGroup,
+          filterPattern: logs.FilterPattern.literal(pattern),
+          metricNamespace: CLOUDTRAIL_NAMESPACE,
+          metricName: rule.id,
+          metricValue: '1',
+        });
       });
       const alarm = new cloudwatch.Alarm(this, rule.id, {
         metric: new cloudwatch.Metric({
@@ -302,6 +345,13 @@ export class OrganizationStack extends Stack {
     const at = new Date(
       Date.parse(`${org.scimTokenExpiresAt}T09:00:00Z`) - org.scimTokenWarningDays * 86_400_000,
     );
+    if (at.getTime() <= Date.now()) {
+      Annotations.of(this).addWarningV2(
+        'jit-access:scimReminderPast',
+        `organization.scimTokenExpiresAt ${org.scimTokenExpiresAt}: the reminder date has passed, so no reminder is scheduled; rotate the SCIM token and give its new expiry`,
+      );
+      return;
+    }
     const role = new iam.Role(this, 'ScimReminderRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
@@ -363,6 +413,10 @@ const IDENTITY_CENTER_EVENTS = [
   'DeletePermissionsBoundaryFromPermissionSet',
   'ProvisionPermissionSet',
 ];
+
+function accountOf(arn: string): string {
+  return arn.split(':')[4] ?? '';
+}
 
 /** `arn:aws:iam::1:role/a/b/name` → `{ name: 'name', path: '/a/b/' }`. */
 export function roleNameAndPath(arn: string): { name: string; path: string } {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeploySettingsError, loadDeployment } from '../lib/deploy-settings.js';
 import {
-  CROSS_ACCOUNT,
+  SAME_ACCOUNT,
   EXAMPLE_SETTINGS,
   REPO_ROOT,
   variantDeployment,
@@ -26,7 +26,7 @@ function problems(variant: Variant): readonly string[] {
 describe('deployment settings', () => {
   it('accepts the example and its variants', () => {
     expect(loadDeployment(EXAMPLE_SETTINGS).settings.controller.tasks).toBe(2);
-    expect(problems(CROSS_ACCOUNT)).toEqual([]);
+    expect(problems(SAME_ACCOUNT)).toEqual([]);
   });
 
   it('names each bad field and what to write', () => {
@@ -56,14 +56,15 @@ describe('deployment settings', () => {
     const found = problems({
       config: [
         ['    instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef\n', ''],
-        ['    targetId: r-abcd # the root (every account); the root by default when omitted\n', ''],
         [
-          '# roleArn: arn:aws:iam::111111111111:role/jit-controller   # assumed over the default chain',
+          'roleArn: arn:aws:iam::999999999999:role/jit/jit-access-controller',
           'roleArn: arn:aws:iam::222222222222:role/jit',
         ],
       ],
       settings: (s) => {
-        (s['organization'] as Record<string, unknown>)['scimTokenExpiresAt'] = '2020-01-01';
+        const c = s['controller'] as Record<string, unknown>;
+        c['cpu'] = 1024;
+        delete (s['organization'] as Record<string, unknown>)['boundary'];
       },
     });
     expect(found, found.join('\n')).toHaveLength(4);
@@ -71,8 +72,18 @@ describe('deployment settings', () => {
     expect(found[1]).toMatch(
       /aws.roleArn is in account 222222222222, but organization.account in jit.deploy.yaml is 999999999999/,
     );
-    expect(found[2]).toMatch(/aws.revocation.targetId: give the root/);
-    expect(found[3]).toMatch(/scimTokenExpiresAt: the reminder .* would be in the past/);
+    expect(found[2]).toMatch(
+      /organization.boundary: the permission sets name \/JitPermissionsBoundary/,
+    );
+    expect(found[3]).toMatch(/controller.memoryMiB: Fargate runs 1024 CPU units with 2048, /);
+    const noRole = problems({
+      config: [['  roleArn: arn:aws:iam::999999999999:role/jit/jit-access-controller\n', '']],
+    });
+    expect(noRole).toEqual([
+      expect.stringMatching(
+        /aws.roleArn: the controller runs in 111111111111 but Identity Center and Organizations are administered from 999999999999/,
+      ),
+    ]);
   });
 
   it("passes the config loader's own errors through", () => {

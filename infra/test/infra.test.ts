@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  REVOCATION_SCP_DESCRIPTION,
   REVOCATION_SCP_TAG,
   emptyRevocationScp,
 } from '../../src/adapters/aws/revocation/scp-session-revoker.js';
@@ -15,7 +16,7 @@ import { ENTRY_POINTS, sentCommands } from '../lib/sent-commands.js';
 import { grantedActions, leastPrivilegeProblems } from '../lib/least-privilege.js';
 import { SUPPRESSIONS, WILDCARD_REASONS } from '../lib/nag-suppressions.js';
 import {
-  CROSS_ACCOUNT,
+  SAME_ACCOUNT,
   REPO_ROOT,
   SINGLE_NODE,
   synthesize,
@@ -24,16 +25,16 @@ import {
 } from './support.js';
 
 let example: Synthesized;
-let crossAccount: Synthesized;
+let sameAccount: Synthesized;
 let singleNode: Synthesized;
 
 beforeAll(() => {
   example = synthesize();
-  crossAccount = synthesize(CROSS_ACCOUNT);
+  sameAccount = synthesize(SAME_ACCOUNT);
   singleNode = synthesize(SINGLE_NODE);
   console.log(
     JSON.stringify({
-      synthMs: { example: example.ms, crossAccount: crossAccount.ms, singleNode: singleNode.ms },
+      synthMs: { example: example.ms, sameAccount: sameAccount.ms, singleNode: singleNode.ms },
     }),
   );
 }, 180_000);
@@ -108,7 +109,7 @@ describe('the controller service', () => {
     example.controller.hasResourceProperties('AWS::RDS::DBParameterGroup', {
       Parameters: { 'rds.force_ssl': '1' },
     });
-    crossAccount.controller.hasResourceProperties('AWS::RDS::DBCluster', {
+    sameAccount.controller.hasResourceProperties('AWS::RDS::DBCluster', {
       Engine: 'aurora-postgresql',
       StorageEncrypted: true,
       ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 },
@@ -157,18 +158,19 @@ describe('the controller service', () => {
 });
 
 describe('the organization stack', () => {
-  it('creates the revocation SCP empty, tagged, attached to the configured root, retained', () => {
-    example.organization.hasResource('AWS::Organizations::Policy', {
-      DeletionPolicy: 'Retain',
-      Properties: {
-        Name: 'JitSessionRevocation',
-        Type: 'SERVICE_CONTROL_POLICY',
-        Content: JSON.parse(emptyRevocationScp()) as unknown,
-        TargetIds: ['r-abcd'],
-        Tags: Match.arrayWith([{ Key: REVOCATION_SCP_TAG.Key, Value: REVOCATION_SCP_TAG.Value }]),
-      },
+  it('creates the revocation SCP empty and retained, with nothing an update could change', () => {
+    // CloudFormation rewrites a policy's content on any update of the resource: the SCP
+    // carries only constant properties, no targets (the controller attaches it), and no
+    // tag but its own (the settings' tags skip it).
+    const [, scp] = resources(example.organizationJson, 'AWS::Organizations::Policy')[0]!;
+    expect(scp).toEqual({
+      Name: 'JitSessionRevocation',
+      Type: 'SERVICE_CONTROL_POLICY',
+      Description: REVOCATION_SCP_DESCRIPTION,
+      Content: JSON.parse(emptyRevocationScp()) as unknown,
+      Tags: [{ Key: REVOCATION_SCP_TAG.Key, Value: REVOCATION_SCP_TAG.Value }],
     });
-    crossAccount.organization.resourceCountIs('AWS::Organizations::Policy', 0);
+    example.organization.hasResource('AWS::Organizations::Policy', { DeletionPolicy: 'Retain' });
   });
 
   it('puts the boundary in every member account (service-managed StackSet) and in this one', () => {
@@ -222,16 +224,23 @@ describe('the organization stack', () => {
     const patterns = resources(example.organizationJson, 'AWS::Logs::MetricFilter').map(([, p]) =>
       String(p['FilterPattern']),
     );
-    const identityCenter = patterns.find((p) => p.includes('sso.amazonaws.com'))!;
-    expect(identityCenter).toContain(
-      '$.userIdentity.sessionContext.sessionIssuer.arn != "arn:aws:iam::111111111111:role/jit-access-controller"',
-    );
-    // Cross-account: the controller's changes arrive as the assumed role.
-    const crossPatterns = resources(crossAccount.organizationJson, 'AWS::Logs::MetricFilter').map(
+    // The controller's changes arrive as the assumed role (cross-account) or the task role;
+    // identities without a session issuer (IAM users, root) count too.
+    const identityCenter = patterns.filter((p) => p.includes('sso.amazonaws.com'));
+    expect(identityCenter).toHaveLength(2);
+    for (const p of identityCenter) {
+      expect(p).toContain(
+        '(($.userIdentity.sessionContext.sessionIssuer.arn NOT EXISTS) || ($.userIdentity.sessionContext.sessionIssuer.arn != "arn:aws:iam::999999999999:role/jit/jit-access-controller"))',
+      );
+    }
+    const samePatterns = resources(sameAccount.organizationJson, 'AWS::Logs::MetricFilter').map(
       ([, p]) => String(p['FilterPattern']),
     );
-    expect(crossPatterns.find((p) => p.includes('sso.amazonaws.com'))).toContain(
-      'arn:aws:iam::999999999999:role/jit/jit-access-controller',
+    expect(samePatterns.find((p) => p.includes('sso.amazonaws.com'))).toContain(
+      '!= "arn:aws:iam::999999999999:role/jit-access-controller"',
+    );
+    expect(patterns.find((p) => p.includes('iam.amazonaws.com'))).toContain(
+      '$.userIdentity.sessionContext.sessionIssuer.userName != "AWSServiceRoleForSSO"',
     );
     for (const p of patterns) expect(p.length).toBeLessThanOrEqual(1024);
     // The stack's own SCP is watched by its id.
@@ -246,7 +255,7 @@ describe('the organization stack', () => {
       IsOrganizationTrail: true,
       EnableLogFileValidation: true,
     });
-    crossAccount.organization.resourceCountIs('AWS::CloudTrail::Trail', 0);
+    sameAccount.organization.resourceCountIs('AWS::CloudTrail::Trail', 0);
   });
 
   it('reminds of the SCIM token expiry with a one-time schedule', () => {
@@ -256,10 +265,10 @@ describe('the organization stack', () => {
     });
   });
 
-  it('cross-account: the task role may only assume the configured role, which the task role alone may assume, with the external id', () => {
-    const task = grantedActions(crossAccount.controllerJson, ['TaskRole']);
+  it('cross-account: the task role may only assume the configured role, which trusts the task role by ARN, with the external id', () => {
+    const task = grantedActions(example.controllerJson, ['TaskRole']);
     expect(task).toEqual(['sts:AssumeRole']);
-    crossAccount.controller.hasResourceProperties('AWS::IAM::Role', {
+    example.controller.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'jit-access-controller',
       Policies: [
         {
@@ -274,19 +283,26 @@ describe('the organization stack', () => {
         },
       ],
     });
-    crossAccount.organization.hasResourceProperties('AWS::IAM::Role', {
+    // The account as principal, narrowed by ARN: no need for the task role to exist first.
+    example.organization.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'jit-access-controller',
       Path: '/jit/',
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [
           Match.objectLike({
-            Principal: { AWS: 'arn:aws:iam::111111111111:role/jit-access-controller' },
-            Condition: { StringEquals: { 'sts:ExternalId': 'jit-access' } },
+            Principal: { AWS: Match.anyValue() },
+            Condition: {
+              ArnEquals: {
+                'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/jit-access-controller',
+              },
+              StringEquals: { 'sts:ExternalId': 'jit-access' },
+            },
           }),
         ],
       }),
     });
-    crossAccount.organization.hasResourceProperties('AWS::IAM::Role', {
+    expect(JSON.stringify(example.organizationJson)).toContain(':iam::111111111111:root');
+    sameAccount.organization.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'jit-access-provisioner',
     });
   });
@@ -309,22 +325,27 @@ describe('least privilege, derived from what the product sends', () => {
   };
 
   it('the controller holds exactly the actions it sends, in both arrangements', () => {
-    expect(check(example, 'controller', ['TaskRole'], [example.controllerJson])).toEqual([]);
     expect(
       check(
-        crossAccount,
+        example,
         'controller',
         ['TaskRole', 'ControllerRole'],
-        [crossAccount.controllerJson, crossAccount.organizationJson],
+        [example.controllerJson, example.organizationJson],
       ),
     ).toEqual([]);
-    // What each arrangement leaves out, and why, is stated.
-    expect(example.built.permissions.controller.omitted.map((o) => o.action).sort()).toEqual([
-      'organizations:AttachPolicy',
+    expect(check(sameAccount, 'controller', ['TaskRole'], [sameAccount.controllerJson])).toEqual(
+      [],
+    );
+    // What each arrangement leaves out, and why, is stated: the stack creates the SCP (a
+    // role that may tag SCPs could tag any guardrail and then update it).
+    expect(example.built.permissions.controller.omitted.map((o) => o.action)).toEqual([
+      'organizations:CreatePolicy',
+    ]);
+    expect(sameAccount.built.permissions.controller.omitted.map((o) => o.action).sort()).toEqual([
       'organizations:CreatePolicy',
       'sts:AssumeRole',
     ]);
-    expect(crossAccount.built.permissions.controller.omitted).toEqual([]);
+    expect(example.built.permissions.controller.actions).not.toContain('organizations:TagResource');
   });
 
   it('the provisioner holds exactly what jit plan and jit apply send, and none of the controller writes', () => {
@@ -337,7 +358,7 @@ describe('least privilege, derived from what the product sends', () => {
   });
 
   it('fails when an action is removed from the role, or one nothing sends is added', () => {
-    const template = structuredClone(example.controllerJson);
+    const template = structuredClone(sameAccount.controllerJson);
     const role = Object.entries(template.Resources).find(([id]) => id.startsWith('TaskRole'))![1];
     const statements = (
       role.Properties!['Policies'] as { PolicyDocument: { Statement: { Action: string[] }[] } }[]
@@ -345,7 +366,7 @@ describe('least privilege, derived from what the product sends', () => {
     const first = statements.find((s) => s.Action.includes('sso:DeleteAccountAssignment'))!;
     first.Action = first.Action.filter((a) => a !== 'sso:DeleteAccountAssignment');
     first.Action.push('sso:DeleteInstance');
-    expect(check(example, 'controller', ['TaskRole'], [template])).toEqual([
+    expect(check(sameAccount, 'controller', ['TaskRole'], [template])).toEqual([
       'sso:DeleteAccountAssignment is sent by src/adapters/aws/identity-center-access-target.ts but no role holds it',
       'sso:DeleteInstance is held but nothing the product sends needs it',
     ]);
@@ -375,9 +396,9 @@ describe('least privilege, derived from what the product sends', () => {
 
 describe('cdk-nag AwsSolutionsChecks', () => {
   it('passes every variant; every accepted finding is listed here, with its reason', () => {
-    expect([example, crossAccount, singleNode].flatMap((s) => s.findings)).toEqual([]);
+    expect([example, sameAccount, singleNode].flatMap((s) => s.findings)).toEqual([]);
     // Nothing the CDK CLI would stop at (an AWS look-up without credentials, a warning).
-    expect([example, crossAccount, singleNode].flatMap((s) => s.annotations)).toEqual([]);
+    expect([example, sameAccount, singleNode].flatMap((s) => s.annotations)).toEqual([]);
     const listed = [
       ...SUPPRESSIONS.controller.map((x) => `controller ${x.path} ${x.id}`),
       ...SUPPRESSIONS.organization.map((x) => `organization ${x.path} ${x.id}`),
@@ -434,7 +455,7 @@ describe('cfn-guard (AWS Control Tower proactive rules, from @cdklabs/cdk-valida
       'rds',
       's3',
     ];
-    const data = [example, crossAccount, singleNode].flatMap((s) =>
+    const data = [example, sameAccount, singleNode].flatMap((s) =>
       ['JitAccessController', 'JitAccessOrganization'].flatMap((stack) => [
         '--data',
         join(s.outdir, `${stack}.template.json`),

@@ -21,7 +21,7 @@ it('docs/live.md shows the derived controller policy for examples/jit.live.confi
     organizationAccount: settings.organization.account,
     organizationId: settings.organization.organizationId,
     revocationEnabled: true,
-    revocationScp: 'controller',
+    scpCreatedBy: 'controller',
     ...(aws.revocation.targetId === undefined
       ? {}
       : { revocationTargetId: aws.revocation.targetId }),

@@ -107,14 +107,15 @@ export function synthesize(variant: Variant = {}): Synthesized {
   };
 }
 
-/** The example, and the variant that exercises the other branches. */
-export const CROSS_ACCOUNT: Variant = {
+/** The example runs the controller in a tooling account assuming a role in the management
+ *  account; this variant runs it in the management account itself, on Aurora, with an
+ *  existing trail, open to any network, and a provisioner role. */
+export const SAME_ACCOUNT: Variant = {
   config: [
     [
-      '# roleArn: arn:aws:iam::111111111111:role/jit-controller   # assumed over the default chain',
-      'roleArn: arn:aws:iam::999999999999:role/jit/jit-access-controller',
+      '  roleArn: arn:aws:iam::999999999999:role/jit/jit-access-controller\n  externalId: jit-access\n',
+      '',
     ],
-    ['# externalId: jit-access', 'externalId: jit-access'],
     [
       '# provisionerRoleArn: arn:aws:iam::999999999999:role/jit-access-provisioner   # jit plan/apply assume this',
       'provisionerRoleArn: arn:aws:iam::999999999999:role/jit-access-provisioner',
@@ -122,10 +123,12 @@ export const CROSS_ACCOUNT: Variant = {
   ],
   settings: (s) => {
     const controller = s['controller'] as Record<string, unknown>;
+    controller['account'] = '999999999999';
+    controller['certificateArn'] =
+      'arn:aws:acm:eu-west-1:999999999999:certificate/0f1e2d3c-4b5a-4697-8877-665544332211';
     controller['database'] = { engine: 'aurora-serverless' };
     controller['allowedCidrs'] = ['0.0.0.0/0'];
     const organization = s['organization'] as Record<string, unknown>;
-    organization['revocationScp'] = 'controller';
     organization['cloudTrail'] = { logGroupName: 'aws-controltower/CloudTrailLogs' };
   },
 };
