@@ -75,7 +75,7 @@ describe('parseConfig: schema errors', () => {
     const config = baseConfig();
     config.colour = 'blue';
     expect(errorsOf(config)).toEqual([
-      'colour: unknown key; valid keys here are mode, admins, permissionSets, roles, directory, entra, aws, store, audit, server, auth',
+      'colour: unknown key; valid keys here are mode, admins, permissionSets, roles, directory, entra, aws, store, audit, server, auth, check',
     ]);
   });
 
