@@ -199,11 +199,8 @@ export function derivePermissions(
   return permissionsFor(sent, context);
 }
 
-/** The statements for a list of sent operations (exported for the tests' mutations). */
-export function permissionsFor(
-  sent: readonly string[],
-  context: PermissionContext,
-): DerivedPermissions {
+/** The statements for a list of sent operations. */
+function permissionsFor(sent: readonly string[], context: PermissionContext): DerivedPermissions {
   const unknown = sent.filter((action) => ACTION_RULES[action] === undefined);
   if (unknown.length > 0) {
     throw new Error(

@@ -329,6 +329,23 @@ export class ControllerStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.SNAPSHOT,
       cloudwatchLogsExports: ['postgresql'],
+      monitoringInterval: Duration.seconds(60),
+    };
+    // TLS only, whichever engine.
+    const tlsOnly = (engine: rds.IEngine): rds.ParameterGroup =>
+      new rds.ParameterGroup(this, 'DatabaseParameters', {
+        engine,
+        parameters: { 'rds.force_ssl': '1' },
+      });
+    // The password travels apart, as PGPASSWORD.
+    const made = (
+      database: { connections: ec2.Connections },
+      secret: secretsmanager.ISecret | undefined,
+      host: string,
+      port: string,
+    ) => {
+      if (secret === undefined) throw new Error('the database has no generated secret');
+      return { database, secret, url: `postgres://jit@${host}:${port}/jit?sslmode=no-verify` };
     };
     if (settings.engine === 'postgres') {
       const engine = rds.DatabaseInstanceEngine.postgres({
@@ -343,18 +360,14 @@ export class ControllerStack extends Stack {
         allocatedStorage: settings.allocatedStorageGb,
         backupRetention: Duration.days(14),
         autoMinorVersionUpgrade: true,
-        monitoringInterval: Duration.seconds(60),
-        parameterGroup: new rds.ParameterGroup(this, 'DatabaseParameters', {
-          engine,
-          parameters: { 'rds.force_ssl': '1' },
-        }),
+        parameterGroup: tlsOnly(engine),
       });
-      if (instance.secret === undefined) throw new Error('the database has no generated secret');
-      return {
-        database: instance,
-        secret: instance.secret,
-        url: `postgres://jit@${instance.dbInstanceEndpointAddress}:${instance.dbInstanceEndpointPort}/jit?sslmode=no-verify`,
-      };
+      return made(
+        instance,
+        instance.secret,
+        instance.dbInstanceEndpointAddress,
+        instance.dbInstanceEndpointPort,
+      );
     }
     const engine = rds.DatabaseClusterEngine.auroraPostgres({
       version: rds.AuroraPostgresEngineVersion.VER_17_7,
@@ -370,18 +383,14 @@ export class ControllerStack extends Stack {
         ? [rds.ClusterInstance.serverlessV2('reader', { scaleWithWriter: true })]
         : [],
       backup: { retention: Duration.days(14) },
-      monitoringInterval: Duration.seconds(60),
-      parameterGroup: new rds.ParameterGroup(this, 'DatabaseParameters', {
-        engine,
-        parameters: { 'rds.force_ssl': '1' },
-      }),
+      parameterGroup: tlsOnly(engine),
     });
-    if (cluster.secret === undefined) throw new Error('the database has no generated secret');
-    return {
-      database: cluster,
-      secret: cluster.secret,
-      url: `postgres://jit@${cluster.clusterEndpoint.hostname}:${cluster.clusterEndpoint.port}/jit?sslmode=no-verify`,
-    };
+    return made(
+      cluster,
+      cluster.secret,
+      cluster.clusterEndpoint.hostname,
+      String(cluster.clusterEndpoint.port),
+    );
   }
 
   /** Alarms from the controller's log lines (src/controller/health-log.ts) and the targets. */

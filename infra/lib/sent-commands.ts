@@ -70,6 +70,16 @@ export function sentCommands(repoRoot: string, entries: readonly string[]): Sent
     .sort((a, b) => a.action.localeCompare(b.action));
 }
 
+/** The operation names (no IAM prefix) a principal's entry points send: what an emulator's
+ *  call counts are compared with. */
+export function sentOperations(repoRoot: string, principal: Principal): Set<string> {
+  return new Set(
+    sentCommands(repoRoot, ENTRY_POINTS[principal]).map((c) =>
+      c.action.slice(c.action.indexOf(':') + 1),
+    ),
+  );
+}
+
 /** `CreateAccountAssignmentCommand` → `CreateAccountAssignment`; `paginateListAccounts` →
  *  `ListAccounts`; anything else (clients, types, errors) → undefined. */
 function operationOf(imported: string): string | undefined {

@@ -13,7 +13,7 @@ import {
 } from '../../src/adapters/aws/revocation/scp-session-revoker.js';
 import { HEALTH_LOG } from '../../src/controller/health-log.js';
 import { ENTRY_POINTS, sentCommands } from '../lib/sent-commands.js';
-import { grantedActions, leastPrivilegeProblems } from '../lib/least-privilege.js';
+import { grantedActions, leastPrivilegeProblems } from './least-privilege.js';
 import { SUPPRESSIONS, WILDCARD_REASONS } from '../lib/nag-suppressions.js';
 import {
   SAME_ACCOUNT,

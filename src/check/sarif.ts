@@ -1,8 +1,8 @@
 // The report as SARIF 2.1.0, for code-scanning tools (GitHub, Azure DevOps, IDEs); typed by
 // @types/sarif, the SARIF 2.1.0 object model.
-import type { Log } from 'sarif';
+import type { Log, Result } from 'sarif';
 import type { CheckReport } from './run-check.js';
-import type { Severity } from './finding.js';
+import type { Finding, Severity } from './finding.js';
 
 const LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = {
   critical: 'error',
@@ -32,38 +32,39 @@ export function toSarif(report: CheckReport, configUri: string, version: string)
             })),
           },
         },
-        results: report.findings
-          .map((finding) => ({
-            ruleId: finding.rule,
-            ruleIndex: report.rules.findIndex((rule) => rule.id === finding.rule),
-            level: LEVEL[finding.severity],
-            message: { text: finding.message },
-            locations: [
-              {
-                physicalLocation: { artifactLocation: { uri: configUri } },
-                logicalLocations: [{ fullyQualifiedName: finding.resource, kind: 'member' }],
-              },
-            ],
-            properties: { severity: finding.severity },
-          }))
-          .concat(
-            report.suppressed.map(({ finding, reason }) => ({
-              ruleId: finding.rule,
-              ruleIndex: report.rules.findIndex((rule) => rule.id === finding.rule),
-              level: LEVEL[finding.severity],
-              message: { text: finding.message },
-              locations: [
-                {
-                  physicalLocation: { artifactLocation: { uri: configUri } },
-                  logicalLocations: [{ fullyQualifiedName: finding.resource, kind: 'member' }],
-                },
-              ],
-              properties: { severity: finding.severity },
-              // Accepted in the config's check.suppress.
-              suppressions: [{ kind: 'external' as const, justification: reason }],
-            })),
+        results: [
+          ...report.findings.map((finding) => sarifResult(report, configUri, finding)),
+          // Accepted in the config's check.suppress.
+          ...report.suppressed.map(({ finding, reason }) =>
+            sarifResult(report, configUri, finding, reason),
           ),
+        ],
       },
     ],
+  };
+}
+
+/** One finding as a SARIF result; a suppressed one carries its reason. */
+function sarifResult(
+  report: CheckReport,
+  configUri: string,
+  finding: Finding,
+  suppressedBecause?: string,
+): Result {
+  return {
+    ruleId: finding.rule,
+    ruleIndex: report.rules.findIndex((rule) => rule.id === finding.rule),
+    level: LEVEL[finding.severity],
+    message: { text: finding.message },
+    locations: [
+      {
+        physicalLocation: { artifactLocation: { uri: configUri } },
+        logicalLocations: [{ fullyQualifiedName: finding.resource, kind: 'member' }],
+      },
+    ],
+    properties: { severity: finding.severity },
+    ...(suppressedBecause === undefined
+      ? {}
+      : { suppressions: [{ kind: 'external', justification: suppressedBecause }] }),
   };
 }

@@ -1,6 +1,6 @@
 // The least-privilege check: the actions the synthesised templates grant the controller
 // (task role and cross-account role) and the provisioner, against what the product sends.
-import { ACTION_RULES } from './controller-permissions.js';
+import { ACTION_RULES } from '../lib/controller-permissions.js';
 
 interface TemplateJson {
   readonly Resources: Readonly<
