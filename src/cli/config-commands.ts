@@ -1,4 +1,5 @@
-// The `jit` command group for configuration tools: `jit config validate`.
+// The `jit` command group for configuration tools: `jit config validate` and `jit config
+// schema` (the JSON Schema editors use to complete and check jit.config.yaml).
 import { Command } from 'commander';
 import { invalidInput } from './cli-error.js';
 import { colour } from './output.js';
@@ -34,5 +35,14 @@ export function registerConfigCommands(program: Command, kit: CliKit): void {
       out.line(
         `${colour.green('ok')}: ${file}: ${result.config.roles.size} roles, ${result.config.permissionSets.size} permission sets, mode ${result.config.mode}`,
       );
+    });
+  config
+    .command('schema')
+    .description(
+      'print the JSON Schema of jit.config.yaml (for editors: see the modeline in examples/jit.config.yaml)',
+    )
+    .action(async () => {
+      const { configJsonSchema } = await import('../config/config-json-schema.js');
+      kit.ctx.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
 }

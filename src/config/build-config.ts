@@ -192,6 +192,9 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
         ...(s.resource === undefined ? {} : { resource: s.resource }),
         reason: s.reason,
       })),
+      ...(raw.check.scimTokenExpiresAt === undefined
+        ? {}
+        : { scimTokenExpiresAt: raw.check.scimTokenExpiresAt }),
     },
   };
   return { config, errors, warnings };

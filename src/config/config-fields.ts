@@ -47,9 +47,25 @@ function unknownKeyMessage(key: string, known: readonly string[]): string {
     : `unknown key; did you mean "${match}"?`;
 }
 
+/** What a hand-checked field looks like in the config's JSON Schema (editors, docs). */
+export interface FieldShape {
+  /** A JSON Schema fragment for the YAML value, e.g. `{ type: 'string', pattern: ... }`. */
+  readonly json: Readonly<Record<string, unknown>>;
+  /** The YAML form of a parsed value (a default), e.g. milliseconds back to `PT1H`. */
+  readonly toYaml?: (value: unknown) => unknown;
+  /** Whether the key may be left out (the check accepts `undefined`). */
+  readonly required: boolean;
+}
+
+/** The JSON Schema of each hand-checked field: `z.unknown()` alone would say nothing. */
+export const fieldShapes = z.registry<FieldShape>();
+
 /** A leaf field checked by hand; `check` sees the raw YAML value (even `undefined`). */
-export function field<T>(check: (input: unknown) => FieldCheck<T>) {
-  return z.unknown().transform((input, ctx): T => {
+export function field<T>(
+  check: (input: unknown) => FieldCheck<T>,
+  shape: Omit<FieldShape, 'required'> = { json: {} },
+) {
+  const schema = z.unknown().transform((input, ctx): T => {
     const result = check(input);
     if (result.ok) return result.value;
     ctx.issues.push({
@@ -60,6 +76,8 @@ export function field<T>(check: (input: unknown) => FieldCheck<T>) {
     });
     return z.NEVER;
   });
+  fieldShapes.add(schema, { ...shape, required: !check(undefined).ok });
+  return schema;
 }
 
 export interface DurationRange {
@@ -69,9 +87,21 @@ export interface DurationRange {
   readonly wholeDays?: boolean;
 }
 
+// What parseDuration accepts, for editors: weeks, days, hours, minutes and seconds.
+const DURATION_PATTERN = String.raw`^P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$`;
+const WHOLE_DAYS_PATTERN = String.raw`^P(?!$)(\d+W)?(\d+D)?$`;
+
 /** An ISO 8601 duration (`PT8H`) in milliseconds, within `range`. */
 export function durationField(range: DurationRange) {
-  return field((input) => checkDuration(input, range));
+  const bounds = `at least ${isoOf(range.min)}${range.max === undefined ? '' : `, at most ${isoOf(range.max)}`}`;
+  return field((input) => checkDuration(input, range), {
+    json: {
+      type: 'string',
+      pattern: range.wholeDays === true ? WHOLE_DAYS_PATTERN : DURATION_PATTERN,
+      description: `ISO 8601 duration${range.wholeDays === true ? ' in whole days' : ''}, ${bounds}`,
+    },
+    toYaml: (value) => (typeof value === 'number' ? isoOf(value) : value),
+  });
 }
 
 /** Checks one duration value; exported for checks that compare two durations. */

@@ -11,7 +11,7 @@ import {
   strictObject,
   type FieldCheck,
 } from './config-fields.js';
-import { checkInlinePolicy } from './inline-policy.js';
+import { checkInlinePolicy, INLINE_POLICY_MAX_BYTES } from './inline-policy.js';
 
 /** AWS's pattern for permission set and IAM policy names. */
 const AWS_NAME = /^[\w+=,.@-]+$/;
@@ -84,6 +84,17 @@ function checkRelayState(input: unknown): FieldCheck<string> {
   return { ok: true, value: input };
 }
 
+const policyArn = field(checkPolicyArn, {
+  json: { type: 'string', pattern: POLICY_ARN.source },
+});
+const accountId = field(checkAccountId, {
+  json: {
+    type: 'string',
+    pattern: ACCOUNT_ID.source,
+    description: '12-digit AWS account id, quoted',
+  },
+});
+
 const policyName = z
   .string({ error: missing('give the policy name, e.g. JitPermissionsBoundary') })
   .min(1)
@@ -102,13 +113,17 @@ const iamPath = z
   });
 
 const customerManagedPolicy = strictObject({
-  name: policyName,
-  path: iamPath.default('/'),
+  name: policyName.describe('The IAM policy name.'),
+  path: iamPath.default('/').describe('The IAM path, "/" or like /jit/.'),
 });
 
 const permissionsBoundary = strictObject({
-  managedPolicyArn: field(checkPolicyArn).optional(),
-  customerManagedPolicy: customerManagedPolicy.optional(),
+  managedPolicyArn: policyArn
+    .optional()
+    .describe('An IAM managed policy ARN as the boundary (AWS-managed or customer-managed).'),
+  customerManagedPolicy: customerManagedPolicy
+    .optional()
+    .describe('A customer-managed policy, by name and path, that must exist in every account.'),
 }).transform(
   (
     boundary,
@@ -144,13 +159,40 @@ const permissionSetName = z
   });
 
 const permissionSet = strictObject({
-  description: z.string().max(700).optional(),
-  sessionDuration: durationField({ min: HOUR, max: 12 * HOUR }).default(HOUR),
-  managedPolicies: z.array(field(checkPolicyArn)).default([]),
-  customerManagedPolicies: z.array(customerManagedPolicy).default([]),
-  inlinePolicy: field(checkInlinePolicy).optional(),
-  permissionsBoundary: permissionsBoundary.optional(),
-  relayState: field(checkRelayState).optional(),
+  description: z.string().max(700).optional().describe("Shown in Identity Center's console."),
+  sessionDuration: durationField({ min: HOUR, max: 12 * HOUR })
+    .default(HOUR)
+    .describe(
+      'How long an AWS session from this permission set lasts; sessions open when a grant ends are denied by the revocation SCP.',
+    ),
+  managedPolicies: z
+    .array(policyArn)
+    .default([])
+    .describe('IAM managed policy ARNs attached to the permission set.'),
+  customerManagedPolicies: z
+    .array(customerManagedPolicy)
+    .default([])
+    .describe(
+      'Customer-managed policies (by name and path) attached; they must exist in every account.',
+    ),
+  inlinePolicy: field(checkInlinePolicy, {
+    json: {
+      type: ['string', 'object'],
+      description: `at most ${INLINE_POLICY_MAX_BYTES.toLocaleString('en-US')} bytes minified`,
+    },
+  })
+    .optional()
+    .describe('An inline IAM policy document (JSON text or a mapping).'),
+  permissionsBoundary: permissionsBoundary
+    .optional()
+    .describe(
+      'The permissions boundary: exactly one of managedPolicyArn or customerManagedPolicy.',
+    ),
+  relayState: field(checkRelayState, {
+    json: { type: 'string', format: 'uri', maxLength: 240 },
+  })
+    .optional()
+    .describe('Where the AWS access portal sends people after sign-in, e.g. a console URL.'),
   tags: z
     .record(
       z
@@ -162,26 +204,41 @@ const permissionSet = strictObject({
         }),
       z.string().max(256),
     )
-    .default({}),
+    .default({})
+    .describe('AWS tags on the permission set.'),
 });
 
 const principalList = z.array(z.string().min(1));
 
 const approval = strictObject({
-  required: z.boolean().default(false),
-  approvers: principalList.default([]),
-  quorum: z.number().int().min(1).default(1),
-  allowSelfApproval: z.boolean().default(false),
+  required: z.boolean().default(false).describe('Whether a request needs approval.'),
+  approvers: principalList
+    .default([])
+    .describe('Users (handle or e-mail) and groups who may approve.'),
+  quorum: z.number().int().min(1).default(1).describe('How many different approvers must approve.'),
+  allowSelfApproval: z
+    .boolean()
+    .default(false)
+    .describe('Only break-glass roles allow self-approval: set breakGlass on the role instead.'),
 });
 
 const activation = strictObject({
-  maxDuration: durationField({ min: 30 * MINUTE, max: 24 * HOUR }).default(8 * HOUR),
-  defaultDuration: durationField({ min: 5 * MINUTE }).optional(),
-  requireJustification: z.boolean().default(true),
-  requireTicket: z.boolean().default(false),
-  requireMfa: z.boolean().default(true),
-  approval: approval.prefault({}),
-  maxStartDelay: durationField({ min: MINUTE, max: 90 * DAY }).default(7 * DAY),
+  maxDuration: durationField({ min: 30 * MINUTE, max: 24 * HOUR })
+    .default(8 * HOUR)
+    .describe('The longest a grant may last (PIM for Groups allows 30 minutes to 24 hours).'),
+  defaultDuration: durationField({ min: 5 * MINUTE })
+    .optional()
+    .describe('The duration when a request names none; at most maxDuration.'),
+  requireJustification: z.boolean().default(true).describe('Whether a request must say why.'),
+  requireTicket: z.boolean().default(false).describe('Whether a request must name a ticket.'),
+  requireMfa: z
+    .boolean()
+    .default(true)
+    .describe("Whether the requester's sign-in must carry MFA evidence within server.mfaMaxAge."),
+  approval: approval.prefault({}).describe('Who approves, and how many.'),
+  maxStartDelay: durationField({ min: MINUTE, max: 90 * DAY })
+    .default(7 * DAY)
+    .describe('How far ahead a scheduled grant may start.'),
 });
 
 const eligibility = strictObject(
@@ -190,8 +247,11 @@ const eligibility = strictObject(
       .array(z.string().min(1), {
         error: missing('list the users or groups who may request this role'),
       })
-      .min(1, { error: 'is empty; list the users or groups who may request this role' }),
-    maxEligibility: durationField({ min: DAY, wholeDays: true }).optional(),
+      .min(1, { error: 'is empty; list the users or groups who may request this role' })
+      .describe('Users (handle or e-mail) and groups who may request the role.'),
+    maxEligibility: durationField({ min: DAY, wholeDays: true })
+      .optional()
+      .describe('For Entra PIM roles: how long an eligibility lasts before it must be renewed.'),
   },
   { missing: 'list who may request this role under eligibility.members' },
 );
@@ -205,12 +265,20 @@ const roleName = z
   });
 
 const role = strictObject({
-  description: z.string().max(1024).optional(),
-  group: z.string().min(1).max(1024).optional(),
-  permissionSet: z.string({ error: missing('name one of the keys of permissionSets') }),
+  description: z.string().max(1024).optional().describe('Shown to requesters.'),
+  group: z
+    .string()
+    .min(1)
+    .max(1024)
+    .optional()
+    .describe('The Identity Center group that carries the access (group-membership roles).'),
+  permissionSet: z
+    .string({ error: missing('name one of the keys of permissionSets') })
+    .describe('The permission set the role grants: a key of permissionSets.'),
   accounts: z
-    .array(field(checkAccountId), { error: missing("list the role's 12-digit AWS account ids") })
-    .default([]),
+    .array(accountId, { error: missing("list the role's 12-digit AWS account ids") })
+    .default([])
+    .describe('The AWS accounts the role covers.'),
   organizationalUnits: z
     .array(
       z.string().regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/, {
@@ -218,14 +286,36 @@ const role = strictObject({
           `${describeValue(issue.input)} is not an organisational unit id; use ou-xxxx-xxxxxxxx (or the root, r-xxxx), as Organizations shows it`,
       }),
     )
-    .default([]),
-  enforcement: z.enum(['group-membership', 'account-assignment']).default('group-membership'),
-  source: z.enum(['native', 'entra-pim']).default('native'),
-  entraGroup: z.string().min(1).max(256).optional(),
-  drift: z.enum(['report', 'enforce']).default('report'),
-  activation: activation.prefault({}),
-  eligibility,
-  breakGlass: z.boolean().default(false),
+    .default([])
+    .describe('Organizational units (or the root) whose accounts the role covers.'),
+  enforcement: z
+    .enum(['group-membership', 'account-assignment'])
+    .default('group-membership')
+    .describe(
+      "How access is given: membership of the role's group, or an account assignment per person and account.",
+    ),
+  source: z
+    .enum(['native', 'entra-pim'])
+    .default('native')
+    .describe("Where activations come from: JIT Access's own workflow, or Entra PIM for Groups."),
+  entraGroup: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('For entra-pim roles: the PIM-enabled Entra group (name or object id).'),
+  drift: z
+    .enum(['report', 'enforce'])
+    .default('report')
+    .describe('Access no grant backs: report it, or remove it.'),
+  activation: activation.prefault({}).describe('The rules a request must meet.'),
+  eligibility: eligibility.describe('Who may request the role.'),
+  breakGlass: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Break-glass: the requester may approve their own request with a mandatory reason, which raises an alert and is audited.',
+    ),
 });
 
 const handle = z
@@ -242,9 +332,10 @@ const directoryUser = strictObject({
     .regex(EMAIL, {
       error: (issue) =>
         `${describeValue(issue.input)} is not an e-mail address; write it like alice@example.com`,
-    }),
-  displayName: z.string().min(1).optional(),
-  mfa: z.boolean().default(false),
+    })
+    .describe('The e-mail address (the Identity Center user name).'),
+  displayName: z.string().min(1).optional().describe('The name shown in Identity Center.'),
+  mfa: z.boolean().default(false).describe('Sandbox: whether this user signs in with MFA.'),
 });
 
 const groupName = z
@@ -256,33 +347,64 @@ const groupName = z
   });
 
 const directoryGroup = strictObject({
-  description: z.string().max(1024).optional(),
-  members: principalList.default([]),
+  description: z.string().max(1024).optional().describe('Shown in Identity Center.'),
+  members: principalList.default([]).describe('User handles or e-mail addresses.'),
 });
 
 const directory = strictObject({
-  users: z.record(handle, directoryUser).default({}),
-  groups: z.record(groupName, directoryGroup).default({}),
+  users: z
+    .record(handle, directoryUser)
+    .default({})
+    .describe('People by handle (sandbox: created in the emulators).'),
+  groups: z
+    .record(groupName, directoryGroup)
+    .default({})
+    .describe('Groups by name, with their members.'),
 });
 
 const store = strictObject({
-  sqlite: z.string().min(1).default('.jit/jit.db'),
+  sqlite: z
+    .string()
+    .min(1)
+    .default('.jit/jit.db')
+    .describe(
+      'The SQLite file, relative to the config file; DATABASE_URL (or DATABASE_URL_FILE) in the environment selects PostgreSQL instead.',
+    ),
 });
 
 const audit = strictObject({
   checkpoints: strictObject({
     /** Where signed head checkpoints are appended (default: beside the SQLite file); keep
      *  it off the database's disk. */
-    file: z.string().min(1).optional(),
-    interval: durationField({ min: 10_000, max: HOUR }).default(MINUTE),
-  }).prefault({}),
+    file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Where signed head checkpoints are appended (default: beside the SQLite file); keep it off the database disk.',
+      ),
+    interval: durationField({ min: 10_000, max: HOUR })
+      .default(MINUTE)
+      .describe('How often a checkpoint is written.'),
+  })
+    .prefault({})
+    .describe('Signed checkpoints of the audit chain head.'),
 });
 
 const controller = strictObject({
-  sweepInterval: durationField({ min: 10_000, max: HOUR }).default(5 * MINUTE),
-  maxConcurrency: z.number().int().min(1).max(20).default(8),
+  sweepInterval: durationField({ min: 10_000, max: HOUR })
+    .default(5 * MINUTE)
+    .describe('How often the controller compares Identity Center with the grants (drift sweep).'),
+  maxConcurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(8)
+    .describe('How many target actions run at once.'),
 });
 
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const MFA_EVIDENCE = /^(?:amr|acrs:c[1-9]\d?)$/;
 
@@ -337,15 +459,30 @@ function checkMfaEvidence(input: unknown): FieldCheck<'amr' | `acrs:${string}`> 
 const oidc = strictObject(
   {
     // Kept exactly as written: the provider's discovery document must name the same issuer.
-    issuer: field(checkHttpUrl('https://login.microsoftonline.com/<tenant id>/v2.0', true)),
+    issuer: field(checkHttpUrl('https://login.microsoftonline.com/<tenant id>/v2.0', true), {
+      json: { type: 'string', format: 'uri' },
+    }).describe("The provider's issuer URL, exactly as its discovery document names it."),
     clientId: z
       .string({
         error: missing("give the application (client) id of the server's app registration"),
       })
-      .min(1),
-    clientSecretEnv: field(checkEnvName).optional(),
-    cliClientId: z.string().min(1).optional(),
-    redirectUri: field(checkHttpUrl('https://jit.example.com/auth/callback')).optional(),
+      .min(1)
+      .describe("The application (client) id of the server's app registration."),
+    clientSecretEnv: field(checkEnvName, { json: { type: 'string', pattern: ENV_NAME.source } })
+      .optional()
+      .describe('The environment variable holding the client secret (never the secret itself).'),
+    cliClientId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A public client id for `jit login` (default: clientId).'),
+    redirectUri: field(checkHttpUrl('https://jit.example.com/auth/callback'), {
+      json: { type: 'string', format: 'uri' },
+    })
+      .optional()
+      .describe(
+        'The callback URL registered with the provider (default: publicUrl + /auth/callback).',
+      ),
     scopes: z
       .array(
         z.string().regex(SCOPE, {
@@ -354,51 +491,75 @@ const oidc = strictObject(
         }),
       )
       .min(1)
-      .default(['openid', 'profile', 'email']),
-    allowInsecureRequests: z.boolean().default(false),
-    mfaEvidence: field(checkMfaEvidence).optional(),
+      .default(['openid', 'profile', 'email'])
+      .describe('The scopes asked for at sign-in.'),
+    allowInsecureRequests: z
+      .boolean()
+      .default(false)
+      .describe('Allow an http:// provider (local emulators only).'),
+    mfaEvidence: field(checkMfaEvidence, {
+      json: { type: 'string', pattern: MFA_EVIDENCE.source },
+    })
+      .optional()
+      .describe(
+        'What proves MFA: amr (the id_token lists mfa) or acrs:c<N> (an Entra authentication context).',
+      ),
   },
   { missing: 'give issuer and clientId of the OIDC provider (see docs/configuration.md#auth)' },
 );
 
 const session = strictObject({
-  ttl: durationField({ min: 5 * MINUTE, max: 7 * DAY }).default(8 * HOUR),
-  idleTimeout: durationField({ min: MINUTE, max: DAY }).optional(),
+  ttl: durationField({ min: 5 * MINUTE, max: 7 * DAY })
+    .default(8 * HOUR)
+    .describe('How long a sign-in session lasts.'),
+  idleTimeout: durationField({ min: MINUTE, max: DAY })
+    .optional()
+    .describe('End a session unused for this long.'),
 });
 
 const auth = strictObject({
-  oidc: oidc.optional(),
-  session: session.prefault({}),
+  oidc: oidc.optional().describe('Sign-in with an OpenID provider (Microsoft Entra ID).'),
+  session: session.prefault({}).describe('Sign-in sessions.'),
 });
 
 const server = strictObject({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.number().int().min(1).max(65_535).default(8400),
-  mfaMaxAge: durationField({ min: MINUTE, max: 24 * HOUR }).default(HOUR),
-  /** A request not approved within this lapses (cancelled by the controller). */
-  pendingRequestTtl: durationField({ min: 10 * MINUTE, max: 7 * DAY }).default(24 * HOUR),
-  /** Requests, scheduled and active grants one person may have open at once. */
-  maxOpenGrantsPerPerson: z.number().int().min(1).max(1000).default(20),
-  /** Behind a load balancer: true (trust X-Forwarded-* from any peer), a hop count, or the
-   *  proxies' addresses/CIDRs. Off by default: a client could forge its address. */
+  host: z.string().min(1).default('127.0.0.1').describe('The address to listen on.'),
+  port: z.number().int().min(1).max(65_535).default(8400).describe('The port to listen on.'),
+  mfaMaxAge: durationField({ min: MINUTE, max: 24 * HOUR })
+    .default(HOUR)
+    .describe('How recent the MFA at sign-in must be for roles with requireMfa.'),
+  pendingRequestTtl: durationField({ min: 10 * MINUTE, max: 7 * DAY })
+    .default(24 * HOUR)
+    .describe('A request not approved within this lapses (cancelled by the controller).'),
+  maxOpenGrantsPerPerson: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(20)
+    .describe('Requests, scheduled and active grants one person may have open at once.'),
   trustProxy: z
     .union([z.boolean(), z.number().int().min(1).max(10), z.array(z.string().min(1)).min(1)], {
       error:
         'give true, a number of proxy hops (1-10), or a list of proxy addresses or CIDRs, e.g. [10.0.0.0/8]',
     })
-    .default(false),
-  /** Where people reach the server, e.g. https://jit.example.com: the base of redirects. */
+    .default(false)
+    .describe(
+      "Behind a load balancer: true (trust X-Forwarded-* from any peer), a hop count, or the proxies' addresses or CIDRs. Off: a client could forge its address.",
+    ),
   publicUrl: z
     .url({
       protocol: /^https?$/,
       error: (issue) =>
         `${describeValue(issue.input)} is not an http(s) URL; give the address people reach the server at, e.g. https://jit.example.com`,
     })
-    .optional(),
-  controller: controller.prefault({}),
+    .optional()
+    .describe(
+      'Where people reach the server, e.g. https://jit.example.com: the base of redirects.',
+    ),
+  controller: controller.prefault({}).describe('The controller that applies grants to the clouds.'),
 });
 
-const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const envName = z.string().regex(ENV_NAME, {
   error: (issue) =>
     `${describeValue(issue.input)} is not an environment variable name; name the variable that holds the secret, e.g. JIT_ENTRA_CLIENT_SECRET (never the secret itself)`,
@@ -412,29 +573,45 @@ const entra = strictObject({
   tenantId: z
     .string()
     .regex(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[a-z0-9.-]+\.[a-z]{2,}$/i,
+      // No `i` flag: a JSON Schema pattern cannot carry one (the schema is published).
+      /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$|^[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$/,
       {
         error: (issue) =>
           `${describeValue(issue.input)} is not a tenant id; give the directory (tenant) id GUID or a verified domain, e.g. contoso.onmicrosoft.com`,
       },
     )
-    .optional(),
+    .optional()
+    .describe('The directory (tenant) id, or a verified domain.'),
   clientId: z
     .string()
-    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+    .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
       error: (issue) =>
         `${describeValue(issue.input)} is not an application (client) id; copy the GUID from the app registration's overview`,
     })
-    .optional(),
-  clientSecretEnv: envName.optional(),
+    .optional()
+    .describe("The app registration's application (client) id."),
+  clientSecretEnv: envName
+    .optional()
+    .describe('The environment variable holding the client secret (or use certificate).'),
   certificate: strictObject({
-    privateKeyFile: z.string().min(1),
-    certificateFile: z.string().min(1),
-  }).optional(),
-  authority: httpUrl.default('https://login.microsoftonline.com'),
-  graphUrl: httpUrl.default('https://graph.microsoft.com/v1.0'),
-  pollInterval: durationField({ min: 2_000, max: 5 * MINUTE }).default(10_000),
-  userAttribute: z.enum(['userPrincipalName', 'mail']).default('userPrincipalName'),
+    privateKeyFile: z.string().min(1).describe('PEM private key file.'),
+    certificateFile: z.string().min(1).describe('PEM certificate file (uploaded to the app).'),
+  })
+    .optional()
+    .describe('Client credentials with a certificate instead of a secret.'),
+  authority: httpUrl
+    .default('https://login.microsoftonline.com')
+    .describe('The Entra sign-in authority.'),
+  graphUrl: httpUrl
+    .default('https://graph.microsoft.com/v1.0')
+    .describe('The Microsoft Graph base URL.'),
+  pollInterval: durationField({ min: 2_000, max: 5 * MINUTE })
+    .default(10_000)
+    .describe('How often PIM for Groups activations are read.'),
+  userAttribute: z
+    .enum(['userPrincipalName', 'mail'])
+    .default('userPrincipalName')
+    .describe("The Entra attribute that matches an Identity Center user's name."),
 });
 
 const awsAccountId = z.string().regex(/^\d{12}$/, {
@@ -451,24 +628,32 @@ const aws = strictObject({
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
       error: (issue) => `${describeValue(issue.input)} is not an AWS region, e.g. eu-west-1`,
     })
-    .optional(),
+    .optional()
+    .describe("Identity Center's home region (default: the SDK's region)."),
   roleArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
       error: (issue) =>
         `${describeValue(issue.input)} is not an IAM role ARN, e.g. arn:aws:iam::123456789012:role/jit-controller`,
     })
-    .optional(),
-  externalId: z.string().min(2).max(1224).optional(),
-  /** The role `jit plan` and `jit apply` assume instead of roleArn (the deployment's
-   *  provisioner role: permission sets and assignments, none of the controller's writes). */
+    .optional()
+    .describe('A role the controller assumes with the credentials of the default chain.'),
+  externalId: z
+    .string()
+    .min(2)
+    .max(1224)
+    .optional()
+    .describe("The external id roleArn's trust policy requires."),
   provisionerRoleArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
       error: (issue) =>
         `${describeValue(issue.input)} is not an IAM role ARN, e.g. arn:aws:iam::123456789012:role/jit-access-provisioner`,
     })
-    .optional(),
+    .optional()
+    .describe(
+      "The role jit plan and jit apply assume instead of roleArn (the deployment's provisioner role).",
+    ),
   identityCenter: strictObject({
     instanceArn: z
       .string()
@@ -476,31 +661,48 @@ const aws = strictObject({
         error: (issue) =>
           `${describeValue(issue.input)} is not an Identity Center instance ARN, e.g. arn:aws:sso:::instance/ssoins-1234567890abcdef; leave it out to find it with ListInstances`,
       })
-      .optional(),
+      .optional()
+      .describe('The instance ARN (default: found with ListInstances).'),
     identityStoreId: z
       .string()
       .regex(/^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
         error: (issue) =>
           `${describeValue(issue.input)} is not an identity store id, e.g. d-1234567890; leave it out to find it with ListInstances`,
       })
-      .optional(),
-  }).prefault({}),
+      .optional()
+      .describe('The identity store id (default: found with ListInstances).'),
+  })
+    .prefault({})
+    .describe('The IAM Identity Center instance.'),
   revocation: strictObject({
-    /** Off: sessions already open outlive a grant by up to their SessionDuration. */
-    enabled: z.boolean().default(true),
-    /** The root (r-xxxx) or OU (ou-xxxx-yyyyyyyy) the revocation SCP is attached to. */
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Deny sessions open when a grant ends (managed SCP). Off: they outlive the grant by up to their session duration.',
+      ),
     targetId: z
       .string()
       .regex(/^r-[0-9a-z]{4,32}$|^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, {
         error: (issue) =>
           `${describeValue(issue.input)} is not a root or OU id; give r-xxxx (the root: every account) or ou-xxxx-yyyyyyyy`,
       })
-      .optional(),
-    policyName: z.string().min(1).max(128).default('JitSessionRevocation'),
-    /** The management account (no SCP applies there: its Denies go inline); found with
-     *  DescribeOrganization when left out. */
-    managementAccountId: awsAccountId.optional(),
-  }).prefault({}),
+      .optional()
+      .describe('The root (r-xxxx) or OU (ou-xxxx-yyyyyyyy) the revocation SCP is attached to.'),
+    policyName: z
+      .string()
+      .min(1)
+      .max(128)
+      .default('JitSessionRevocation')
+      .describe('The name of the managed revocation SCP.'),
+    managementAccountId: awsAccountId
+      .optional()
+      .describe(
+        'The management account (no SCP applies there: its Denies go inline); found with DescribeOrganization when left out.',
+      ),
+  })
+    .prefault({})
+    .describe('Ending AWS sessions already open when access ends.'),
 });
 
 /** `jit check`'s accepted findings: each names the rule (and the resource) with a reason. */
@@ -508,38 +710,68 @@ const check = strictObject({
   suppress: z
     .array(
       strictObject({
-        rule: z.string().regex(/^JIT\d{3}$/, {
-          error: (issue) =>
-            `${describeValue(issue.input)} is not a jit check rule id; write it like JIT001 (docs/check.md lists them)`,
-        }),
-        /** e.g. roles.break-glass; every resource of the rule when left out. */
-        resource: z.string().min(1).optional(),
+        rule: z
+          .string()
+          .regex(/^JIT\d{3}$/, {
+            error: (issue) =>
+              `${describeValue(issue.input)} is not a jit check rule id; write it like JIT001 (docs/check.md lists them)`,
+          })
+          .describe('The rule id, e.g. JIT004.'),
+        resource: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'The resource, e.g. roles.break-glass; every resource of the rule when left out.',
+          ),
         reason: z
           .string({ error: missing('say why the finding is accepted (reason: ...)') })
-          .min(10, { error: 'is too short; say why the finding is accepted, for the next reader' }),
+          .min(10, { error: 'is too short; say why the finding is accepted, for the next reader' })
+          .describe('Why the finding is accepted, for the next reader.'),
       }),
     )
-    .default([]),
+    .default([])
+    .describe('Accepted findings of jit check, each with a reason.'),
+  /** No AWS or Graph API tells when Identity Center's SCIM token expires: recorded here. */
+  scimTokenExpiresAt: z.iso
+    .date({
+      error: (issue) =>
+        `${describeValue(issue.input)} is not a date; give the day Identity Center's SCIM token expires, like 2027-06-30`,
+    })
+    .optional()
+    .describe(
+      "The day Identity Center's SCIM access token (used by Entra's provisioning) expires, a year after it was generated; jit check --live warns 30 days before.",
+    ),
 });
 
 /** The whole file. */
 export const configSchema = strictObject({
-  mode: z.enum(['sandbox', 'live'], {
-    error: missing('set mode: sandbox (local emulated clouds) or mode: live (real AWS and Entra)'),
-  }),
-  admins: principalList.default([]),
-  permissionSets: z.record(permissionSetName, permissionSet, {
-    error: missing('declare the permission sets your roles use under permissionSets'),
-  }),
-  roles: z.record(roleName, role, { error: missing('declare at least one role under roles') }),
-  directory: directory.optional(),
-  entra: entra.optional(),
-  aws: aws.optional(),
-  store: store.prefault({}),
-  audit: audit.prefault({}),
-  server: server.prefault({}),
-  auth: auth.prefault({}),
-  check: check.prefault({}),
+  mode: z
+    .enum(['sandbox', 'live'], {
+      error: missing(
+        'set mode: sandbox (local emulated clouds) or mode: live (real AWS and Entra)',
+      ),
+    })
+    .describe('sandbox: local emulated clouds; live: real AWS and Entra.'),
+  admins: principalList
+    .default([])
+    .describe('Users and groups who may revoke or cancel any grant.'),
+  permissionSets: z
+    .record(permissionSetName, permissionSet, {
+      error: missing('declare the permission sets your roles use under permissionSets'),
+    })
+    .describe('Identity Center permission sets by name (at most 32 characters).'),
+  roles: z
+    .record(roleName, role, { error: missing('declare at least one role under roles') })
+    .describe('The roles people request, by kebab-case name.'),
+  directory: directory.optional().describe('Sandbox: the people and groups the emulators hold.'),
+  entra: entra.optional().describe('Microsoft Entra ID: Graph access for PIM for Groups.'),
+  aws: aws.optional().describe('Live AWS: where the controller acts (credentials never go here).'),
+  store: store.prefault({}).describe('Where grants and the audit log are kept.'),
+  audit: audit.prefault({}).describe('The audit log.'),
+  server: server.prefault({}).describe('The HTTP server and the controller.'),
+  auth: auth.prefault({}).describe('How people sign in.'),
+  check: check.prefault({}).describe('jit check settings.'),
 });
 
 /** The file after the schema: defaults applied, durations in milliseconds, names unresolved. */

@@ -181,6 +181,8 @@ export interface JitConfig {
   /** `jit check`: findings accepted, each with its reason. */
   readonly check: {
     readonly suppress: readonly CheckSuppression[];
+    /** The day (YYYY-MM-DD) Identity Center's SCIM token expires, when recorded. */
+    readonly scimTokenExpiresAt?: string;
   };
 }
 

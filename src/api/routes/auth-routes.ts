@@ -36,9 +36,15 @@ const loginQuery = z.strictObject({
   cli_state: z.string().max(128).optional().describe('CLI only: its state'),
 });
 
-const callbackQuery = z
-  .record(z.string().max(64), z.string().max(4096))
-  .describe('what the identity provider sends: code, state, iss, or error and error_description');
+// What the identity provider sends; other parameters pass (the provider may add its own).
+const callbackParameter = z.string().max(4096).optional();
+const callbackQuery = z.object({
+  code: callbackParameter.describe('the authorization code'),
+  state: callbackParameter.describe('the state the login started with'),
+  iss: callbackParameter.describe("the issuer (RFC 9207), checked against the provider's"),
+  error: callbackParameter.describe('the provider refused: an OAuth error code'),
+  error_description: callbackParameter.describe("the provider's words for the error"),
+}).catchall(callbackParameter);
 
 const cliTokenBody = z.strictObject({
   code: z.string().min(1).max(256),
