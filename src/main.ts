@@ -217,6 +217,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       holder: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       isHolderAlive,
     },
+    changeMarker: async () => (await store.auditHead()).seq,
   });
   const workflow = new WorkflowService({
     store,

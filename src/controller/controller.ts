@@ -1,7 +1,9 @@
 // Runs reconcile passes: at start (the first pass converges), when kicked by an event,
 // at the next due time read from the store (durable timers), after a retry cooldown, and
 // on a periodic drift sweep. One pass at a time; kicks during a pass coalesce into one
-// more. Only the holder of the `controller` lease acts, so replicas never fight.
+// more. Only the holder of the `controller` lease acts, so replicas never fight. A change
+// another replica makes (a request approved there) reaches the leader by a cheap poll of
+// the store's change marker (the audit chain's head), so it lands within a second too.
 import { errorMessage } from '../core/error-message.js';
 import type { Instant } from '../core/grant.js';
 import type { Clock } from '../ports/clock.js';
@@ -20,6 +22,8 @@ export interface ControllerOptions {
   /** Whether the process named by another holder still runs; false lets this process take
    *  over at once after a crash instead of waiting for the lease to expire. */
   readonly isHolderAlive?: (holder: string) => boolean;
+  /** While leading, how often to look for changes other processes made (default 1 s). */
+  readonly changePollMs?: number;
 }
 
 export interface ControllerDeps {
@@ -34,6 +38,10 @@ export interface ControllerDeps {
   readonly options: ControllerOptions;
   /** Called after every pass, e.g. for metrics and tests. */
   readonly onPass?: (result: ReconcileResult) => void;
+  /** A value that changes whenever anyone writes to the store (the audit head's seq): a
+   *  change made by another replica kicks a pass. Without it, only this process's own
+   *  changes, due times and sweeps wake the controller. */
+  readonly changeMarker?: () => Promise<number>;
 }
 
 const LEASE = 'controller';
@@ -53,6 +61,9 @@ export class Controller {
   #passes = 0;
   #failedPasses = 0;
   #heartbeatAt: Instant | undefined;
+  #changeTimer: NodeJS.Timeout | undefined;
+  /** The change marker as of the start of the last pass (undefined: not read yet). */
+  #seenMarker: number | undefined;
 
   constructor(deps: ControllerDeps) {
     this.#deps = deps;
@@ -76,8 +87,26 @@ export class Controller {
       Math.max(1_000, Math.floor(this.#deps.options.leaseTtlMs / 3)),
     );
     this.#renewTimer.unref();
+    if (this.#deps.changeMarker) {
+      this.#changeTimer = setInterval(() => {
+        void this.#watchChanges();
+      }, this.#deps.options.changePollMs ?? 1_000);
+      this.#changeTimer.unref();
+    }
     this.kick();
     await this.#running;
+  }
+
+  /** Kicks a pass when the store changed since the last pass began (another replica wrote). */
+  async #watchChanges(): Promise<void> {
+    if (!this.#leader || this.#running || !this.#deps.changeMarker) return;
+    try {
+      const marker = await this.#deps.changeMarker();
+      if (this.#seenMarker !== undefined && marker !== this.#seenMarker) this.kick();
+      this.#seenMarker = marker;
+    } catch {
+      // The store is unreachable: the pass's own error handling reports it.
+    }
   }
 
   /** Asks for a pass as soon as possible; coalesces with one already running. */
@@ -112,6 +141,7 @@ export class Controller {
     this.#stopped = true;
     this.#clearTimer();
     if (this.#renewTimer) clearInterval(this.#renewTimer);
+    if (this.#changeTimer) clearInterval(this.#changeTimer);
     while (this.#running) await this.#running;
     if (this.#leader) {
       await this.#deps.store.releaseLease(LEASE, this.#deps.options.holder).catch(() => undefined);
@@ -137,7 +167,11 @@ export class Controller {
 
   async #pass(): Promise<ReconcileResult | undefined> {
     try {
+      // Read before the pass, so a write another replica commits during it is not missed
+      // (the pass's own writes then cost one more, idle, pass).
+      const marker = await this.#deps.changeMarker?.().catch(() => undefined);
       const result = await this.#deps.reconciler.pass();
+      this.#seenMarker = marker;
       this.#passes += 1;
       this.#lastResult = result;
       this.#deps.onPass?.(result);

@@ -65,6 +65,7 @@ export interface ServerOptions {
 export class JitServer {
   #exit: Promise<number | null>;
   #stderr = '';
+  #token: string | undefined;
 
   private constructor(
     readonly process: ChildProcess,
@@ -146,6 +147,8 @@ export class JitServer {
     });
     const server = new JitServer(child, url, exit, ws.dir);
     server.#stderr = stderr;
+    // Read now: replicas sharing the folder each write their own token to the same file.
+    if (!options.live) server.#token = server.#hookToken();
     child.stderr.on('data', (chunk: Buffer) => {
       server.#stderr += chunk.toString();
     });
@@ -158,7 +161,7 @@ export class JitServer {
 
   /** The test hooks' token, which `jit serve --test-hooks` writes beside its store. */
   #hookToken(): string {
-    return readFileSync(join(this.stateDir, 'test-hooks.token'), 'utf8');
+    return this.#token ?? readFileSync(join(this.stateDir, 'test-hooks.token'), 'utf8');
   }
 
   /** Resolves with the exit code (null when killed by a signal). */
