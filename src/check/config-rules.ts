@@ -2,7 +2,7 @@
 import type { JitConfig, PermissionSetConfig } from '../config/index.js';
 import { humanDuration } from '../core/duration.js';
 import type { Role } from '../core/role.js';
-import type { CheckRule, Finding, Severity } from './finding.js';
+import { findingOf as finding, type CheckRule, type Finding } from './finding.js';
 
 const DAY = 86_400_000;
 
@@ -45,18 +45,6 @@ function rolesUsing(config: JitConfig): [Role, PermissionSetConfig][] {
   return out;
 }
 
-const finding = (
-  rule: CheckRule,
-  resource: string,
-  message: string,
-  severity?: Severity,
-): Finding => ({
-  rule: rule.id,
-  severity: severity ?? rule.severity,
-  resource,
-  message,
-});
-
 const revocationOn = (config: JitConfig): boolean =>
   config.mode === 'sandbox' || config.aws?.revocation.enabled !== false;
 
@@ -67,6 +55,7 @@ export const BOUNDARY_MISSING: CheckRule = {
   why: 'without a boundary, access granted just in time can make itself permanent (new users, access keys, roles) or switch off the monitoring that would notice',
   fix: 'give the permission set permissionsBoundary: { customerManagedPolicy: { name: JitPermissionsBoundary } } and deploy the boundary to every account (docs/deploy.md)',
   severity: 'high',
+  controls: { soc2: ['CC6.1', 'CC6.3'], iso27001: ['5.15', '8.2'], cisAws: [] },
   evaluate(config) {
     const used = new Set([...config.roles.values()].map((r) => r.permissionSet));
     return [...config.permissionSets.values()]
@@ -84,6 +73,7 @@ export const SESSION_OUTLIVES_GRANT: CheckRule = {
   why: 'an AWS session opened near the end of a grant stays valid for the session duration; only session revocation (the SCP) ends it at the grant end',
   fix: "lower the permission set's sessionDuration to at most the role's activation.maxDuration, and keep aws.revocation on",
   severity: 'low',
+  controls: { soc2: ['CC6.2', 'CC6.3'], iso27001: ['5.18', '8.2'], cisAws: [] },
   evaluate(config) {
     return rolesUsing(config)
       .filter(([role, set]) => set.sessionDuration > role.activation.maxDuration)
@@ -105,6 +95,7 @@ export const ADMIN_UNGUARDED: CheckRule = {
   why: 'a permission set with `*` actions (or AdministratorAccess) is the access an attacker with one stolen session wants most; a second person and a fresh MFA are what stop them',
   fix: 'set activation.approval.required: true (with approvers other than the requesters) and activation.requireMfa: true on the role',
   severity: 'high',
+  controls: { soc2: ['CC6.1', 'CC6.3'], iso27001: ['5.3', '8.2', '8.5'], cisAws: ['1.16'] },
   evaluate(config) {
     const out: Finding[] = [];
     for (const [role, set] of rolesUsing(config)) {
@@ -133,6 +124,7 @@ export const BREAK_GLASS_UNALERTED: CheckRule = {
   why: 'break-glass skips approval; its use must reach people at once, and must carry a reason',
   fix: 'require a justification on the role, and watch alert entries of the audit log (notifications to Slack, Teams or e-mail are not built yet)',
   severity: 'medium',
+  controls: { soc2: ['CC7.2'], iso27001: ['8.2', '8.15', '8.16'], cisAws: [] },
   evaluate(config) {
     return [...config.roles.values()]
       .filter((role) => role.breakGlass)
@@ -156,6 +148,7 @@ export const ELIGIBILITY_UNBOUNDED: CheckRule = {
   why: 'eligibility that never ends accumulates: people keep the right to ask long after they need it',
   fix: 'set eligibility.maxEligibility (e.g. P180D) and review the members when it ends',
   severity: 'low',
+  controls: { soc2: ['CC6.2', 'CC6.3'], iso27001: ['5.18', '8.2'], cisAws: [] },
   evaluate(config) {
     const out: Finding[] = [];
     for (const role of config.roles.values()) {
@@ -189,6 +182,7 @@ export const APPROVERS_ARE_REQUESTERS: CheckRule = {
   why: 'when only eligible members can approve, approval is peers approving each other; with one member, nobody can approve at all',
   fix: 'name approvers who are not eligible for the role (a security or platform lead group)',
   severity: 'medium',
+  controls: { soc2: ['CC6.3'], iso27001: ['5.3', '8.2'], cisAws: [] },
   evaluate(config) {
     const out: Finding[] = [];
     for (const role of config.roles.values()) {
@@ -222,6 +216,7 @@ export const REVOCATION_OFF: CheckRule = {
   why: 'without the revocation SCP, AWS sessions opened during a grant stay valid after it ends, for up to the permission set session duration',
   fix: 'remove aws.revocation.enabled: false; the controller needs Organizations access from the management account (docs/live.md)',
   severity: 'high',
+  controls: { soc2: ['CC6.2', 'CC6.3'], iso27001: ['5.18', '8.2'], cisAws: [] },
   evaluate(config) {
     return config.mode === 'live' && config.aws?.revocation.enabled === false
       ? [finding(this, 'aws.revocation', 'aws.revocation.enabled is false')]

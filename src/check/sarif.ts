@@ -1,6 +1,9 @@
 // The report as SARIF 2.1.0, for code-scanning tools (GitHub, Azure DevOps, IDEs); typed by
-// @types/sarif, the SARIF 2.1.0 object model.
+// @types/sarif, the SARIF 2.1.0 object model. Each rule's compliance controls go in its
+// property bag twice: as `tags` (the form GitHub code scanning filters on, e.g. `SOC2:CC6.1`)
+// and as structured `controls`.
 import type { Log, Result } from 'sarif';
+import { controlTags } from './controls.js';
 import type { CheckReport } from './run-check.js';
 import type { Finding, Severity } from './finding.js';
 
@@ -28,10 +31,34 @@ export function toSarif(report: CheckReport, configUri: string, version: string)
               fullDescription: { text: rule.why },
               help: { text: `${rule.why}. Fix: ${rule.fix}.` },
               defaultConfiguration: { level: LEVEL[rule.severity] },
-              properties: { severity: rule.severity },
+              properties: {
+                tags: ['security', ...controlTags(rule.controls)],
+                severity: rule.severity,
+                controls: rule.controls,
+              },
             })),
           },
         },
+        // Live rules that could not look are said, not hidden: SARIF's tool notifications.
+        ...(report.notChecked.length === 0
+          ? {}
+          : {
+              invocations: [
+                {
+                  executionSuccessful: true,
+                  toolExecutionNotifications: report.notChecked.map((n) => ({
+                    level: 'warning' as const,
+                    message: {
+                      text: `${n.rule} ${n.partly ? 'checked in part' : 'not checked'}: ${n.reason}`,
+                    },
+                    associatedRule: {
+                      id: n.rule,
+                      index: report.rules.findIndex((rule) => rule.id === n.rule),
+                    },
+                  })),
+                },
+              ],
+            }),
         results: [
           ...report.findings.map((finding) => sarifResult(report, configUri, finding)),
           // Accepted in the config's check.suppress.

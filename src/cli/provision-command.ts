@@ -56,7 +56,8 @@ export interface ProvisionOptions {
   readonly prune?: boolean;
 }
 
-interface Connection {
+/** Identity Center (and Entra PIM) reached for a config; `jit check --live` reads through it too. */
+export interface Connection {
   readonly config: JitConfig;
   readonly configText: string;
   /** The AWS call last sent, to word a failure with. */
@@ -73,7 +74,7 @@ interface Connection {
   close(): void;
 }
 
-async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection> {
+export async function connect(kit: CliKit, opts: ProvisionOptions): Promise<Connection> {
   const config = await loadConfig(opts.config);
   const configText = await readFile(opts.config, 'utf8');
   let clients: {

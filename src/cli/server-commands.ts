@@ -63,11 +63,17 @@ export function registerServerCommands(program: Command, kit: CliKit): void {
         .choices(['low', 'medium', 'high', 'critical', 'none'])
         .default('high'),
     )
+    .option('--live', 'also read Identity Center, Entra PIM, the revocation SCP and the store')
+    .option('--endpoint <url>', "with --live, sandbox config: the Identity Center emulator's URL")
+    .option('--entra-endpoint <url>', "with --live, sandbox config: the Entra emulator's URL")
     .action(
       async (opts: {
         config: string;
         sarif?: string;
         failOn: 'low' | 'medium' | 'high' | 'critical' | 'none';
+        live?: boolean;
+        endpoint?: string;
+        entraEndpoint?: string;
       }) => {
         const { runCheckCommand } = await import('./check-command.js');
         await runCheckCommand(kit, opts);
