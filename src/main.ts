@@ -26,6 +26,7 @@ import { AuditCheckpointWriter, loadCheckpointKey } from './audit/checkpoint-wri
 import { PimMirror } from './controller/pim-mirror.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
+import { IncidentService } from './workflow/incident-service.js';
 import { WorkflowService } from './workflow/workflow-service.js';
 import { randomIds } from './adapters/local/random-ids.js';
 
@@ -232,6 +233,27 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       controller.kick();
     },
   });
+  const incidents = new IncidentService({
+    store,
+    roles: config.roles,
+    directory,
+    target,
+    ...(clouds.activationRevoker ? { activationRevoker: clouds.activationRevoker } : {}),
+    ...(oidc
+      ? {
+          signIns: {
+            count: async (principal: string) => (await oidc.login.sessions.list(principal)).length,
+            endAll: (principal: string, actor: string, reason: string) =>
+              oidc.login.sessions.revokeAllOf(principal, actor, reason),
+          },
+        }
+      : {}),
+    clock: businessClock,
+    ids: randomIds(() => realClock.now()),
+    logger,
+    runPass: async () => (await controller.runOnce()) !== undefined,
+    sleep,
+  });
   clock?.onChange(() => {
     controller.kick();
   });
@@ -257,6 +279,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const app = await createApp({
     mode: config.mode,
     workflow,
+    incidents,
     store,
     directory,
     authenticator: authenticatorOf(sandboxLogin, oidc?.authenticator),

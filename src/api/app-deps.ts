@@ -9,6 +9,7 @@ import type { PimActivationInfo } from '../ports/clouds.js';
 import type { Directory } from '../ports/directory.js';
 import type { Store } from '../store/store.js';
 import type { MirrorOutcome } from '../controller/pim-mirror.js';
+import type { IncidentService } from '../workflow/incident-service.js';
 import type { WorkflowService } from '../workflow/workflow-service.js';
 import type { Authentication, Authenticator } from './auth/authenticator.js';
 import type { OidcLogin } from './auth/oidc-login.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
     /** Polls Entra PIM now and mirrors what it sees (what the watcher does every interval). */
     readonly pollActivations?: () => Promise<readonly MirrorOutcome[]>;
   };
+  /** Incident response (`POST /v1/incidents/revoke-user`); without it the route says so. */
+  readonly incidents?: IncidentService;
   /** Entra PIM: how people activate entra-pim roles (`jit pim activate`). */
   readonly pim?: PimActivationInfo;
   /** Sandbox: what the emulated target holds, for people trying it out. */

@@ -1,7 +1,9 @@
-// The `jit` command group for roles and grants: request, decide, cancel, revoke, extend, list, show.
+// The `jit` command group for roles and grants: request, decide, cancel, revoke (one grant, or
+// everything of one person in an incident), extend, list, show.
 import { Command } from 'commander';
 import { invalidInput } from './cli-error.js';
 import { grantDetails, grantsTable, rolesTable, type GrantView, type RoleView } from './output.js';
+import { checkRevokeFlags, runRevokeUser, type RevokeOptions } from './revoke-user-command.js';
 import {
   type GrantOutcome,
   checkAccount,
@@ -102,14 +104,26 @@ export function registerGrantCommands(program: Command, kit: CliKit): void {
     });
 
   program
-    .command('revoke <id>')
-    .description('end an active grant now ("I am done", or an approver/administrator)')
-    .option('-r, --reason <text>', 'why')
-    .action(async (id: string, opts: { reason?: string }) => {
+    .command('revoke [id]')
+    .description(
+      'end an active grant now ("I am done", or an approver/administrator); incident: --user PERSON --all ends everything that person holds',
+    )
+    .option('-r, --reason <text>', 'why (required with --user)')
+    .option('-u, --user <person>', 'incident: the person (handle or e-mail) whose access all ends')
+    .option(
+      '--all',
+      'with --user: every grant, Identity Center membership and assignment, live session and PIM eligibility (administrators)',
+    )
+    .option('--dry-run', 'with --user: show what would be done and change nothing')
+    .action(async (id: string | undefined, opts: RevokeOptions) => {
+      if (checkRevokeFlags(id, opts) === 'user') {
+        await runRevokeUser(kit, opts);
+        return;
+      }
       const outcome = await (
         await client()
       ).post<GrantOutcome>(
-        `/v1/grants/${encodeURIComponent(id)}/revoke`,
+        `/v1/grants/${encodeURIComponent(id ?? '')}/revoke`,
         opts.reason ? { reason: opts.reason } : {},
       );
       printOutcome(output(), outcome, 'revoked');

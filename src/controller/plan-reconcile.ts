@@ -23,7 +23,8 @@ export type PlannedAction<G> =
       readonly entitlement: Entitlement;
       readonly reason: string;
       readonly grantIds: readonly string[];
-      /** True when nothing backs it and its role enforces drift; false for an ended grant. */
+      /** True when nothing backs it (its role enforces drift, or its removal was ordered);
+       *  false for an ended grant. */
       readonly drift: boolean;
     };
 
@@ -41,8 +42,9 @@ export interface ReconcilePlan<G> {
 
 /**
  * Plans a pass. Wanted and not held: grant. Held and not wanted: revoke when an ended grant
- * held it (access that was ours is always removed), else it is drift, removed only when
- * its role says `drift: enforce` and reported otherwise. Held and wanted: nothing.
+ * held it (access that was ours is always removed), or when its removal was ordered (an
+ * incident: `ordered` maps the key to why); else it is drift, removed only when its role
+ * says `drift: enforce` and reported otherwise. Held and wanted: nothing.
  * Grants come first, in `desired` order; removals follow in `actual` order.
  */
 export function planReconcile<G>(
@@ -50,6 +52,7 @@ export function planReconcile<G>(
   actual: ReadonlyMap<string, Entitlement>,
   owners: ReadonlyMap<string, Grant>,
   roleFor: (entitlement: Entitlement) => Role | undefined,
+  ordered: ReadonlyMap<string, string> = new Map(),
 ): ReconcilePlan<G> {
   const actions: PlannedAction<G>[] = [];
   const drift: ReportedDrift[] = [];
@@ -69,6 +72,11 @@ export function planReconcile<G>(
         grantIds: [ended.id],
         drift: false,
       });
+      continue;
+    }
+    const order = ordered.get(key);
+    if (order !== undefined) {
+      actions.push({ kind: 'revoke', key, entitlement, reason: order, grantIds: [], drift: true });
       continue;
     }
     const role = roleFor(entitlement);

@@ -214,7 +214,13 @@ export class Reconciler {
       extra.length === 0
         ? new Map<string, Grant>()
         : await this.#lastEndedGrants(extra.map(([, e]) => e.user));
-    const plan = planReconcile(desired, actual, owners, (e) => this.#roleFor(e));
+    // Removals ordered outside any grant (an incident) go whatever the role's drift mode.
+    const ordered = new Map<string, string>();
+    for (const revocation of owed) {
+      if (revocation.status === 'awaiting_removal' && revocation.order !== undefined)
+        ordered.set(entitlementKey(revocation.entitlement), revocation.order);
+    }
+    const plan = planReconcile(desired, actual, owners, (e) => this.#roleFor(e), ordered);
     const actions: Action[] = [...plan.actions];
     const outcomes: ItemOutcome[] = [];
     const driftSeen = new Set<string>();

@@ -45,6 +45,10 @@ export interface OwedRevocation {
   readonly overdueAlertedAt?: Instant;
   readonly settledAt?: Instant;
   readonly detail?: string;
+  /** Set on a removal ordered outside any grant (an incident's `jit revoke --user --all`):
+   *  why. While it awaits removal, the controller removes the entitlement whatever the
+   *  role's drift mode, unless a grant wants it again. */
+  readonly order?: string;
 }
 
 /** AWS's longest role session (a permission set's SessionDuration is at most PT12H). */

@@ -121,6 +121,7 @@ export async function connectLiveClouds(options: LiveCloudsOptions): Promise<Liv
       revoker,
       directory: entra?.directory ?? new ConfigDirectory(config.directory),
       activationSource: entra?.activationSource ?? noActivationSource,
+      ...(entra === undefined ? {} : { activationRevoker: entra.activationRevoker }),
       ...(pim === undefined ? {} : { pim }),
       description: `AWS IAM Identity Center ${instance.instanceArn} (identity store ${instance.identityStoreId}, found by ${instance.foundBy})`,
       instance,

@@ -3,6 +3,7 @@
 // emulators (src/sandbox/), live mode from AWS and Entra (src/live/); the rest of `jit
 // serve` is the same for both.
 import type { AccessTarget } from './access-target.js';
+import type { ActivationRevoker } from './activation-revoker.js';
 import type { ActivationSource } from './activation-source.js';
 import type { Directory } from './directory.js';
 import type { SessionRevoker } from './session-revoker.js';
@@ -26,6 +27,9 @@ export interface Clouds {
   readonly revoker: SessionRevoker;
   readonly directory: Directory;
   readonly activationSource: ActivationSource;
+  /** Removes a person's PIM eligibilities and assignments (incident response); absent
+   *  without an Entra connection. */
+  readonly activationRevoker?: ActivationRevoker;
   readonly pim?: PimActivationInfo;
   /** Where access lands, for people and the logs. */
   readonly description: string;

@@ -88,6 +88,7 @@ export async function startSandboxClouds(options: SandboxCloudsOptions): Promise
     revoker,
     directory: new ConfigDirectory(config.directory),
     activationSource: entra.adapters.activationSource,
+    activationRevoker: entra.adapters.activationRevoker,
     description,
     held,
     entra: entra.emulator,

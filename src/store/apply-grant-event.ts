@@ -53,7 +53,11 @@ export async function applyGrantEvent(
  * owed a revocation, one per entitlement, with the person's target id captured at grant
  * time: the controller carries it out, however often it crashes or AWS fails meanwhile.
  */
-async function oweRevocations(tx: StoreTransaction, grant: Grant, now: Instant): Promise<void> {
+export async function oweRevocations(
+  tx: StoreTransaction,
+  grant: Grant,
+  now: Instant,
+): Promise<void> {
   if (!isEnded(grant.status) || !('hadAccess' in grant) || !grant.hadAccess) return;
   const subjectId = await tx.subjectOf(grant.principal);
   for (const entitlement of grantEntitlements(grant)) {

@@ -1,10 +1,12 @@
 // Wires the Entra adapter from one set of options: a token source, a Graph client over it,
-// the directory, and the PIM activation source sharing that directory (and its caches).
+// the directory, and the PIM activation source and revoker sharing that directory (and its
+// caches).
 // Live deployments pass the tenant, the app registration and its credential; the sandbox
 // also passes the emulator's URLs and `allowInsecureRequests`.
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import { EntraDirectory } from './entra-directory.js';
+import { EntraPimActivationRevoker } from './entra-pim-activation-revoker.js';
 import { EntraPimActivationSource } from './entra-pim-activation-source.js';
 import { GraphClient } from './graph-client.js';
 import {
@@ -42,6 +44,8 @@ export interface EntraAdapters {
   readonly graph: GraphClient;
   readonly directory: EntraDirectory;
   readonly activationSource: EntraPimActivationSource;
+  /** Removes a person's PIM eligibilities and assignments (incident response). */
+  readonly activationRevoker: EntraPimActivationRevoker;
 }
 
 /** Builds the Entra adapters; bad options throw `ERR_INVALID_CONFIG` here, before any request. */
@@ -78,5 +82,6 @@ export function createEntraAdapters(options: EntraAdaptersOptions): EntraAdapter
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...logger,
   });
-  return { tokens, graph, directory, activationSource };
+  const activationRevoker = new EntraPimActivationRevoker({ graph, directory });
+  return { tokens, graph, directory, activationSource, activationRevoker };
 }

@@ -15,6 +15,10 @@ export {
   type GraphReader,
 } from './entra-directory.js';
 export {
+  EntraPimActivationRevoker,
+  type EntraPimActivationRevokerOptions,
+} from './entra-pim-activation-revoker.js';
+export {
   EntraPimActivationSource,
   type EntraPimActivationSourceOptions,
 } from './entra-pim-activation-source.js';

@@ -38,13 +38,15 @@ const loginQuery = z.strictObject({
 
 // What the identity provider sends; other parameters pass (the provider may add its own).
 const callbackParameter = z.string().max(4096).optional();
-const callbackQuery = z.object({
-  code: callbackParameter.describe('the authorization code'),
-  state: callbackParameter.describe('the state the login started with'),
-  iss: callbackParameter.describe("the issuer (RFC 9207), checked against the provider's"),
-  error: callbackParameter.describe('the provider refused: an OAuth error code'),
-  error_description: callbackParameter.describe("the provider's words for the error"),
-}).catchall(callbackParameter);
+const callbackQuery = z
+  .object({
+    code: callbackParameter.describe('the authorization code'),
+    state: callbackParameter.describe('the state the login started with'),
+    iss: callbackParameter.describe("the issuer (RFC 9207), checked against the provider's"),
+    error: callbackParameter.describe('the provider refused: an OAuth error code'),
+    error_description: callbackParameter.describe("the provider's words for the error"),
+  })
+  .catchall(callbackParameter);
 
 const cliTokenBody = z.strictObject({
   code: z.string().min(1).max(256),
