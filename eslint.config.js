@@ -79,7 +79,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The outsider's audit verifier: a plain Node script, run with nothing of the product.
+    files: ['scripts/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly' } },
   },
 );

@@ -1,5 +1,8 @@
 // Acceptance: `jit audit verify` (a separate process) detects an edited entry, a deleted
-// last entry and two swapped entries in the real SQLite store, naming the entry.
+// last entry and two swapped entries in the real SQLite store, naming the entry. And an
+// outsider's verifier, scripts/verify-audit-chain.mjs (Node and that file only, nothing of
+// the product), agrees with it on an export: the chain's format is documented and checkable.
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,7 +13,7 @@ import {
   hashAuditEntry,
   type UnhashedAuditEntry,
 } from '../../src/audit/index.js';
-import { JitServer, Workspace, runJit } from '../support/jit-process.js';
+import { JitServer, ROOT, Workspace, runJit, runProcess } from '../support/jit-process.js';
 import { acceptanceConfig } from '../support/test-config.js';
 
 let ws: Workspace;
@@ -163,5 +166,83 @@ describe('jit audit verify', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/bad signature/);
+  });
+});
+
+describe('scripts/verify-audit-chain.mjs (the format, checked without the product)', () => {
+  const script = join(ROOT, 'scripts', 'verify-audit-chain.mjs');
+  let lines: string[] = [];
+  let publicKey = '';
+
+  beforeAll(async () => {
+    const exported = await runJit(['audit', 'export', '--config', ws.configPath], {}, ws.dir);
+    expect(exported.code, exported.stderr).toBe(0);
+    lines = exported.stdout.trim().split('\n');
+    const pem = await readFile(join(ws.dir, 'audit-signing-key.pem'), 'utf8');
+    publicKey = join(ws.dir, 'audit-key.pub.pem');
+    await writeFile(
+      publicKey,
+      createPublicKey(createPrivateKey(pem)).export({ type: 'spki', format: 'pem' }),
+    );
+  });
+
+  async function verifyExport(name: string, text: string, extra: string[] = []) {
+    const file = join(ws.dir, `${name}.jsonl`);
+    await writeFile(file, text);
+    return runProcess(process.execPath, [script, file, ...extra], ws.dir, {});
+  }
+
+  it('verifies the export and the signed checkpoints, with the head jit audit verify names', async () => {
+    const checkpoints = join(ws.dir, 'audit-checkpoints.jsonl');
+    const result = await verifyExport('export', `${lines.join('\n')}\n`, [
+      '--checkpoints',
+      checkpoints,
+      '--public-key',
+      publicKey,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const last = JSON.parse(lines.at(-1) ?? '{}') as { seq: number; hash: string };
+    expect(result.stdout).toContain(
+      `ok: ${String(lines.length)} entries, chain intact, head ${String(last.seq)} ${last.hash}`,
+    );
+    expect(result.stdout).toMatch(/[1-9]\d* signed checkpoints match/);
+    const product = await runJit(['audit', 'verify', '--config', ws.configPath], {}, ws.dir);
+    expect(product.stdout).toContain(`${String(lines.length)} entries`);
+  });
+
+  it('names an edited entry, a removed entry and a forged checkpoint', async () => {
+    const edited = lines.map((line, i) =>
+      i === 1 ? line.replace('"actor":"', '"actor":"x') : line,
+    );
+    const editedResult = await verifyExport('edited-export', edited.join('\n'));
+    expect(editedResult.code).toBe(1);
+    expect(editedResult.stderr).toContain('entry 2: its hash does not match its content');
+
+    const removed = lines.filter((_, i) => i !== 2);
+    const removedResult = await verifyExport('removed-export', removed.join('\n'));
+    expect(removedResult.code).toBe(1);
+    expect(removedResult.stderr).toContain('entries are missing or out of order');
+
+    const checkpoint = JSON.parse(lines.at(-1) ?? '{}') as { seq: number };
+    const forged = join(ws.dir, 'forged-checkpoints.jsonl');
+    const real = (await readFile(join(ws.dir, 'audit-checkpoints.jsonl'), 'utf8'))
+      .trim()
+      .split('\n');
+    const lastCheckpoint = JSON.parse(real.at(-1) ?? '{}') as Record<string, unknown>;
+    await writeFile(forged, `${JSON.stringify({ ...lastCheckpoint, seq: checkpoint.seq - 1 })}\n`);
+    const forgedResult = await verifyExport('export2', lines.join('\n'), [
+      '--checkpoints',
+      forged,
+      '--public-key',
+      publicKey,
+    ]);
+    expect(forgedResult.code).toBe(1);
+    expect(forgedResult.stderr).toContain('bad signature');
+  });
+
+  it('refuses a bad command line with exit 2 and how to fix it', async () => {
+    const result = await runProcess(process.execPath, [script], ws.dir, {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('jit audit export --format jsonl');
   });
 });

@@ -1,5 +1,5 @@
 // The docs cannot rot: every shell block fenced as ```sh runnable in README.md or docs/ runs
-// here against the sandbox. Per file: a scratch folder holding a copy of examples/ (the
+// here against the sandbox. Per file: a scratch folder holding copies of examples/ and scripts/ (the
 // working directory), the sandbox server started there as `npm start` starts it, `jit` on
 // PATH, JIT_SERVER pointing at the server and JIT_HOME in the folder; then each block in
 // order, in its own `bash -eo pipefail`, which must exit 0. Files and the server's state
@@ -65,6 +65,7 @@ interface Sandbox {
 async function startSandbox(file: string): Promise<Sandbox> {
   const dir = await mkdtemp(join(tmpdir(), `jit-docs-${file.replace(/\W+/g, '-')}-`));
   await cp(join(ROOT, 'examples'), join(dir, 'examples'), { recursive: true });
+  await cp(join(ROOT, 'scripts'), join(dir, 'scripts'), { recursive: true });
   await mkdir(join(dir, 'bin'));
   await writeFile(join(dir, 'bin', 'jit'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
   await chmod(join(dir, 'bin', 'jit'), 0o755);
