@@ -27,6 +27,7 @@ import { PimMirror } from './controller/pim-mirror.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { IncidentService } from './workflow/incident-service.js';
+import { PrometheusMetrics } from './adapters/prometheus/prometheus-metrics.js';
 import { WorkflowService } from './workflow/workflow-service.js';
 import { randomIds } from './adapters/local/random-ids.js';
 
@@ -104,6 +105,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     databaseUrl ? { databaseUrl } : { sqlitePath: config.store.sqlitePath },
   );
   const stateDir = dirname(resolve(config.store.sqlitePath));
+  // Read at scrape time: the store's counts, and whether this process leads.
+  const metrics = new PrometheusMetrics({
+    grantsByStatus: () => store.countGrantsByStatus(),
+    revocationsByStatus: () => store.countRevocationsByStatus(),
+    isLeader: () => controller.isLeader,
+  });
   const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
   // eslint-disable-next-line prefer-const -- assigned once below; the revoker asks it first
   let controller: Controller;
@@ -117,6 +124,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     },
     // Bound late: the controller is built below, once the revoker it drives exists.
     stillLeading: () => controller.confirmLeadership(),
+    metrics,
   };
   let clouds: Clouds;
   let sandbox: SandboxClouds | undefined;
@@ -190,6 +198,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     random: Math.random,
     sleep,
     logger,
+    metrics,
     ...(faults ? { faults } : {}),
     options: {
       maxConcurrency: config.server.controller.maxConcurrency,
@@ -219,6 +228,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       isHolderAlive,
     },
     changeMarker: async () => (await store.auditHead()).seq,
+    onPass: (result) => {
+      const failed = result.outcomes.filter((o) => o.result === 'failed').length;
+      metrics.reconcilePass((result.finishedAt - result.startedAt) / 1000, failed);
+    },
+    onPassFailed: () => {
+      metrics.reconcilePassFailed();
+    },
   });
   const workflow = new WorkflowService({
     store,
@@ -280,6 +296,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     mode: config.mode,
     workflow,
     incidents,
+    metrics: { registry: metrics, token: readSecret({ env }, 'JIT_METRICS_TOKEN') },
     store,
     directory,
     authenticator: authenticatorOf(sandboxLogin, oidc?.authenticator),
@@ -317,35 +334,57 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       { mode: config.mode },
       'sandbox sign-in is ON: anyone can sign in as any directory user; never use it against real AWS',
     );
-  await controller.start();
-  const checkpointKey = await loadCheckpointKey({
-    ...(env['JIT_AUDIT_SIGNING_KEY_FILE'] ? { keyFile: env['JIT_AUDIT_SIGNING_KEY_FILE'] } : {}),
-    // The sandbox signs with a key of its own; live mode only with the operator's.
-    ...(sandbox ? { sandboxKeyFile: join(stateDir, 'audit-signing-key.pem') } : {}),
-  });
-  if (checkpointKey === undefined)
-    logger.warn(
-      { check: 'audit.checkpoints' },
-      'audit checkpoints are off: without JIT_AUDIT_SIGNING_KEY_FILE (an Ed25519 PKCS#8 PEM key) someone with write access to the database can rewrite the audit chain undetected',
-    );
-  const checkpoints = checkpointKey
-    ? new AuditCheckpointWriter({
-        head: () => store.auditHead(),
-        file: config.audit.checkpoints.file,
-        privateKey: checkpointKey,
-        clock: realClock,
-        intervalMs: config.audit.checkpoints.interval,
-        logger,
-      })
-    : undefined;
-  await checkpoints?.start();
-  // The first poll mirrors PIM (and ends grants of roles no longer in PIM) before the server
-  // listens, as the first pass converges.
-  await watcher.pollNow();
-  if (mirror.groups.length > 0) watcher.start();
-  const host = options.host ?? config.server.host;
-  const port = options.port ?? config.server.port;
-  const address = await app.listen({ host, port });
+  let checkpoints: AuditCheckpointWriter | undefined;
+  let address: string;
+  try {
+    checkpoints = await startUp();
+    address = await app.listen({
+      host: options.host ?? config.server.host,
+      port: options.port ?? config.server.port,
+    });
+  } catch (error) {
+    // A port in use, a bad signing key, an unreachable store: stop what started (the
+    // controller's timers, the emulators' servers) so the process can exit with the error.
+    await watcher.stop().catch(() => undefined);
+    await controller.stop().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    await checkpoints?.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    await clouds.close().catch(() => undefined);
+    throw error;
+  }
+
+  /** Everything that runs before the server listens: the first pass, checkpoints, the
+   *  first PIM poll. */
+  async function startUp(): Promise<AuditCheckpointWriter | undefined> {
+    await controller.start();
+    const checkpointKey = await loadCheckpointKey({
+      ...(env['JIT_AUDIT_SIGNING_KEY_FILE'] ? { keyFile: env['JIT_AUDIT_SIGNING_KEY_FILE'] } : {}),
+      // The sandbox signs with a key of its own; live mode only with the operator's.
+      ...(sandbox ? { sandboxKeyFile: join(stateDir, 'audit-signing-key.pem') } : {}),
+    });
+    if (checkpointKey === undefined)
+      logger.warn(
+        { check: 'audit.checkpoints' },
+        'audit checkpoints are off: without JIT_AUDIT_SIGNING_KEY_FILE (an Ed25519 PKCS#8 PEM key) someone with write access to the database can rewrite the audit chain undetected',
+      );
+    const writer = checkpointKey
+      ? new AuditCheckpointWriter({
+          head: () => store.auditHead(),
+          file: config.audit.checkpoints.file,
+          privateKey: checkpointKey,
+          clock: realClock,
+          intervalMs: config.audit.checkpoints.interval,
+          logger,
+        })
+      : undefined;
+    await writer?.start();
+    // The first poll mirrors PIM (and ends grants of roles no longer in PIM) before the server
+    // listens, as the first pass converges.
+    await watcher.pollNow();
+    if (mirror.groups.length > 0) watcher.start();
+    return writer;
+  }
   listenUrl = address;
   if (oidc) {
     // Early word on a wrong issuer; sign-in retries discovery, so this is not fatal.

@@ -10,6 +10,7 @@ import type { Directory } from '../ports/directory.js';
 import type { Store } from '../store/store.js';
 import type { MirrorOutcome } from '../controller/pim-mirror.js';
 import type { IncidentService } from '../workflow/incident-service.js';
+import type { PrometheusMetrics } from '../adapters/prometheus/prometheus-metrics.js';
 import type { WorkflowService } from '../workflow/workflow-service.js';
 import type { Authentication, Authenticator } from './auth/authenticator.js';
 import type { OidcLogin } from './auth/oidc-login.js';
@@ -45,6 +46,12 @@ export interface AppDeps {
     readonly reconcile: () => Promise<ReconcileResult | undefined>;
     /** Polls Entra PIM now and mirrors what it sees (what the watcher does every interval). */
     readonly pollActivations?: () => Promise<readonly MirrorOutcome[]>;
+  };
+  /** `GET /metrics` (Prometheus); with `token`, scrapes must send it as a bearer token,
+   *  without one only loopback clients may scrape. Absent: no route. */
+  readonly metrics?: {
+    readonly registry: PrometheusMetrics;
+    readonly token?: string | undefined;
   };
   /** Incident response (`POST /v1/incidents/revoke-user`); without it the route says so. */
   readonly incidents?: IncidentService;

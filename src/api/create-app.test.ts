@@ -671,6 +671,7 @@ describe('the OpenAPI document', () => {
         'POST /v1/grants/{id}/deny',
         'POST /v1/grants/{id}/cancel',
         'POST /v1/grants/{id}/revoke',
+        'POST /v1/incidents/revoke-user',
         'POST /v1/grants/{id}/extend',
         'GET /v1/grants',
         'GET /v1/grants/{id}',

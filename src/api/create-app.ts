@@ -20,6 +20,7 @@ import { csrfHeader, csrfRefusal } from './auth/csrf.js';
 import type { AppDeps } from './app-deps.js';
 import { registerGrantRoutes } from './routes/grant-routes.js';
 import { registerIncidentRoutes } from './routes/incident-routes.js';
+import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerSandboxRoutes } from './routes/sandbox-routes.js';
 
 export type App = FastifyInstance;
@@ -171,6 +172,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   app.get('/openapi.json', { schema: { hide: true } }, () => openApiDocument(app));
 
+  registerMetricsRoutes(app, deps);
   registerGrantRoutes(app, deps, authenticate);
   registerIncidentRoutes(app, deps, authenticate);
   registerAuditRoutes(app, deps, authenticate);

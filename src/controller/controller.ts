@@ -38,6 +38,8 @@ export interface ControllerDeps {
   readonly options: ControllerOptions;
   /** Called after every pass, e.g. for metrics and tests. */
   readonly onPass?: (result: ReconcileResult) => void;
+  /** Called when a pass could not run at all (the store unreachable). */
+  readonly onPassFailed?: () => void;
   /** A value that changes whenever anyone writes to the store (the audit head's seq): a
    *  change made by another replica kicks a pass. Without it, only this process's own
    *  changes, due times and sweeps wake the controller. */
@@ -192,6 +194,7 @@ export class Controller {
     } catch (error) {
       // A pass fails as a whole only when the store is unreachable: log and try again later.
       this.#failedPasses += 1;
+      this.#deps.onPassFailed?.();
       this.#deps.logger.error({ err: errorMessage(error) }, HEALTH_LOG.passFailed);
       this.#againAt = this.#deps.clock.now() + 5 * AGAIN_MS;
       return undefined;

@@ -27,6 +27,7 @@ import type { AccessTarget, TargetOperation, TargetScope } from '../ports/access
 import type { Clock } from '../ports/clock.js';
 import { noFaults, type FaultPoints } from '../ports/fault-points.js';
 import type { Logger } from '../ports/logger.js';
+import type { Metrics } from '../ports/metrics.js';
 import type { SessionRevoker } from '../ports/session-revoker.js';
 import type { Store, StoredGrant } from '../store/store.js';
 import { applyGrantEvent } from '../store/apply-grant-event.js';
@@ -73,6 +74,8 @@ export interface ReconcilerDeps {
    *  to start (they may have left the role's eligible members since they asked); a grant
    *  whose answer is false is cancelled instead. Absent: not asked. */
   readonly stillEligible?: (grant: Grant) => Promise<boolean>;
+  /** Latencies as access lands and goes (Prometheus in `jit serve`); absent: not recorded. */
+  readonly metrics?: Metrics;
 }
 
 export type ItemOutcome =
@@ -408,6 +411,10 @@ export class Reconciler {
     }
     this.#faults.hit('controller.after-sessions-revoked');
     if (outcome.state !== 'failed') {
+      if (outcome.state === 'done') {
+        const owedSince = Math.min(...group.map((r) => r.createdAt));
+        this.#deps.metrics?.sessionsDenied(Math.max(0, clock.now() - owedSince) / 1000);
+      }
       await settle('done', outcome.detail, {
         action: outcome.state === 'done' ? 'sessions.revoked' : 'sessions.not_revoked',
         reason: outcome.detail,
@@ -611,6 +618,7 @@ export class Reconciler {
   ): Promise<ItemOutcome> {
     if (this.#reportedDrift.has(key)) return { key, action: 'drift', result: 'known' };
     this.#reportedDrift.add(key);
+    this.#deps.metrics?.driftFound(1, 'reported');
     await this.#audit({
       at: now,
       actor: 'system:controller',
@@ -657,6 +665,10 @@ export class Reconciler {
             ...(action.grants[0] ? { grantId: action.grants[0].grant.id } : {}),
           });
         });
+        const activeSince = Math.max(
+          ...action.grants.map(({ grant: g }) => ('activatedAt' in g ? g.activatedAt : at)),
+        );
+        this.#deps.metrics?.accessLanded(Math.max(0, at - activeSince) / 1000);
       } else {
         this.#faults.hit('controller.after-target-revoke');
         // The cut-off and the removal's audit entry commit together; from here on the
@@ -681,6 +693,12 @@ export class Reconciler {
           });
         });
         this.#faults.hit('controller.after-removal-recorded');
+        const endedAt = Math.min(...awaiting.map((r) => r.createdAt));
+        this.#deps.metrics?.accessRemoved(
+          awaiting.length === 0 ? 0 : Math.max(0, execution.confirmedAt - endedAt) / 1000,
+          action.drift && awaiting.length === 0 ? 'drift' : 'ended',
+        );
+        if (action.drift) this.#deps.metrics?.driftFound(1, 'removed');
         revocations = await this.#carryOut(owed);
       }
       return {

@@ -16,6 +16,7 @@ import { readSecret } from '../config/read-secret.js';
 import { JitError } from '../core/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
+import type { Metrics } from '../ports/metrics.js';
 
 /** The AWS SDK clients live mode uses, built the one way `jit serve` and `jit doctor` share. */
 export interface LiveAwsClients {
@@ -82,6 +83,7 @@ export async function createLiveEntraAdapters(
   env: Readonly<Record<string, string | undefined>>,
   clock: Clock,
   logger: Logger,
+  metrics?: Metrics,
 ): Promise<EntraAdapters> {
   if (entra.tenantId === undefined || entra.clientId === undefined || !entra.credential) {
     throw new JitError(
@@ -113,6 +115,7 @@ export async function createLiveEntraAdapters(
     };
   }
   return createEntraAdapters({
+    ...(metrics === undefined ? {} : { metrics }),
     tenantId: entra.tenantId,
     clientId: entra.clientId,
     credential,

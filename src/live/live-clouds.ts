@@ -28,7 +28,9 @@ import type { Clock } from '../ports/clock.js';
 import { noActivationSource, type Clouds, type PimActivationInfo } from '../ports/clouds.js';
 import type { Logger } from '../ports/logger.js';
 import { awsSettings, createLiveAwsClients, createLiveEntraAdapters } from './live-clients.js';
+import type { Metrics } from '../ports/metrics.js';
 import { NoopSessionRevoker, type SessionRevoker } from '../ports/session-revoker.js';
+import { addCallMetricsMiddleware } from '../adapters/aws/call-metrics-middleware.js';
 
 export interface LiveCloudsOptions {
   readonly config: JitConfig;
@@ -38,6 +40,8 @@ export interface LiveCloudsOptions {
   readonly sleep: (ms: number) => Promise<void>;
   readonly onAlert: (message: string) => void;
   readonly stillLeading: () => Promise<boolean>;
+  /** Counts every AWS and Graph call (`/metrics`). */
+  readonly metrics?: Metrics;
 }
 
 export interface LiveClouds extends Clouds {
@@ -75,6 +79,12 @@ export async function connectLiveClouds(options: LiveCloudsOptions): Promise<Liv
     clockSkew.watch(clients.organizations);
     clockSkew.watch(clients.ssoAdmin);
     clockSkew.watch(clients.identityStore);
+    if (options.metrics) {
+      addCallMetricsMiddleware(clients.ssoAdmin, 'sso-admin', options.metrics);
+      addCallMetricsMiddleware(clients.identityStore, 'identitystore', options.metrics);
+      addCallMetricsMiddleware(clients.organizations, 'organizations', options.metrics);
+      addCallMetricsMiddleware(clients.sts, 'sts', options.metrics);
+    }
 
     let revoker: SessionRevoker = new NoopSessionRevoker();
     let revocationTarget: string | undefined;
@@ -114,7 +124,7 @@ export async function connectLiveClouds(options: LiveCloudsOptions): Promise<Liv
     const entra =
       config.entra?.credential === undefined
         ? undefined
-        : await createLiveEntraAdapters(config.entra, options.env, clock, logger);
+        : await createLiveEntraAdapters(config.entra, options.env, clock, logger, options.metrics);
     const pim = entra === undefined ? undefined : pimInfo(config, entra);
     return {
       target,

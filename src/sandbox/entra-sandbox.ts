@@ -18,6 +18,7 @@ import {
 import { applyEntraPim } from '../plan/apply-entra-pim.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
+import type { Metrics } from '../ports/metrics.js';
 
 export interface EntraSeedFromConfigOptions {
   /** Make each entra-pim role's eligibility members eligible in PIM (default true). */
@@ -108,6 +109,8 @@ export interface EntraSandboxOptions {
   readonly scim?: { readonly url: string; readonly token: string };
   /** Divides the provisioning cycle (40 minutes) to make the slow path visible sooner. */
   readonly provisioningTimeFactor?: number;
+  /** Counts every Graph request (`/metrics`). */
+  readonly metrics?: Metrics;
   /** Tests and benchmarks: emulator options (faults, rate limit, latency). */
   readonly emulatorOptions?: Partial<Omit<EntraEmulatorOptions, 'clock' | 'seed'>>;
   /** Tests and benchmarks: adapter options (retries, sleep, concurrency). */
@@ -156,6 +159,7 @@ export async function startEntraSandbox(options: EntraSandboxOptions): Promise<E
       allowInsecureRequests: true,
       clock,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       ...(config.entra ? { userAttribute: config.entra.userAttribute } : {}),
       ...options.adapterOptions,
     });

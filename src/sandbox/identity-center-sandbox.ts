@@ -6,6 +6,7 @@ import { AwsClockSkew } from '../adapters/aws/clock-skew.js';
 import { ScpSessionRevoker } from '../adapters/aws/revocation/scp-session-revoker.js';
 import type { JitConfig } from '../config/index.js';
 import type { Entitlement } from '../core/grant.js';
+import { addCallMetricsMiddleware } from '../adapters/aws/call-metrics-middleware.js';
 import { createIdentityCenterClients } from '../adapters/aws/create-identity-center-clients.js';
 import { IdentityCenterAccessTarget } from '../adapters/aws/identity-center-access-target.js';
 import { IdentityCenterIds } from '../adapters/aws/identity-center-ids.js';
@@ -13,6 +14,7 @@ import { startIdentityCenterEmulator } from '../emulators/identity-center/start-
 import { applyIdentityCenter } from '../plan/apply-identity-center.js';
 import type { Clock } from '../ports/clock.js';
 import type { EmulatorSeed } from '../emulators/identity-center/emulator-state.js';
+import type { Metrics } from '../ports/metrics.js';
 
 export interface IdentityCenterSandboxOptions {
   readonly config: JitConfig;
@@ -24,6 +26,8 @@ export interface IdentityCenterSandboxOptions {
   readonly onAlert?: (message: string) => void;
   /** Asked before every revocation policy write: whether this process still leads. */
   readonly stillLeading?: () => Promise<boolean>;
+  /** Counts every AWS call (`/metrics`). */
+  readonly metrics?: Metrics;
 }
 
 export interface IdentityCenterSandbox {
@@ -105,6 +109,11 @@ export async function startIdentityCenterSandbox(
   clockSkew.watch(organizations);
   clockSkew.watch(ssoAdmin);
   clockSkew.watch(identityStore);
+  if (options.metrics) {
+    addCallMetricsMiddleware(ssoAdmin, 'sso-admin', options.metrics);
+    addCallMetricsMiddleware(identityStore, 'identitystore', options.metrics);
+    addCallMetricsMiddleware(organizations, 'organizations', options.metrics);
+  }
   const roots = await organizations.send(new ListRootsCommand({}));
   const rootId = roots.Roots?.[0]?.Id;
   if (!rootId) throw new Error('the emulated organisation has no root');

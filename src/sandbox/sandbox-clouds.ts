@@ -12,6 +12,7 @@ import type { AccessTarget } from '../ports/access-target.js';
 import type { Clock } from '../ports/clock.js';
 import type { Clouds } from '../ports/clouds.js';
 import type { Logger } from '../ports/logger.js';
+import type { Metrics } from '../ports/metrics.js';
 import { NoopSessionRevoker, type SessionRevoker } from '../ports/session-revoker.js';
 import { startEntraSandbox, type EntraSandbox } from './entra-sandbox.js';
 import { startIdentityCenterSandbox } from './identity-center-sandbox.js';
@@ -31,6 +32,8 @@ export interface SandboxCloudsOptions {
   readonly oidc?: SandboxOidcProvider;
   readonly onAlert: (message: string) => void;
   readonly stillLeading: () => Promise<boolean>;
+  /** Counts every AWS and Graph call (`/metrics`). */
+  readonly metrics?: Metrics;
 }
 
 export interface SandboxClouds extends Clouds {
@@ -63,6 +66,7 @@ export async function startSandboxClouds(options: SandboxCloudsOptions): Promise
       ...(options.identityCenterEndpoint ? { endpoint: options.identityCenterEndpoint } : {}),
       onAlert: options.onAlert,
       stillLeading: options.stillLeading,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     target = sandbox.target;
     revoker = sandbox.revoker;
@@ -78,6 +82,7 @@ export async function startSandboxClouds(options: SandboxCloudsOptions): Promise
       clock: options.clock,
       logger: options.logger,
       ...(scim ? { scim } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
   } catch (error) {
     await closeTarget();

@@ -6,8 +6,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AuditHead } from '../audit/audit-chain.js';
 import type { AuditEntry, AuditInput } from '../audit/audit-entry.js';
-import type { Grant, Instant } from '../core/grant.js';
-import type { OwedRevocation } from '../core/owed-revocation.js';
+import type { Grant, GrantStatus, Instant } from '../core/grant.js';
+import type { OwedRevocation, OwedRevocationStatus } from '../core/owed-revocation.js';
 import * as auditRows from './audit-rows.js';
 import type { Database } from './database.js';
 import * as grantRows from './grant-rows.js';
@@ -118,6 +118,10 @@ export class KyselyStore implements Store {
     return grantRows.endedGrantsWithAccess(this.#db, principals);
   }
 
+  countGrantsByStatus(): Promise<Partial<Record<GrantStatus, number>>> {
+    return countByStatus(this.#db, 'grants');
+  }
+
   // --- revocations ---
 
   openRevocations(): Promise<readonly OwedRevocation[]> {
@@ -126,6 +130,10 @@ export class KyselyStore implements Store {
 
   listRevocations(query: RevocationQuery): Promise<readonly OwedRevocation[]> {
     return revocationRows.listRevocations(this.#db, query);
+  }
+
+  countRevocationsByStatus(): Promise<Partial<Record<OwedRevocationStatus, number>>> {
+    return countByStatus(this.#db, 'revocations');
   }
 
   subjectOf(principal: string): Promise<string | undefined> {
@@ -280,4 +288,17 @@ function isRetryablePostgresError(error: unknown): boolean {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `status → count` of a table with a status column (one indexed GROUP BY). */
+async function countByStatus(
+  db: Kysely<Database>,
+  table: 'grants' | 'revocations',
+): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom(table)
+    .select((eb) => ['status', eb.fn.countAll<number | string | bigint>().as('count')])
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
 }

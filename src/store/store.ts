@@ -164,6 +164,8 @@ export interface GrantStore {
   activeGrants(): Promise<readonly StoredGrant[]>;
   /** Ended grants that held access, for these principals: evidence that an entitlement was ours. */
   endedGrantsWithAccess(principals: readonly string[]): Promise<readonly StoredGrant[]>;
+  /** How many grants are in each status (statuses with none are absent); for metrics. */
+  countGrantsByStatus(): Promise<Partial<Record<GrantStatus, number>>>;
 }
 
 /** Revocations owed (the controller carries them out). */
@@ -171,6 +173,8 @@ export interface RevocationStore {
   /** Revocations not yet settled (awaiting removal, or owed), oldest first. */
   openRevocations(): Promise<readonly OwedRevocation[]>;
   listRevocations(query: RevocationQuery): Promise<readonly OwedRevocation[]>;
+  /** How many revocations are in each status (absent: none); for metrics. */
+  countRevocationsByStatus(): Promise<Partial<Record<OwedRevocationStatus, number>>>;
   subjectOf(principal: string): Promise<string | undefined>;
 }
 

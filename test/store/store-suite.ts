@@ -188,6 +188,28 @@ export function runStoreSuite(name: string, create: () => Promise<StoreFixture>)
         ).toEqual(['g3']);
       });
 
+      it('counts grants by status and revocations by status (the metrics gauges)', async () => {
+        expect(await store.countGrantsByStatus()).toEqual({});
+        await insert(
+          requested({ id: 'g1' }),
+          requested({ id: 'g2' }),
+          active({ id: 'g3', endsAt: T0 + HOUR }),
+        );
+        expect(await store.countGrantsByStatus()).toEqual({ requested: 2, active: 1 });
+        expect(await store.countRevocationsByStatus()).toEqual({});
+        await store.transaction(async (tx) => {
+          await tx.insertRevocation({
+            id: 'r1',
+            entitlement: { kind: 'group-membership', group: 'G', user: 'alice@example.com' },
+            grantIds: ['g3'],
+            status: 'awaiting_removal',
+            createdAt: T0,
+            attempts: 0,
+          });
+        });
+        expect(await store.countRevocationsByStatus()).toEqual({ awaiting_removal: 1 });
+      });
+
       it('returns 100 by default, at most 1000, and pages with `before`', async () => {
         const grants = Array.from({ length: 105 }, (_, i) =>
           requested({ id: `g_${String(i).padStart(3, '0')}`, requestedAt: T0 + Math.floor(i / 3) }),

@@ -5,6 +5,7 @@
 // also passes the emulator's URLs and `allowInsecureRequests`.
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
+import type { Metrics } from '../../ports/metrics.js';
 import { EntraDirectory } from './entra-directory.js';
 import { EntraPimActivationRevoker } from './entra-pim-activation-revoker.js';
 import { EntraPimActivationSource } from './entra-pim-activation-source.js';
@@ -37,6 +38,8 @@ export interface EntraAdaptersOptions {
   readonly concurrency?: number;
   /** Waits between Graph retries; tests pass one that records instead of sleeping. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Counts every Graph request (`/metrics`). */
+  readonly metrics?: Metrics;
 }
 
 export interface EntraAdapters {
@@ -67,6 +70,7 @@ export function createEntraAdapters(options: EntraAdaptersOptions): EntraAdapter
     ...(options.graphBaseUrl === undefined ? {} : { baseUrl: options.graphBaseUrl }),
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...insecure,
     ...logger,
   });

@@ -13,6 +13,7 @@ import { JitError } from '../../core/errors.js';
 import { errorMessage } from '../../core/error-message.js';
 import type { Clock } from '../../ports/clock.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
+import type { Metrics } from '../../ports/metrics.js';
 import { GraphError } from './graph-errors.js';
 import type { GraphTokenProvider } from './graph-token-source.js';
 
@@ -45,6 +46,8 @@ export interface GraphClientOptions {
   readonly elapsed?: () => number;
   /** Default global `fetch`. */
   readonly fetch?: typeof fetch;
+  /** Every attempt, by operation (method and path with ids as `{id}`) and outcome. */
+  readonly metrics?: Metrics;
 }
 
 export interface GraphRequestOptions {
@@ -90,6 +93,7 @@ export class GraphClient {
   readonly #random: () => number;
   readonly #elapsed: () => number;
   readonly #fetch: typeof fetch;
+  readonly #metrics: Metrics | undefined;
 
   constructor(options: GraphClientOptions) {
     this.#base = checkBaseUrl(options.baseUrl ?? DEFAULT_GRAPH_BASE_URL, options);
@@ -109,6 +113,7 @@ export class GraphClient {
         }));
     this.#random = options.random ?? Math.random;
     this.#elapsed = options.elapsed ?? (() => performance.now());
+    this.#metrics = options.metrics;
     this.#fetch = options.fetch ?? fetch;
   }
 
@@ -230,6 +235,7 @@ export class GraphClient {
         text = await response.text();
       } catch (error) {
         const durationMs = Math.round(this.#elapsed() - started);
+        this.#metrics?.cloudCall('graph', graphOperation(method, url), 'error', durationMs / 1000);
         const reason = networkReason(error);
         this.#logger.debug(
           { method, path, status: 0, clientRequestId, durationMs, attempt, error: reason },
@@ -251,6 +257,12 @@ export class GraphClient {
       }
 
       const requestId = response.headers.get('request-id') ?? undefined;
+      this.#metrics?.cloudCall(
+        'graph',
+        graphOperation(method, url),
+        response.ok ? 'ok' : response.status === 429 ? 'throttled' : 'error',
+        (this.#elapsed() - started) / 1000,
+      );
       this.#logger.debug(
         {
           method,
@@ -433,4 +445,22 @@ function networkReason(error: unknown): string {
     typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined;
   const base = errorMessage(error);
   return typeof code === 'string' ? `${base} (${code})` : base;
+}
+
+/** A request's operation for metrics: the method and the path below the version, with
+ *  every id-like segment (GUIDs, UPNs, keys in parentheses) as `{id}`, so labels stay few. */
+export function graphOperation(method: string, url: URL): string {
+  const segments = url.pathname
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => decodeURIComponent(segment));
+  const version = segments.findIndex((segment) => /^(v1\.0|beta)$/.test(segment));
+  const path = (version === -1 ? segments : segments.slice(version + 1)).map((segment) =>
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(segment) ||
+    /[@('=]/.test(segment) ||
+    /\d{3,}/.test(segment)
+      ? '{id}'
+      : segment,
+  );
+  return `${method} /${path.join('/')}`;
 }
