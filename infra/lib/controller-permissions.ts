@@ -131,6 +131,8 @@ export const ACTION_RULES: Readonly<Record<string, ActionRule>> = {
   'organizations:ListAccounts': { scope: 'any' },
   'organizations:ListAccountsForParent': { scope: 'any' },
   'organizations:ListOrganizationalUnitsForParent': { scope: 'any' },
+  // Read by `jit check --live` (JIT013: is the revocation SCP attached above each account).
+  'organizations:ListParents': { scope: 'any' },
   'organizations:ListPolicies': { scope: 'any' },
   'organizations:ListPoliciesForTarget': { scope: 'any' },
   'organizations:ListRoots': { scope: 'any' },

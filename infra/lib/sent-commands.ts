@@ -18,7 +18,8 @@ export const SDK_CLIENTS: Readonly<Record<string, string>> = {
  *  controller may do) and `jit plan`/`jit apply`. */
 export const ENTRY_POINTS = {
   controller: ['src/main.ts', 'src/cli/doctor-command.ts'],
-  provisioner: ['src/cli/provision-commands.ts'],
+  // `jit check --live` reads through the provisioner's connection (`jit plan`'s).
+  provisioner: ['src/cli/provision-commands.ts', 'src/cli/check-command.ts'],
 } as const;
 
 export type Principal = keyof typeof ENTRY_POINTS;

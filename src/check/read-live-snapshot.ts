@@ -1,6 +1,6 @@
 // Reads the live state `jit check --live` judges, once, through the same code that plans and
 // enforces it: Identity Center as `jit plan` reads it (read-identity-center-state.ts) and as
-// the controller's drift sweep lists it (IdentityCenterAccessTarget.list), Entra PIM as
+// the controller's drift sweep lists it (listHoldings, as IdentityCenterAccessTarget.list), Entra PIM as
 // `jit plan` reads it (entra-plan.ts), the revocation SCP as the session revoker finds it
 // (by name), and the store's active grants. Read-only: nothing here writes to a cloud.
 //
@@ -23,7 +23,7 @@ import {
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
 import { isAwsError } from '../adapters/aws/aws-failure.js';
-import { IdentityCenterAccessTarget } from '../adapters/aws/identity-center-access-target.js';
+import { listHoldings } from '../adapters/aws/identity-center-holdings.js';
 import { IdentityCenterIds } from '../adapters/aws/identity-center-ids.js';
 import { isExpired, parsePolicy } from '../adapters/aws/revocation/session-deny-policy.js';
 import { odataString } from '../adapters/entra/graph-client.js';
@@ -152,25 +152,22 @@ async function readIdentityCenter(options: ReadLiveSnapshotOptions): Promise<Ide
       } while (token);
     }
   }
-  // The controller's own listing of what it manages.
-  const target = new IdentityCenterAccessTarget({
-    ssoAdmin,
-    identityStore,
-    ids,
-    clock: { now: options.now },
-  });
+  // The controller's own listing of what it manages (read-only: no write is reachable).
   const roles = [...config.roles.values()];
-  const held = await target.list({
-    groups: [
-      ...new Set(roles.filter((r) => r.enforcement === 'group-membership').map((r) => r.group)),
-    ],
-    assignments: roles
-      .filter((r) => r.enforcement === 'account-assignment')
-      .map((r) => ({
-        permissionSet: r.permissionSet,
-        accounts: roleAccounts(r, state.ouAccounts),
-      })),
-  });
+  const held = await listHoldings(
+    { ssoAdmin, identityStore, ids },
+    {
+      groups: [
+        ...new Set(roles.filter((r) => r.enforcement === 'group-membership').map((r) => r.group)),
+      ],
+      assignments: roles
+        .filter((r) => r.enforcement === 'account-assignment')
+        .map((r) => ({
+          permissionSet: r.permissionSet,
+          accounts: roleAccounts(r, state.ouAccounts),
+        })),
+    },
+  );
   return { instanceArn, assignments, held, ouAccounts: state.ouAccounts };
 }
 

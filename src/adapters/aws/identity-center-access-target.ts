@@ -12,7 +12,6 @@ import {
   CreateGroupMembershipCommand,
   DeleteGroupMembershipCommand,
   GetGroupMembershipIdCommand,
-  ListGroupMembershipsCommand,
   type IdentitystoreClient,
 } from '@aws-sdk/client-identitystore';
 import {
@@ -20,14 +19,14 @@ import {
   DeleteAccountAssignmentCommand,
   DescribeAccountAssignmentCreationStatusCommand,
   DescribeAccountAssignmentDeletionStatusCommand,
-  ListAccountAssignmentsCommand,
   type AccountAssignmentOperationStatus,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
-import { assertNever, entitlementKey, type Entitlement } from '../../core/grant.js';
+import { assertNever, type Entitlement } from '../../core/grant.js';
 import type { AccessTarget, TargetOperation, TargetScope } from '../../ports/access-target.js';
 import type { Clock } from '../../ports/clock.js';
 import { failureFromError, isAwsError, type FailedOperation } from './identity-center-errors.js';
+import { assignedUserIds, listHoldings } from './identity-center-holdings.js';
 import { IdentityCenterIds, IdentityCenterNotFound } from './identity-center-ids.js';
 
 export interface IdentityCenterAccessTargetOptions {
@@ -138,30 +137,11 @@ export class IdentityCenterAccessTarget implements AccessTarget {
     });
   }
 
-  async list(scope: TargetScope): Promise<readonly Entitlement[]> {
-    const found = new Map<string, Entitlement>();
-    const add = (entitlement: Entitlement): void => {
-      found.set(entitlementKey(entitlement), entitlement);
-    };
-    for (const group of scope.groups) {
-      const groupId = await this.#optional(() => this.#groupId(group));
-      if (groupId === undefined) continue; // no such group: nobody is in it
-      for (const userId of await this.#groupMemberIds(groupId)) {
-        const user = await this.#principalOfUserId(userId);
-        if (user !== undefined) add({ kind: 'group-membership', group, user });
-      }
-    }
-    for (const { permissionSet, accounts } of scope.assignments) {
-      const arn = await this.#optional(() => this.#permissionSetArn(permissionSet));
-      if (arn === undefined) continue; // no such permission set: nothing is assigned
-      for (const account of accounts) {
-        for (const userId of await this.#assignedUserIds(account, arn)) {
-          const user = await this.#principalOfUserId(userId);
-          if (user !== undefined) add({ kind: 'account-assignment', permissionSet, account, user });
-        }
-      }
-    }
-    return [...found.values()];
+  list(scope: TargetScope): Promise<readonly Entitlement[]> {
+    return listHoldings(
+      { ssoAdmin: this.#sso, identityStore: this.#ids, ids: this.#resolve },
+      scope,
+    );
   }
 
   // --- group membership -------------------------------------------------------------------
@@ -249,26 +229,6 @@ export class IdentityCenterAccessTarget implements AccessTarget {
       this.#resolve.forgetGroup(entitlement.group);
       return run();
     }
-  }
-
-  async #groupMemberIds(groupId: string): Promise<string[]> {
-    const userIds: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.#ids.send(
-        new ListGroupMembershipsCommand({
-          IdentityStoreId: this.#storeId,
-          GroupId: groupId,
-          ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
-        }),
-      );
-      for (const membership of page.GroupMemberships ?? []) {
-        const userId = membership.MemberId?.UserId;
-        if (userId !== undefined) userIds.push(userId);
-      }
-      nextToken = page.NextToken;
-    } while (nextToken !== undefined && nextToken !== '');
-    return userIds;
   }
 
   // --- account assignment ------------------------------------------------------------------
@@ -359,29 +319,9 @@ export class IdentityCenterAccessTarget implements AccessTarget {
     permissionSetArn: string,
     userId: string,
   ): Promise<boolean> {
-    return (await this.#assignedUserIds(account, permissionSetArn)).includes(userId);
-  }
-
-  async #assignedUserIds(account: string, permissionSetArn: string): Promise<string[]> {
-    const userIds: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.#sso.send(
-        new ListAccountAssignmentsCommand({
-          InstanceArn: this.#instanceArn,
-          AccountId: account,
-          PermissionSetArn: permissionSetArn,
-          ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
-        }),
-      );
-      for (const assignment of page.AccountAssignments ?? []) {
-        if (assignment.PrincipalType === 'USER' && assignment.PrincipalId !== undefined) {
-          userIds.push(assignment.PrincipalId);
-        }
-      }
-      nextToken = page.NextToken;
-    } while (nextToken !== undefined && nextToken !== '');
-    return userIds;
+    return (
+      await assignedUserIds({ ssoAdmin: this.#sso, ids: this.#resolve }, account, permissionSetArn)
+    ).includes(userId);
   }
 
   /** The identity-store user id of a person (cached; right after a grant, from the cache). */
@@ -403,10 +343,6 @@ export class IdentityCenterAccessTarget implements AccessTarget {
     return refusingNotFound(this.#resolve.groupId(displayName));
   }
 
-  #principalOfUserId(userId: string): Promise<string | undefined> {
-    return this.#resolve.principalOfUserId(userId);
-  }
-
   #permissionSetArn(name: string): Promise<string> {
     return refusingNotFound(this.#resolve.permissionSetArn(name));
   }
@@ -424,16 +360,6 @@ export class IdentityCenterAccessTarget implements AccessTarget {
     } catch (error) {
       if (error instanceof Refusal) return error.operation;
       return failureFromError(error, operation);
-    }
-  }
-
-  /** For listing: a missing user, group or permission set is `undefined`, not an error. */
-  async #optional<T>(resolve: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await resolve();
-    } catch (error) {
-      if (error instanceof Refusal) return undefined;
-      throw error;
     }
   }
 }
