@@ -8,11 +8,13 @@
 //   POST /_emulator/sessions               {"userId","accountId","permissionSet","at"?} -> 201 | 403
 //   GET  /_emulator/sessions/{id}
 //   POST /_emulator/sessions/{id}/evaluate {"at"?, "action"?, "resource"?} -> decision
+//   GET  /_emulator/scheduler/invocations  what EventBridge Scheduler schedules fired, oldest first
 
 import { lowerAlnum, type SessionRecord } from './emulator-state.js';
 import { isFaultSpec } from './fault-injector.js';
 import type { IdentityCenterEmulator } from './identity-center-emulator.js';
 import { isJsonObject } from './json-input.js';
+import type { InvocationRecord } from './scheduler-state.js';
 
 export interface AdminResponse {
   readonly status: number;
@@ -47,6 +49,14 @@ export function sessionView(session: SessionRecord): Record<string, string> {
   };
 }
 
+export function invocationView(record: InvocationRecord): Record<string, unknown> {
+  return {
+    ...record,
+    scheduledAt: new Date(record.scheduledAt).toISOString(),
+    invokedAt: new Date(record.invokedAt).toISOString(),
+  };
+}
+
 export function handleAdmin(
   emulator: IdentityCenterEmulator,
   method: string,
@@ -72,6 +82,14 @@ export function handleAdmin(
         })),
         organizationalUnits: [...org.organizationalUnits.values()],
       },
+    };
+  }
+  if (method === 'GET' && path === '/_emulator/scheduler/invocations') {
+    // Reading the log is an observation: bring it up to the clock first, as a request would.
+    emulator.settle();
+    return {
+      status: 200,
+      body: { invocations: emulator.state.scheduler.invocations.map(invocationView) },
     };
   }
   if (method === 'GET' && path === '/_emulator/calls')

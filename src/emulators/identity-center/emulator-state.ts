@@ -2,6 +2,7 @@
 // and the AWS Organization it belongs to. Plain records and maps; handlers mutate them.
 
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createSchedulerState, type SchedulerState } from './scheduler-state.js';
 
 export type PrincipalKind = 'USER' | 'GROUP';
 export type OperationStatus = 'IN_PROGRESS' | 'FAILED' | 'SUCCEEDED';
@@ -141,6 +142,8 @@ export interface EmulatorState {
   readonly memberships: Map<string, MembershipRecord>;
   readonly organization: OrganizationState;
   readonly sessions: Map<string, SessionRecord>;
+  /** EventBridge Scheduler in the management account, whose schedules call back into IdC. */
+  readonly scheduler: SchedulerState;
 }
 
 /** Accounts and OUs to start with. OU and account `parent` name an OU (root when absent). */
@@ -262,5 +265,6 @@ export function createEmulatorState(seed: EmulatorSeed, now: number): EmulatorSt
     memberships: new Map(),
     organization,
     sessions: new Map(),
+    scheduler: createSchedulerState(management.id, now),
   };
 }

@@ -1,12 +1,13 @@
 // The emulator without its HTTP server: state, the AWS JSON 1.1 request pipeline (count,
-// latency, settle async operations, throttle, inject faults, dispatch), and the session
-// authority. `startIdentityCenterEmulator` puts it behind node:http.
+// latency, settle async operations and fire due schedules, throttle, inject faults,
+// dispatch), the EventBridge Scheduler restJson1 pipeline, and the session authority.
+// `startIdentityCenterEmulator` puts it behind node:http.
 
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsError, serializationError } from './aws-error.js';
 import { CallStats, type CallStatsSnapshot } from './call-stats.js';
-import { dispatchTable, type DispatchEntry } from './dispatch-table.js';
+import { dispatchTable, targetPrefixes, type DispatchEntry } from './dispatch-table.js';
 import {
   createEmulatorState,
   defaultSeed,
@@ -15,6 +16,7 @@ import {
   type SessionRecord,
 } from './emulator-state.js';
 import { FaultInjector, type FaultSpec } from './fault-injector.js';
+import { fireDueSchedules } from './fire-schedules.js';
 import { isJsonObject, JsonInput, type JsonObject } from './json-input.js';
 import {
   evaluateSession,
@@ -24,8 +26,17 @@ import {
   type IssueSessionResult,
   type SessionDecision,
 } from './session-authority.js';
+import {
+  matchSchedulerRoute,
+  restJsonError,
+  restJsonResponse,
+  schedulerInput,
+  unknownSchedulerOperation,
+} from './scheduler-routes.js';
+import { failureOf, type InvocationOutcome } from './scheduler-state.js';
 import { settleOperations } from './settle-operations.js';
 import { TokenBucket } from './token-bucket.js';
+import type { UniversalTarget } from './universal-targets.js';
 
 export interface ThrottleOptions {
   /** Requests a second across sso-admin and identitystore together (default 20). */
@@ -109,6 +120,77 @@ export class IdentityCenterEmulator {
     return [...dispatchTable.keys()];
   }
 
+  /**
+   * Brings the world up to the clock: completes the asynchronous operations whose delay has
+   * passed and fires the schedules that are due. Every request does this first; call it to
+   * observe the world without making one.
+   */
+  settle(now = this.clock()): void {
+    settleOperations(this.state, now);
+    const fired = fireDueSchedules(this.state.scheduler, now, (target, input) =>
+      this.invokeTarget(target, input, now),
+    );
+    // A fired call may start an operation that is already due (a zero delay).
+    if (fired.length > 0) settleOperations(this.state, now);
+  }
+
+  /**
+   * Answers one EventBridge Scheduler request (already authenticated by the HTTP layer).
+   * Counted in `calls()` as `Scheduler.<Operation>`, never toward the IdC request peak;
+   * faults apply when set under that name or `Scheduler.*` (not `*`, which is IdC's), and
+   * there is no throttling.
+   */
+  async handleScheduler(method: string, url: string, body: string): Promise<EmulatorResponse> {
+    const { pathname, searchParams } = new URL(url, 'http://emulator.invalid');
+    const match = matchSchedulerRoute(method, pathname);
+    if (match === undefined) return unknownSchedulerOperation(method, pathname);
+    const operation = `Scheduler.${match.route.operation}`;
+    this.stats.received(operation, this.clock(), false);
+    const faultKey = this.faults.list()[operation] !== undefined ? operation : 'Scheduler.*';
+    const spec = this.faults.list()[faultKey];
+    try {
+      if (spec?.latencyMs !== undefined && spec.latencyMs > 0) await sleep(spec.latencyMs);
+      const now = this.clock();
+      this.settle(now);
+      const input = schedulerInput(match, searchParams, body);
+      const injected = spec === undefined ? undefined : this.faults.error(faultKey);
+      if (injected !== undefined) {
+        this.stats.faulted(operation);
+        throw injected;
+      }
+      return restJsonResponse(match.route.handler(input, { scheduler: this.state.scheduler, now }));
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      this.stats.failed(operation);
+      return restJsonError(error);
+    }
+  }
+
+  /**
+   * What a schedule's universal target does: the emulator's own handler for the operation,
+   * with the schedule's Input as the request. Faults set on that operation (or `*`) apply,
+   * as they would to any caller of the service; the token bucket does not (Scheduler's
+   * calls are not the product's).
+   */
+  private invokeTarget(target: UniversalTarget, input: JsonObject, now: number): InvocationOutcome {
+    const entry = dispatchTable.get(`${targetPrefixes[target.service]}.${target.operation}`);
+    if (entry === undefined) throw new Error(`No handler for universal target ${target.arn}`);
+    const injected = this.faults.error(entry.operation);
+    if (injected !== undefined) return failureOf(injected);
+    try {
+      const output = entry.handler(new JsonInput(input), {
+        state: this.state,
+        now,
+        statusDelayMs: this.faults.spec(entry.operation)?.statusDelayMs ?? this.assignmentDelayMs,
+        maxOutstandingCreates: this.maxOutstandingCreates,
+      });
+      return { status: 'SUCCEEDED', output };
+    } catch (error) {
+      if (error instanceof AwsError) return failureOf(error);
+      throw error;
+    }
+  }
+
   /** Answers one AWS JSON 1.1 request (already authenticated by the HTTP layer). */
   async handle(target: string | undefined, body: string): Promise<EmulatorResponse> {
     const entry = target === undefined ? undefined : dispatchTable.get(target);
@@ -148,7 +230,7 @@ export class IdentityCenterEmulator {
 
   private execute(entry: DispatchEntry, input: JsonInput, spec: FaultSpec | undefined): JsonObject {
     const now = this.clock();
-    settleOperations(this.state, now);
+    this.settle(now);
     if (entry.service !== 'organizations' && this.bucket !== undefined && !this.bucket.take()) {
       this.stats.throttled(entry.operation);
       throw new AwsError('ThrottlingException', 'Rate exceeded');
@@ -226,7 +308,7 @@ export class IdentityCenterEmulator {
 
   /** Issues a role session at `at` (default now) if the user holds the access then. */
   issueSession(request: IssueSessionRequest, at = this.clock()): IssueSessionResult {
-    settleOperations(this.state, this.clock());
+    this.settle();
     return issueSession(this.state, request, at);
   }
 
@@ -240,7 +322,7 @@ export class IdentityCenterEmulator {
     at = this.clock(),
     request: EvaluateRequest = {},
   ): SessionDecision | undefined {
-    settleOperations(this.state, this.clock());
+    this.settle();
     const session = this.state.sessions.get(sessionId);
     return session === undefined ? undefined : evaluateSession(this.state, session, at, request);
   }

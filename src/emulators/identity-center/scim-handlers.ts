@@ -631,6 +631,8 @@ export class ScimEndpoint {
     // operation is unsupported"; its limitations page names /Me, /Bulk and /Search.
     if (['Me', 'Bulk', '.search'].includes(resource) || segments.includes('.search'))
       throw unsupported(resource === '' ? 'this endpoint' : resource);
+    // As every AWS JSON request does: a schedule that removed a membership shows here too.
+    this.emulator.settle();
     const state = this.emulator.state;
     const id = segments[1];
     if (segments.length > 2) throw new ScimError(404, `No resource ${parsed.pathname}`);

@@ -1,7 +1,8 @@
 // Puts the Identity Center emulator behind node:http: AWS JSON 1.1 on `POST /` (SigV4
 // signatures are accepted unchecked, but a request without `Authorization` is refused),
-// STS's form-encoded awsQuery on the same `POST /`, the admin endpoints under /_emulator/,
-// and IdC's SCIM v2 endpoint under /scim/v2/.
+// STS's form-encoded awsQuery on the same `POST /`, EventBridge Scheduler's restJson1 under
+// /schedules and /schedule-groups (signed the same way), the admin endpoints under
+// /_emulator/, and IdC's SCIM v2 endpoint under /scim/v2/.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import {
   type EmulatorResponse,
   type IdentityCenterEmulatorOptions,
 } from './identity-center-emulator.js';
+import { isSchedulerPath } from './scheduler-routes.js';
 import { ScimEndpoint, type ScimTokenOptions } from './scim-handlers.js';
 import { StsEndpoint } from './sts-endpoint.js';
 
@@ -58,6 +60,40 @@ function send(response: ServerResponse, result: EmulatorResponse): void {
   response.end(result.body);
 }
 
+type Authentication =
+  | { readonly ok: true; readonly authorization: string }
+  | { readonly ok: false; readonly refused: EmulatorResponse };
+
+/** An AWS API request's Authorization, or the 403 for none or a non-SigV4 one. */
+function authenticate(authorization: string | undefined): Authentication {
+  if (authorization === undefined || authorization.trim() === '') {
+    return {
+      ok: false,
+      refused: {
+        ...errorResponse(
+          new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token'),
+        ),
+        status: 403,
+      },
+    };
+  }
+  if (!authorization.startsWith('AWS4-HMAC-SHA256 ') || !authorization.includes('Credential=')) {
+    return {
+      ok: false,
+      refused: {
+        ...errorResponse(
+          new AwsError(
+            'IncompleteSignatureException',
+            'Authorization header is not a SigV4 signature',
+          ),
+        ),
+        status: 403,
+      },
+    };
+  }
+  return { ok: true, authorization };
+}
+
 interface Endpoints {
   readonly emulator: IdentityCenterEmulator;
   readonly scim: ScimEndpoint;
@@ -101,32 +137,20 @@ async function route(
       body: JSON.stringify(result.body),
     };
   }
+  if (isSchedulerPath(path)) {
+    const auth = authenticate(request.headers.authorization);
+    if (!auth.ok) return auth.refused;
+    return emulator.handleScheduler(method, request.url ?? path, body);
+  }
   if (path !== '/' || method !== 'POST') {
     return {
       ...errorResponse(new AwsError('UnknownOperationException', `No route ${method} ${path}`)),
       status: 404,
     };
   }
-  const authorization = request.headers.authorization;
-  if (authorization === undefined || authorization.trim() === '') {
-    return {
-      ...errorResponse(
-        new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token'),
-      ),
-      status: 403,
-    };
-  }
-  if (!authorization.startsWith('AWS4-HMAC-SHA256 ') || !authorization.includes('Credential=')) {
-    return {
-      ...errorResponse(
-        new AwsError(
-          'IncompleteSignatureException',
-          'Authorization header is not a SigV4 signature',
-        ),
-      ),
-      status: 403,
-    };
-  }
+  const auth = authenticate(request.headers.authorization);
+  if (!auth.ok) return auth.refused;
+  const { authorization } = auth;
   const contentType = request.headers['content-type'];
   if (contentType?.startsWith('application/x-www-form-urlencoded') === true) {
     return sts.handle(authorization, body);
