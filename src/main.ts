@@ -199,6 +199,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     sleep,
     logger,
     metrics,
+    ...(clouds.failSafe ? { failSafe: clouds.failSafe } : {}),
     ...(faults ? { faults } : {}),
     options: {
       maxConcurrency: config.server.controller.maxConcurrency,

@@ -23,7 +23,13 @@ export type Scope =
   /** The revocation SCP and the root or OU it is attached to. */
   | 'attachRevocationScp'
   /** The role in `aws.roleArn`. */
-  | 'configuredRole';
+  | 'configuredRole'
+  /** The fail-safe's schedules, in its schedule group. */
+  | 'failSafeSchedules'
+  /** The fail-safe's schedule group. */
+  | 'failSafeGroup'
+  /** Passing the fail-safe's role, to EventBridge Scheduler only. */
+  | 'failSafeRole';
 
 export interface ActionRule {
   readonly scope: Scope;
@@ -43,6 +49,11 @@ const stackCreatesScp = (context: PermissionContext): string | undefined =>
     : context.revocationEnabled
       ? undefined
       : 'session revocation is off (aws.revocation.enabled: false)';
+
+const failSafeOff = (context: PermissionContext): string | undefined =>
+  context.failSafe === undefined
+    ? 'the fail-safe expiry is off (server.controller.failSafe.enabled: false)'
+    : undefined;
 
 const revocationOff = (context: PermissionContext): string | undefined =>
   context.revocationEnabled
@@ -154,7 +165,29 @@ export const ACTION_RULES: Readonly<Record<string, ActionRule>> = {
   },
   /** Needs no permission (AWS answers it for everyone); held so `jit doctor` reads as intended. */
   'sts:GetCallerIdentity': { scope: 'any' },
+  // EventBridge Scheduler: the fail-safe expiry's one-time schedules. Creating or updating a
+  // schedule passes its target role (iam:PassRole, dependent action).
+  'scheduler:CreateSchedule': {
+    scope: 'failSafeSchedules',
+    also: [{ action: 'iam:PassRole', scope: 'failSafeRole' }],
+    unlessNeeded: failSafeOff,
+  },
+  'scheduler:UpdateSchedule': {
+    scope: 'failSafeSchedules',
+    also: [{ action: 'iam:PassRole', scope: 'failSafeRole' }],
+    unlessNeeded: failSafeOff,
+  },
+  'scheduler:DeleteSchedule': { scope: 'failSafeSchedules', unlessNeeded: failSafeOff },
+  'scheduler:GetScheduleGroup': { scope: 'failSafeGroup', unlessNeeded: failSafeOff },
+  'scheduler:CreateScheduleGroup': { scope: 'failSafeGroup', unlessNeeded: failSafeOff },
 };
+
+/** What the fail-safe's schedules call (their universal targets), as the role EventBridge
+ *  Scheduler assumes must hold them. */
+export const FAIL_SAFE_TARGET_ACTIONS = [
+  'identitystore:DeleteGroupMembership',
+  'sso:DeleteAccountAssignment',
+] as const;
 
 /** What the scopes resolve against: the product config and the deployment settings. */
 export interface PermissionContext {
@@ -172,6 +205,14 @@ export interface PermissionContext {
   /** The root or OU the SCP is attached to; unknown (`*`) when the controller finds the root. */
   readonly revocationTargetId?: string;
   readonly roleArn?: string;
+  /** The fail-safe expiry, when on: its schedule group and the role its schedules run as
+   *  (whose account is where the controller's identity creates them). */
+  readonly failSafe?: {
+    readonly scheduleGroup: string;
+    readonly roleArn: string;
+    /** Identity Center's region (`aws.region`), where the schedules are made; `*` unset. */
+    readonly region?: string;
+  };
 }
 
 /** A policy statement as IAM reads it. */
@@ -199,6 +240,11 @@ export function derivePermissions(
 ): DerivedPermissions {
   const sent = sentCommands(repoRoot, ENTRY_POINTS[principal]).map((c) => c.action);
   return permissionsFor(sent, context);
+}
+
+/** The statements of the role the fail-safe's schedules run as: exactly their targets. */
+export function failSafeTargetPermissions(context: PermissionContext): DerivedPermissions {
+  return permissionsFor(FAIL_SAFE_TARGET_ACTIONS, context);
 }
 
 /** The statements for a list of sent operations. */
@@ -254,6 +300,9 @@ const SCOPE_ORDER: readonly Scope[] = [
   'createRevocationScp',
   'attachRevocationScp',
   'configuredRole',
+  'failSafeSchedules',
+  'failSafeGroup',
+  'failSafeRole',
   'any',
 ];
 
@@ -264,6 +313,9 @@ const SIDS: Readonly<Record<Scope, string>> = {
   createRevocationScp: 'CreateRevocationScp',
   attachRevocationScp: 'AttachRevocationScp',
   configuredRole: 'AssumeConfiguredRole',
+  failSafeSchedules: 'FailSafeSchedules',
+  failSafeGroup: 'FailSafeScheduleGroup',
+  failSafeRole: 'PassFailSafeRole',
   any: 'NoResourceLevelPermissions',
 };
 
@@ -327,5 +379,29 @@ function resourcesOfOne(scope: Scope, context: PermissionContext): Resources {
       };
     case 'configuredRole':
       return { Resource: [context.roleArn ?? '*'] };
+    case 'failSafeSchedules':
+    case 'failSafeGroup': {
+      const failSafe = context.failSafe;
+      const account = failSafe === undefined ? '*' : accountOfArn(failSafe.roleArn);
+      const group = failSafe?.scheduleGroup ?? '*';
+      const region = failSafe?.region ?? '*';
+      return {
+        Resource: [
+          scope === 'failSafeSchedules'
+            ? `arn:${p}:scheduler:${region}:${account}:schedule/${group}/*`
+            : `arn:${p}:scheduler:${region}:${account}:schedule-group/${group}`,
+        ],
+      };
+    }
+    case 'failSafeRole':
+      return {
+        Resource: [context.failSafe?.roleArn ?? '*'],
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      };
   }
+}
+
+/** The account of an IAM ARN (`arn:aws:iam::123456789012:role/x` → `123456789012`). */
+function accountOfArn(arn: string): string {
+  return arn.split(':')[4] ?? '*';
 }

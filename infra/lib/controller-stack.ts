@@ -19,6 +19,7 @@ import type { Construct } from 'constructs';
 import { HEALTH_LOG } from '../../src/controller/health-log.js';
 import { AlarmTopic } from './alarm-topic.js';
 import type { StatementJson } from './controller-permissions.js';
+import { addFailSafeRole, type FailSafeRoleProps } from './fail-safe-role.js';
 import type { LoadedDeployment } from './deploy-settings.js';
 
 /** The task role's name: fixed, so the organization stack can trust it and CloudTrail
@@ -35,6 +36,8 @@ export interface ControllerStackProps extends StackProps {
   /** The task role's statements: all of the controller's, or only AssumeRole when the
    *  config names a cross-account role. */
   readonly taskStatements: readonly StatementJson[];
+  /** The fail-safe's scheduler role, when the task role itself creates the schedules. */
+  readonly failSafeRole?: FailSafeRoleProps;
 }
 
 export class ControllerStack extends Stack {
@@ -42,6 +45,7 @@ export class ControllerStack extends Stack {
   readonly service: ecs.FargateService;
   readonly logGroup: logs.LogGroup;
   readonly alarms: cloudwatch.Alarm[] = [];
+  readonly failSafeRole?: iam.Role;
   readonly #zones: string[];
 
   constructor(scope: Construct, id: string, props: ControllerStackProps) {
@@ -110,6 +114,7 @@ export class ControllerStack extends Stack {
         }),
       },
     });
+    if (props.failSafeRole) this.failSafeRole = addFailSafeRole(this, props.failSafeRole);
 
     const cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,

@@ -8,6 +8,7 @@ import type { IConstruct } from 'constructs';
 import { CONTROLLER_TASK_ROLE_NAME, ControllerStack } from './controller-stack.js';
 import {
   derivePermissions,
+  failSafeTargetPermissions,
   type DerivedPermissions,
   type PermissionContext,
   type StatementJson,
@@ -42,6 +43,7 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
   const aws = config.aws;
   const instanceArn = aws?.instanceArn ?? '';
   const partition = /^arn:(aws[a-z-]*):/.exec(instanceArn)?.[1] ?? 'aws';
+  const failSafeConfig = config.server.controller.failSafe;
   const base: PermissionContext = {
     partition,
     instanceArn,
@@ -54,8 +56,21 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
       ? {}
       : { revocationTargetId: aws.revocation.targetId }),
     ...(aws?.roleArn === undefined ? {} : { roleArn: aws.roleArn }),
+    ...(failSafeConfig.enabled && failSafeConfig.roleArn !== undefined
+      ? {
+          failSafe: {
+            scheduleGroup: failSafeConfig.scheduleGroup,
+            roleArn: failSafeConfig.roleArn,
+            ...(aws?.region === undefined ? {} : { region: aws.region }),
+          },
+        }
+      : {}),
   };
   const controller = derivePermissions(options.repoRoot, 'controller', base);
+  const failSafe =
+    base.failSafe === undefined
+      ? undefined
+      : { roleArn: base.failSafe.roleArn, statements: failSafeTargetPermissions(base).statements };
   // The provisioner's policy sits on the identity that runs jit apply: it assumes nothing.
   const { roleArn: _ignored, ...withoutRole } = base;
   const provisioner = derivePermissions(options.repoRoot, 'provisioner', withoutRole);
@@ -86,6 +101,8 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
     deployment,
     imageDirectory: options.repoRoot,
     taskStatements,
+    // The schedules are created by the task role's own identity when it assumes nothing.
+    ...(failSafe !== undefined && !crossAccount ? { failSafeRole: failSafe } : {}),
   });
   const taskRoleArn = `arn:${partition}:iam::${settings.controller.account}:role/${CONTROLLER_TASK_ROLE_NAME}`;
   const organizationStack = new OrganizationStack(app, 'JitAccessOrganization', {
@@ -98,6 +115,7 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
     controllerRoleArn: aws?.roleArn ?? taskRoleArn,
     controllerTaskRoleArn: taskRoleArn,
     boundaryDocuments: boundaryDocuments(deployment),
+    ...(failSafe !== undefined && crossAccount ? { failSafeRole: failSafe } : {}),
   });
 
   applySuppressions(controllerStack, 'controller');
@@ -106,6 +124,10 @@ export function buildJitApp(deployment: LoadedDeployment, options: BuildOptions)
     construct.node.defaultChild ?? construct;
   acknowledgeWildcards(resourceOf(controllerStack.taskRole), taskStatements);
   acknowledgeWildcards(resourceOf(organizationStack.provisionerPolicy), provisioner.statements);
+  for (const stack of [controllerStack, organizationStack]) {
+    if (stack.failSafeRole && failSafe)
+      acknowledgeWildcards(resourceOf(stack.failSafeRole), failSafe.statements);
+  }
   if (organizationStack.crossAccountRole && roleStatements) {
     acknowledgeWildcards(resourceOf(organizationStack.crossAccountRole), roleStatements);
   }

@@ -145,6 +145,16 @@ export const WILDCARD_REASONS: readonly { readonly pattern: RegExp; readonly rea
       'the root the revocation SCP is attached to, found with ListRoots (aws.revocation.targetId unset)',
   },
   {
+    pattern: /^arn:[\w-]+:scheduler:([a-z0-9-]+|\*):\d{12}:schedule\/[\w.-]+\/\*$/,
+    reason:
+      "the fail-safe's own schedules, in its schedule group: one per active grant's entitlement, named by its hash",
+  },
+  {
+    pattern: /^arn:[\w-]+:scheduler:\*:\d{12}:schedule-group\/[\w.-]+$/,
+    reason:
+      "the fail-safe's schedule group, in Identity Center's region, which the config leaves to the SDK (aws.region unset)",
+  },
+  {
     pattern: /^\*$/,
     reason:
       'actions without resource-level permissions (the Service Authorization Reference lists none): ListInstances, organisation reads, legacy sso and sso-directory actions, GetCallerIdentity',

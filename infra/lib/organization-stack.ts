@@ -21,6 +21,8 @@ import * as organizations from 'aws-cdk-lib/aws-organizations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
+import { addFailSafeRole, type FailSafeRoleProps } from './fail-safe-role.js';
+import { roleNameAndPath } from './role-arn.js';
 import {
   emptyRevocationScp,
   REVOCATION_SCP_DESCRIPTION,
@@ -45,6 +47,8 @@ export interface OrganizationStackProps extends StackProps {
   readonly controllerTaskRoleArn: string;
   /** The boundary documents by `path + name`, when not the default. */
   readonly boundaryDocuments?: Readonly<Record<string, PolicyDocumentJson>>;
+  /** The fail-safe's scheduler role, when the cross-account role creates the schedules. */
+  readonly failSafeRole?: FailSafeRoleProps;
 }
 
 export class OrganizationStack extends Stack {
@@ -52,6 +56,7 @@ export class OrganizationStack extends Stack {
   readonly crossAccountRole?: iam.Role;
   readonly revocationScp?: organizations.CfnPolicy;
   readonly provisionerPolicy: iam.ManagedPolicy;
+  readonly failSafeRole?: iam.Role;
   readonly #deployment: LoadedDeployment;
 
   constructor(scope: Construct, id: string, props: OrganizationStackProps) {
@@ -128,6 +133,8 @@ export class OrganizationStack extends Stack {
       });
       this.revocationScp.applyRemovalPolicy(RemovalPolicy.RETAIN);
     }
+
+    if (props.failSafeRole) this.failSafeRole = addFailSafeRole(this, props.failSafeRole);
 
     this.#boundaries(props);
     const trailLogs = this.#trail();
@@ -416,13 +423,4 @@ const IDENTITY_CENTER_EVENTS = [
 
 function accountOf(arn: string): string {
   return arn.split(':')[4] ?? '';
-}
-
-/** `arn:aws:iam::1:role/a/b/name` → `{ name: 'name', path: '/a/b/' }`. */
-export function roleNameAndPath(arn: string): { name: string; path: string } {
-  const resource = arn.slice(arn.indexOf(':role/') + ':role/'.length);
-  const cut = resource.lastIndexOf('/');
-  return cut < 0
-    ? { name: resource, path: '/' }
-    : { name: resource.slice(cut + 1), path: `/${resource.slice(0, cut + 1)}` };
 }

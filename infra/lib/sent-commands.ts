@@ -12,6 +12,7 @@ export const SDK_CLIENTS: Readonly<Record<string, string>> = {
   '@aws-sdk/client-identitystore': 'identitystore',
   '@aws-sdk/client-organizations': 'organizations',
   '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-scheduler': 'scheduler',
 };
 
 /** What runs with which AWS identity: `jit serve` (and `jit doctor`, which checks what the

@@ -309,6 +309,40 @@ describe('the organization stack', () => {
 });
 
 describe('least privilege, derived from what the product sends', () => {
+  it("the fail-safe role: assumed by this account's scheduler only, holding exactly the removals its schedules make; the controller may pass it to the scheduler only", () => {
+    for (const [s, template, stack] of [
+      [example, example.organizationJson, example.organization],
+      [sameAccount, sameAccount.controllerJson, sameAccount.controller],
+    ] as const) {
+      expect(
+        grantedActions(template, ['FailSafeRole']).filter((a) => !a.startsWith('sso-directory:')),
+      ).toEqual(['identitystore:DeleteGroupMembership', 'sso:DeleteAccountAssignment']);
+      stack.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: 'jit-access-fail-safe',
+        AssumeRolePolicyDocument: Match.objectLike({
+          Statement: [
+            Match.objectLike({
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Condition: { StringEquals: { 'aws:SourceAccount': '999999999999' } },
+            }),
+          ],
+        }),
+      });
+      const pass = s.built.permissions.controller.statements.find(
+        (x) => x.Sid === 'PassFailSafeRole',
+      );
+      expect(pass).toEqual({
+        Sid: 'PassFailSafeRole',
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: ['arn:aws:iam::999999999999:role/jit-access-fail-safe'],
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      });
+    }
+    // Only one stack holds it: the one whose identity creates the schedules.
+    expect(grantedActions(example.controllerJson, ['FailSafeRole'])).toEqual([]);
+  });
+
   const check = (
     s: Synthesized,
     principal: 'controller' | 'provisioner',
@@ -430,6 +464,8 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         "^arn:[\\w-]+:identitystore:::(user|group|membership)\\/\\*$",
         "^arn:[\\w-]+:organizations::\\d{12}:policy\\/o-[a-z0-9]+\\/service_control_policy\\/p-\\*$",
         "^arn:[\\w-]+:organizations::\\d{12}:root\\/o-[a-z0-9]+\\/r-\\*$",
+        "^arn:[\\w-]+:scheduler:([a-z0-9-]+|\\*):\\d{12}:schedule\\/[\\w.-]+\\/\\*$",
+        "^arn:[\\w-]+:scheduler:\\*:\\d{12}:schedule-group\\/[\\w.-]+$",
         "^\\*$",
       ]
     `);

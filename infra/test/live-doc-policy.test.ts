@@ -25,6 +25,15 @@ it('docs/live.md shows the derived controller policy for examples/jit.live.confi
     ...(aws.revocation.targetId === undefined
       ? {}
       : { revocationTargetId: aws.revocation.targetId }),
+    ...(config.server.controller.failSafe.roleArn === undefined
+      ? {}
+      : {
+          failSafe: {
+            scheduleGroup: config.server.controller.failSafe.scheduleGroup,
+            roleArn: config.server.controller.failSafe.roleArn,
+            ...(aws.region === undefined ? {} : { region: aws.region }),
+          },
+        }),
   });
   // As Prettier prints it inside the Markdown (the lint formats the docs).
   const json = await format(

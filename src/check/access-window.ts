@@ -14,8 +14,10 @@ export interface AccessWindow {
   readonly maxActivation: Millis;
   /** Longest access with a running controller (end detected, removed, sessions denied). */
   readonly withController: Millis;
-  /** With every controller down, access stays until one runs again. */
-  readonly withoutController: 'until a controller runs again';
+  /** With every controller down: until one runs again; with the fail-safe expiry, AWS
+   *  removes the access at the end plus its margin, and sessions issued before then live
+   *  out their session duration (nothing denies them without a controller). */
+  readonly withoutController: Millis | 'until a controller runs again';
   /** The seed's formula: activation + Entra's provisioning cycle + the session duration. */
   readonly seedFormula: Millis;
   readonly explanation: string;
@@ -29,11 +31,14 @@ export function accessWindows(config: JitConfig): AccessWindow[] {
     const max = role.activation.maxDuration;
     const detection = role.source === 'entra-pim' ? (config.entra?.pollInterval ?? 10_000) : 0;
     const withController = max + detection + CONTROLLER_LAG + (revocation ? 0 : session);
+    const failSafe = config.server.controller.failSafe;
     windows.push({
       role: role.name,
       maxActivation: max,
       withController,
-      withoutController: 'until a controller runs again',
+      withoutController: failSafe.enabled
+        ? max + failSafe.margin + session
+        : 'until a controller runs again',
       seedFormula: max + ENTRA_PROVISIONING_CYCLE + session,
       explanation: [
         'the longest activation',

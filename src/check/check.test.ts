@@ -259,6 +259,22 @@ describe('access windows', () => {
     expect(window!.withController - 2 * HOUR).toBeLessThanOrEqual(10_000);
     expect(window!.seedFormula).toBe(2 * HOUR + ENTRA_PROVISIONING_CYCLE + HOUR);
   });
+
+  it('with the fail-safe expiry on, the controller-down case is bounded: the end, the margin, one session', () => {
+    const base = config();
+    const withFailSafe = {
+      ...base,
+      server: {
+        ...base.server,
+        controller: {
+          ...base.server.controller,
+          failSafe: { enabled: true, margin: 2 * 60_000, scheduleGroup: 'jit-access' },
+        },
+      },
+    };
+    const [window] = accessWindows(withFailSafe);
+    expect(window!.withoutController).toBe(2 * HOUR + 2 * 60_000 + HOUR);
+  });
 });
 
 describe('SARIF', () => {

@@ -311,7 +311,9 @@ function printReport(
       w.role,
       humanDuration(w.maxActivation),
       humanDuration(w.withController),
-      w.withoutController,
+      typeof w.withoutController === 'number'
+        ? `${humanDuration(w.withoutController)} (fail-safe)`
+        : w.withoutController,
       humanDuration(w.seedFormula),
     ]);
   }

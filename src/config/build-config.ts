@@ -116,6 +116,14 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
         "is false: AWS sessions opened during a grant keep working after it ends, for up to the permission set's SessionDuration; turn it on unless Organizations is out of reach",
     });
   }
+  const failSafe = raw.server.controller.failSafe;
+  if (raw.mode === 'live' && failSafe.enabled && failSafe.roleArn === undefined) {
+    errors.push({
+      path: ['server', 'controller', 'failSafe', 'roleArn'],
+      message:
+        'is missing: in mode: live the fail-safe needs the role EventBridge Scheduler assumes to remove access (the CDK app creates it; its ARN is the stack output FailSafeRoleArn), or set enabled: false',
+    });
+  }
   if (raw.mode === 'sandbox' && raw.aws !== undefined) {
     warnings.push({
       path: ['aws'],
@@ -183,6 +191,14 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
       controller: {
         sweepInterval: raw.server.controller.sweepInterval,
         maxConcurrency: raw.server.controller.maxConcurrency,
+        failSafe: {
+          enabled: raw.server.controller.failSafe.enabled,
+          margin: raw.server.controller.failSafe.margin,
+          scheduleGroup: raw.server.controller.failSafe.scheduleGroup,
+          ...(raw.server.controller.failSafe.roleArn === undefined
+            ? {}
+            : { roleArn: raw.server.controller.failSafe.roleArn }),
+        },
       },
     },
     auth,

@@ -402,6 +402,43 @@ const controller = strictObject({
     .max(20)
     .default(8)
     .describe('How many target actions run at once.'),
+  failSafe: strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Also schedule each active grant's removal inside AWS (EventBridge Scheduler, one-time), so access ends at its end even when every controller is down.",
+      ),
+    margin: durationField({ min: 10_000, max: HOUR })
+      .default(2 * MINUTE)
+      .describe(
+        'How long after the end the schedule fires (the controller removes access at the end itself; the schedule is the fallback).',
+      ),
+    scheduleGroup: z
+      .string()
+      .regex(/^[0-9a-zA-Z-_.]{1,64}$/, {
+        error: (issue) =>
+          `${describeValue(issue.input)} is not a schedule group name (1 to 64 of letters, digits, - _ .)`,
+      })
+      .default('jit-access')
+      .describe(
+        'The EventBridge Scheduler schedule group the product owns (created when missing).',
+      ),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+        error: (issue) =>
+          `${describeValue(issue.input)} is not an IAM role ARN, e.g. arn:aws:iam::123456789012:role/jit-access-fail-safe`,
+      })
+      .optional()
+      .describe(
+        'The role EventBridge Scheduler assumes to remove access (the CDK app creates it); required in live mode when enabled.',
+      ),
+  })
+    .prefault({})
+    .describe(
+      'The fail-safe expiry: a schedule in AWS removes the membership or assignment if no controller does. Session denial still needs the controller.',
+    ),
 });
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;

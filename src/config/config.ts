@@ -47,6 +47,17 @@ export interface DirectoryConfig {
 export interface ControllerConfig {
   readonly sweepInterval: Millis;
   readonly maxConcurrency: number;
+  /** Removal scheduled inside AWS too (EventBridge Scheduler), in case no controller runs. */
+  readonly failSafe: FailSafeConfig;
+}
+
+export interface FailSafeConfig {
+  readonly enabled: boolean;
+  /** After the end: the controller removes access first; the schedule is the fallback. */
+  readonly margin: Millis;
+  readonly scheduleGroup: string;
+  /** The role the scheduler assumes; the sandbox's stand-in when left out there. */
+  readonly roleArn?: string;
 }
 
 export interface ServerConfig {

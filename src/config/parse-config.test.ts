@@ -539,7 +539,11 @@ describe('parseConfig: the config it builds', () => {
       pendingRequestTtl: 24 * HOUR,
       maxOpenGrantsPerPerson: 20,
       trustProxy: false,
-      controller: { sweepInterval: 5 * MINUTE, maxConcurrency: 8 },
+      controller: {
+        sweepInterval: 5 * MINUTE,
+        maxConcurrency: 8,
+        failSafe: { enabled: false, margin: 2 * MINUTE, scheduleGroup: 'jit-access' },
+      },
     });
     expect(config.permissionSets.get('EC2Admin')).toEqual({
       name: 'EC2Admin',
@@ -604,6 +608,21 @@ describe('parseConfig: the config it builds', () => {
     expect(r.accounts).toEqual(['012345678901']);
     expect(r.eligibility.members).toEqual({ users: ['alice@example.com'], groups: ['devs'] });
     expect(r.activation.approval.approvers).toEqual({ users: ['bob@example.com'], groups: [] });
+  });
+
+  it('in live mode, refuses the fail-safe expiry without the role the scheduler assumes', () => {
+    const text = [
+      'mode: live',
+      'permissionSets: { P: { managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess], permissionsBoundary: { customerManagedPolicy: { name: B } } } }',
+      "roles: { a: { permissionSet: P, accounts: ['111111111111'], eligibility: { members: [devs] } } }",
+      'server: { controller: { failSafe: { enabled: true } } }',
+      ...LIVE_AUTH_YAML,
+    ].join('\n');
+    expect(errorsOf(text)).toEqual([
+      expect.stringMatching(
+        /^server\.controller\.failSafe\.roleArn: is missing: in mode: live the fail-safe needs the role/,
+      ),
+    ]);
   });
 
   it('accepts YAML merge keys to share settings between roles', () => {

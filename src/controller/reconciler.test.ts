@@ -3,6 +3,7 @@ import type { AuditEntry } from '../audit/audit-entry.js';
 import { entitlementKey, type Entitlement } from '../core/grant.js';
 import { HOUR, MINUTE, T0 } from '../../test/harness/core-fixtures.js';
 import type { AccessTarget, TargetOperation, TargetScope } from '../ports/access-target.js';
+import type { ExpiryFailSafe } from '../ports/expiry-fail-safe.js';
 import type { RevocationOutcome, SessionRevoker } from '../ports/session-revoker.js';
 import type { ItemOutcome } from './reconciler.js';
 import {
@@ -902,3 +903,68 @@ class ConcurrencyProbe {
 function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+describe('Reconciler: the fail-safe expiry', () => {
+  /** Records what was armed and disarmed; `fail` makes the next call throw. */
+  function recordingFailSafe() {
+    const calls: string[] = [];
+    let fail = false;
+    const failSafe: ExpiryFailSafe = {
+      arm: (entitlement, endsAt) => {
+        if (fail) return Promise.reject(new Error('Scheduler unavailable'));
+        calls.push(`arm ${entitlementKey(entitlement)} ${String(endsAt - T0)}`);
+        return Promise.resolve();
+      },
+      disarm: (entitlement) => {
+        calls.push(`disarm ${entitlementKey(entitlement)}`);
+        return Promise.resolve();
+      },
+    };
+    return {
+      calls,
+      failSafe,
+      failNext: (value: boolean) => {
+        fail = value;
+      },
+    };
+  }
+
+  it('arms a removal at the grant end once, moves it when the end moves, and disarms it when the controller removes the access', async () => {
+    const recorder = recordingFailSafe();
+    const { reconciler, workflow, activeGrant, clock } = await harness({
+      failSafe: recorder.failSafe,
+    });
+    const id = await activeGrant('prod-admin', ALICE, HOUR);
+    await reconciler.pass();
+    await reconciler.pass(); // nothing moved: no call
+    expect(recorder.calls).toEqual([`arm ${ALICE_ADMIN} ${String(HOUR)}`]);
+
+    const extended = await workflow.extend(member(ALICE), id, {
+      by: 30 * MINUTE,
+      justification: 'INC-1: longer',
+    });
+    expect(extended.ok ? 'ok' : extended.refusal.message).toBe('ok');
+    await reconciler.pass();
+    expect(recorder.calls.at(-1)).toBe(`arm ${ALICE_ADMIN} ${String(HOUR + 30 * MINUTE)}`);
+
+    clock.set(T0 + 2 * HOUR);
+    await reconciler.pass();
+    expect(recorder.calls.at(-1)).toBe(`disarm ${ALICE_ADMIN}`);
+  });
+
+  it('keeps granting when the scheduler fails, and arms at the next pass', async () => {
+    const recorder = recordingFailSafe();
+    const { reconciler, inner, activeGrant } = await harness({ failSafe: recorder.failSafe });
+    await activeGrant('prod-admin', ALICE, HOUR);
+    recorder.failNext(true);
+    const first = await reconciler.pass();
+    expect(first.outcomes).toEqual([
+      { key: ALICE_ADMIN, action: 'grant', result: 'done', attempts: 1 },
+    ]);
+    expect(inner.snapshot()).toEqual([membership(ALICE)]);
+    expect(recorder.calls).toEqual([]);
+    recorder.failNext(false);
+    await reconciler.pass();
+    expect(recorder.calls).toEqual([`arm ${ALICE_ADMIN} ${String(HOUR)}`]);
+  });
+});

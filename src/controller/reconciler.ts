@@ -27,6 +27,7 @@ import type { AccessTarget, TargetOperation, TargetScope } from '../ports/access
 import type { Clock } from '../ports/clock.js';
 import { noFaults, type FaultPoints } from '../ports/fault-points.js';
 import type { Logger } from '../ports/logger.js';
+import type { ExpiryFailSafe } from '../ports/expiry-fail-safe.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { SessionRevoker } from '../ports/session-revoker.js';
 import type { Store, StoredGrant } from '../store/store.js';
@@ -76,6 +77,9 @@ export interface ReconcilerDeps {
   readonly stillEligible?: (grant: Grant) => Promise<boolean>;
   /** Latencies as access lands and goes (Prometheus in `jit serve`); absent: not recorded. */
   readonly metrics?: Metrics;
+  /** Removal armed inside the cloud too (EventBridge Scheduler), for when no controller runs;
+   *  absent: the controller is the only one that removes access. */
+  readonly failSafe?: ExpiryFailSafe;
 }
 
 export type ItemOutcome =
@@ -140,6 +144,8 @@ export class Reconciler {
   readonly #cooldown = new Map<string, { attempts: number; notBefore: Instant }>();
   /** Drift already reported by this process, while it stays in place. */
   readonly #reportedDrift = new Set<string>();
+  /** Fail-safe removals armed by this process: entitlement key → the end armed for. */
+  readonly #armed = new Map<string, { entitlement: Entitlement; endsAt: Instant }>();
   /** Groups and assignments outside the configured roles that grants pointed at (a role that
    *  left the config), by scope key: listed until no active grant wants anything there and
    *  nothing of ours is left to remove, so that access such a grant had is removed when it
@@ -261,6 +267,7 @@ export class Reconciler {
     );
     outcomes.push(...results.map((r) => r.outcome));
     revocations.push(...results.flatMap((r) => r.revocations));
+    await this.#keepFailSafe(desired, actual, outcomes);
     return {
       startedAt,
       finishedAt: clock.now(),
@@ -271,6 +278,53 @@ export class Reconciler {
       revocations,
       again: results.some((r) => r.again),
     };
+  }
+
+  /**
+   * Keeps one fail-safe removal armed per entitlement that is wanted and held, at the latest
+   * end of the grants backing it (an extension moves it), and disarms it once the access is
+   * gone or no longer wanted. Only changes call the cloud; a failure is logged and tried
+   * again next pass (the controller itself still removes the access on time).
+   */
+  async #keepFailSafe(
+    desired: ReadonlyMap<string, Desired>,
+    actual: ReadonlyMap<string, Entitlement>,
+    outcomes: readonly ItemOutcome[],
+  ): Promise<void> {
+    const { failSafe, logger } = this.#deps;
+    if (failSafe === undefined) return;
+    const granted = new Set(
+      outcomes.filter((o) => o.action === 'grant' && o.result === 'done').map((o) => o.key),
+    );
+    const work: (() => Promise<void>)[] = [];
+    for (const [key, { entitlement, grants }] of desired) {
+      if (!actual.has(key) && !granted.has(key)) continue;
+      const endsAt = Math.max(
+        ...grants.map(({ grant: g }) => (g.status === 'active' ? g.endsAt : 0)),
+      );
+      if (this.#armed.get(key)?.endsAt === endsAt) continue;
+      work.push(async () => {
+        await failSafe.arm(entitlement, endsAt);
+        this.#armed.set(key, { entitlement, endsAt });
+      });
+    }
+    for (const [key, { entitlement }] of this.#armed) {
+      if (desired.has(key)) continue;
+      work.push(async () => {
+        await failSafe.disarm(entitlement);
+        this.#armed.delete(key);
+      });
+    }
+    await mapLimited(work, this.#options.maxConcurrency, async (run) => {
+      try {
+        await run();
+      } catch (error) {
+        logger.warn(
+          { err: errorMessage(error) },
+          'fail-safe expiry: could not arm or disarm a schedule; will try again next pass',
+        );
+      }
+    });
   }
 
   /** Settles awaiting revocations by what the target holds (see `settleAwaiting`); returns

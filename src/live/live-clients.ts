@@ -4,6 +4,7 @@
 // controller's AWS calls (infra/lib/sent-commands.ts derives each IAM role from that reach).
 import { readFile } from 'node:fs/promises';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { assumeRoleCredentials } from '../adapters/aws/assume-role-credentials.js';
@@ -24,6 +25,8 @@ export interface LiveAwsClients {
   readonly ssoAdmin: ReturnType<typeof createIdentityCenterClients>['ssoAdmin'];
   readonly identityStore: ReturnType<typeof createIdentityCenterClients>['identityStore'];
   readonly organizations: OrganizationsClient;
+  /** EventBridge Scheduler, for the fail-safe expiry (in Identity Center's region). */
+  readonly scheduler: SchedulerClient;
   destroy(): void;
 }
 
@@ -63,6 +66,7 @@ export function createLiveAwsClients(
     ...withCredentials,
   });
   const organizations = new OrganizationsClient({ ...region, ...withCredentials });
+  const scheduler = new SchedulerClient({ ...region, ...withCredentials });
   // Calls made as the controller (after AssumeRole) go through a second STS client.
   const callerSts = credentials === undefined ? sts : new STSClient({ ...region, credentials });
   return {
@@ -70,8 +74,9 @@ export function createLiveAwsClients(
     ssoAdmin,
     identityStore,
     organizations,
+    scheduler,
     destroy() {
-      for (const client of [sts, callerSts, ssoAdmin, identityStore, organizations])
+      for (const client of [sts, callerSts, ssoAdmin, identityStore, organizations, scheduler])
         client.destroy();
     },
   };

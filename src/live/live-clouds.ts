@@ -31,6 +31,7 @@ import { awsSettings, createLiveAwsClients, createLiveEntraAdapters } from './li
 import type { Metrics } from '../ports/metrics.js';
 import { NoopSessionRevoker, type SessionRevoker } from '../ports/session-revoker.js';
 import { addCallMetricsMiddleware } from '../adapters/aws/call-metrics-middleware.js';
+import { EventBridgeFailSafe } from '../adapters/aws/fail-safe/eventbridge-fail-safe.js';
 
 export interface LiveCloudsOptions {
   readonly config: JitConfig;
@@ -84,7 +85,21 @@ export async function connectLiveClouds(options: LiveCloudsOptions): Promise<Liv
       addCallMetricsMiddleware(clients.identityStore, 'identitystore', options.metrics);
       addCallMetricsMiddleware(clients.organizations, 'organizations', options.metrics);
       addCallMetricsMiddleware(clients.sts, 'sts', options.metrics);
+      addCallMetricsMiddleware(clients.scheduler, 'scheduler', options.metrics);
     }
+    const failSafeConfig = config.server.controller.failSafe;
+    // The config refuses `enabled` without a role in live mode; both are checked here too.
+    const failSafe =
+      failSafeConfig.enabled && failSafeConfig.roleArn !== undefined
+        ? new EventBridgeFailSafe({
+            scheduler: clients.scheduler,
+            identityStore: clients.identityStore,
+            ids,
+            scheduleGroup: failSafeConfig.scheduleGroup,
+            roleArn: failSafeConfig.roleArn,
+            marginMs: failSafeConfig.margin,
+          })
+        : undefined;
 
     let revoker: SessionRevoker = new NoopSessionRevoker();
     let revocationTarget: string | undefined;
@@ -132,6 +147,7 @@ export async function connectLiveClouds(options: LiveCloudsOptions): Promise<Liv
       directory: entra?.directory ?? new ConfigDirectory(config.directory),
       activationSource: entra?.activationSource ?? noActivationSource,
       ...(entra === undefined ? {} : { activationRevoker: entra.activationRevoker }),
+      ...(failSafe === undefined ? {} : { failSafe }),
       ...(pim === undefined ? {} : { pim }),
       description: `AWS IAM Identity Center ${instance.instanceArn} (identity store ${instance.identityStoreId}, found by ${instance.foundBy})`,
       instance,

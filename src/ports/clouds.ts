@@ -6,6 +6,7 @@ import type { AccessTarget } from './access-target.js';
 import type { ActivationRevoker } from './activation-revoker.js';
 import type { ActivationSource } from './activation-source.js';
 import type { Directory } from './directory.js';
+import type { ExpiryFailSafe } from './expiry-fail-safe.js';
 import type { SessionRevoker } from './session-revoker.js';
 
 /** How a person activates entra-pim roles in PIM with their own delegated token. */
@@ -30,6 +31,8 @@ export interface Clouds {
   /** Removes a person's PIM eligibilities and assignments (incident response); absent
    *  without an Entra connection. */
   readonly activationRevoker?: ActivationRevoker;
+  /** Removal armed inside AWS too (`server.controller.failSafe`); absent when off. */
+  readonly failSafe?: ExpiryFailSafe;
   readonly pim?: PimActivationInfo;
   /** Where access lands, for people and the logs. */
   readonly description: string;

@@ -4,7 +4,8 @@
 // when scraped, not reported here.
 
 /** Which API a call went to. */
-export type CloudApi = 'sso-admin' | 'identitystore' | 'organizations' | 'sts' | 'graph';
+export type CloudApi =
+  'sso-admin' | 'identitystore' | 'organizations' | 'sts' | 'scheduler' | 'graph';
 
 /** How one HTTP attempt ended: throttled (429 / a throttling error) is told apart. */
 export type CallOutcome = 'ok' | 'throttled' | 'error';

@@ -6,7 +6,9 @@ import { AwsClockSkew } from '../adapters/aws/clock-skew.js';
 import { ScpSessionRevoker } from '../adapters/aws/revocation/scp-session-revoker.js';
 import type { JitConfig } from '../config/index.js';
 import type { Entitlement } from '../core/grant.js';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { addCallMetricsMiddleware } from '../adapters/aws/call-metrics-middleware.js';
+import { EventBridgeFailSafe } from '../adapters/aws/fail-safe/eventbridge-fail-safe.js';
 import { createIdentityCenterClients } from '../adapters/aws/create-identity-center-clients.js';
 import { IdentityCenterAccessTarget } from '../adapters/aws/identity-center-access-target.js';
 import { IdentityCenterIds } from '../adapters/aws/identity-center-ids.js';
@@ -41,11 +43,16 @@ export interface IdentityCenterSandbox {
   readonly scim?: { readonly url: string; readonly token: string };
   /** What Identity Center holds within what the config manages. */
   held(): Promise<readonly Entitlement[]>;
+  /** The emulator's EventBridge Scheduler, when `server.controller.failSafe.enabled`. */
+  readonly failSafe?: EventBridgeFailSafe;
   close(): Promise<void>;
 }
 
 /** The management account of the sandbox organisation; roles' accounts are its members. */
 export const SANDBOX_MANAGEMENT_ACCOUNT = '999999999999';
+
+/** The role the sandbox's schedules name (the emulator does not check roles). */
+export const SANDBOX_FAIL_SAFE_ROLE = `arn:aws:iam::${SANDBOX_MANAGEMENT_ACCOUNT}:role/jit-access-fail-safe`;
 
 /** Static credentials for the emulator: it checks that requests are signed, not by whom. */
 export const SANDBOX_CREDENTIALS = {
@@ -131,6 +138,22 @@ export async function startIdentityCenterSandbox(
     ...(options.onAlert ? { onAlert: options.onAlert } : {}),
     ...(options.stillLeading ? { stillLeading: options.stillLeading } : {}),
   });
+  const failSafeConfig = config.server.controller.failSafe;
+  const scheduler = failSafeConfig.enabled
+    ? new SchedulerClient({ region: 'us-east-1', endpoint, credentials: SANDBOX_CREDENTIALS })
+    : undefined;
+  if (scheduler && options.metrics)
+    addCallMetricsMiddleware(scheduler, 'scheduler', options.metrics);
+  const failSafe = scheduler
+    ? new EventBridgeFailSafe({
+        scheduler,
+        identityStore,
+        ids,
+        scheduleGroup: failSafeConfig.scheduleGroup,
+        roleArn: failSafeConfig.roleArn ?? SANDBOX_FAIL_SAFE_ROLE,
+        marginMs: failSafeConfig.margin,
+      })
+    : undefined;
   const scope = {
     groups: [...config.roles.values()]
       .filter((r) => r.enforcement === 'group-membership')
@@ -149,7 +172,9 @@ export async function startIdentityCenterSandbox(
       ? { scim: { url: `${emulator.url}/scim/v2/`, token: emulator.scim.token.token } }
       : {}),
     held: () => target.list(scope),
+    ...(failSafe ? { failSafe } : {}),
     async close() {
+      scheduler?.destroy();
       ssoAdmin.destroy();
       organizations.destroy();
       identityStore.destroy();

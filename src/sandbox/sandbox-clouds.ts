@@ -12,6 +12,7 @@ import type { AccessTarget } from '../ports/access-target.js';
 import type { Clock } from '../ports/clock.js';
 import type { Clouds } from '../ports/clouds.js';
 import type { Logger } from '../ports/logger.js';
+import type { ExpiryFailSafe } from '../ports/expiry-fail-safe.js';
 import type { Metrics } from '../ports/metrics.js';
 import { NoopSessionRevoker, type SessionRevoker } from '../ports/session-revoker.js';
 import { startEntraSandbox, type EntraSandbox } from './entra-sandbox.js';
@@ -50,6 +51,7 @@ export async function startSandboxClouds(options: SandboxCloudsOptions): Promise
   let held: () => Promise<readonly Entitlement[]>;
   let closeTarget = (): Promise<void> => Promise.resolve();
   let revoker: SessionRevoker = new NoopSessionRevoker();
+  let failSafe: ExpiryFailSafe | undefined;
   let description: string;
   let scim: { url: string; token: string } | undefined;
   if (options.target === 'file') {
@@ -70,6 +72,7 @@ export async function startSandboxClouds(options: SandboxCloudsOptions): Promise
     });
     target = sandbox.target;
     revoker = sandbox.revoker;
+    failSafe = sandbox.failSafe;
     scim = sandbox.scim;
     held = () => sandbox.held();
     closeTarget = () => sandbox.close();
@@ -94,6 +97,7 @@ export async function startSandboxClouds(options: SandboxCloudsOptions): Promise
     directory: new ConfigDirectory(config.directory),
     activationSource: entra.adapters.activationSource,
     activationRevoker: entra.adapters.activationRevoker,
+    ...(failSafe ? { failSafe } : {}),
     description,
     held,
     entra: entra.emulator,

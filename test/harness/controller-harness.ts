@@ -20,6 +20,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { WorkflowService } from '../../src/workflow/workflow-service.js';
 import { Reconciler, type ReconcilerOptions } from '../../src/controller/reconciler.js';
+import type { ExpiryFailSafe } from '../../src/ports/expiry-fail-safe.js';
 
 export const ALICE = 'alice@example.com';
 export const DAVE = 'dave@example.com';
@@ -74,6 +75,7 @@ export interface HarnessOptions {
   readonly reconciler?: Partial<ReconcilerOptions>;
   readonly revoker?: SessionRevoker;
   readonly stillEligible?: (grant: Grant) => Promise<boolean>;
+  readonly failSafe?: ExpiryFailSafe;
 }
 
 export interface Harness {
@@ -128,6 +130,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       logger: silentLogger,
       ...(options.reconciler ? { options: options.reconciler } : {}),
       ...(options.stillEligible ? { stillEligible: options.stillEligible } : {}),
+      ...(options.failSafe ? { failSafe: options.failSafe } : {}),
     });
   const workflow = new WorkflowService({
     store,

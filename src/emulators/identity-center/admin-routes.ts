@@ -9,6 +9,7 @@
 //   GET  /_emulator/sessions/{id}
 //   POST /_emulator/sessions/{id}/evaluate {"at"?, "action"?, "resource"?} -> decision
 //   GET  /_emulator/scheduler/invocations  what EventBridge Scheduler schedules fired, oldest first
+//   POST /_emulator/clock                  {"advanceMs": n} moves the clock forward, settles
 
 import { lowerAlnum, type SessionRecord } from './emulator-state.js';
 import { isFaultSpec } from './fault-injector.js';
@@ -91,6 +92,13 @@ export function handleAdmin(
       status: 200,
       body: { invocations: emulator.state.scheduler.invocations.map(invocationView) },
     };
+  }
+  if (method === 'POST' && path === '/_emulator/clock') {
+    const ms = input.advanceMs;
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+      return problem(400, 'ValidationException', 'send {"advanceMs": <milliseconds, 0 or more>}');
+    }
+    return { status: 200, body: { now: new Date(emulator.advanceClock(ms)).toISOString() } };
   }
   if (method === 'GET' && path === '/_emulator/calls')
     return { status: 200, body: emulator.calls() };

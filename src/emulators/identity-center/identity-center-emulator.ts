@@ -90,8 +90,13 @@ export class IdentityCenterEmulator {
   /** One bucket per SCIM API (`GET Users/{id}`, `PATCH Groups/{id}`, ...), made on first use. */
   private readonly scimBuckets = new Map<string, TokenBucket>();
 
+  /** Added to the clock by `POST /_emulator/clock` (a test moving time for a separate
+   *  emulator process, e.g. to let schedules fall due). */
+  private clockOffset = 0;
+
   constructor(options: IdentityCenterEmulatorOptions = {}) {
-    this.clock = options.clock ?? Date.now;
+    const base = options.clock ?? Date.now;
+    this.clock = () => base() + this.clockOffset;
     this.seed = options.seed ?? defaultSeed;
     this.state = createEmulatorState(this.seed, this.clock());
     this.assignmentDelayMs = options.assignmentDelayMs ?? 200;
@@ -125,6 +130,13 @@ export class IdentityCenterEmulator {
    * passed and fires the schedules that are due. Every request does this first; call it to
    * observe the world without making one.
    */
+  /** Moves the emulator's clock forward by `ms` and settles what fell due. */
+  advanceClock(ms: number): number {
+    this.clockOffset += Math.max(0, ms);
+    this.settle();
+    return this.clock();
+  }
+
   settle(now = this.clock()): void {
     settleOperations(this.state, now);
     const fired = fireDueSchedules(this.state.scheduler, now, (target, input) =>
