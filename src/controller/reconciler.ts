@@ -31,7 +31,8 @@ import type { ExpiryFailSafe } from '../ports/expiry-fail-safe.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { SessionRevoker } from '../ports/session-revoker.js';
 import type { Store, StoredGrant } from '../store/store.js';
-import { applyGrantEvent } from '../store/apply-grant-event.js';
+import { applyGrantEvent, applyGrantEvents } from '../store/apply-grant-event.js';
+import { GroupCommit } from '../store/group-commit.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { HEALTH_LOG } from './health-log.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -146,6 +147,9 @@ export class Reconciler {
   readonly #reportedDrift = new Set<string>();
   /** Fail-safe removals armed by this process: entitlement key → the end armed for. */
   readonly #armed = new Map<string, { entitlement: Entitlement; endsAt: Instant }>();
+  /** What the pass's parallel actions record (access granted or removed, sessions denied)
+   *  commits in groups: a burst of ends costs a commit per batch, not per entitlement. */
+  readonly #writes: GroupCommit;
   /** Groups and assignments outside the configured roles that grants pointed at (a role that
    *  left the config), by scope key: listed until no active grant wants anything there and
    *  nothing of ours is left to remove, so that access such a grant had is removed when it
@@ -158,6 +162,7 @@ export class Reconciler {
     this.#deps = deps;
     this.#options = { ...defaultReconcilerOptions, ...deps.options };
     this.#faults = deps.faults ?? noFaults;
+    this.#writes = new GroupCommit(deps.store);
   }
 
   /** How long a request may wait for approval: the store's due times depend on it. */
@@ -435,7 +440,7 @@ export class Reconciler {
       audit: Omit<AuditInput, 'at' | 'actor' | 'data'>,
     ): Promise<void> => {
       const at = clock.now();
-      await store.transaction(async (tx) => {
+      await this.#writes.run(async (tx) => {
         for (const revocation of group) {
           await tx.updateRevocation({ ...revocation, status, settledAt: at, detail });
         }
@@ -525,24 +530,21 @@ export class Reconciler {
 
   /** Starts scheduled grants whose time has come and expires those past their end. */
   async #advanceDueGrants(now: Instant): Promise<number> {
-    let moved = 0;
     const due = await this.#deps.store.dueGrants(now, {
       pendingTtlMs: this.#options.pendingRequestTtlMs,
     });
+    const events: { grantId: string; event: GrantEvent }[] = [];
     for (const stored of due) {
       const grant = stored.grant;
       if (grant.status === 'pending_approval') {
-        const lapsed = await applyGrantEvent(
-          this.#deps.store,
-          grant.id,
-          {
+        events.push({
+          grantId: grant.id,
+          event: {
             type: 'cancel',
             actor: SYSTEM_ACTOR,
             reason: `not approved within ${humanDuration(this.#options.pendingRequestTtlMs)} of the request; request it again if still needed`,
           },
-          now,
-        );
-        if (lapsed.ok) moved += 1;
+        });
         continue;
       }
       const starting = grant.status === 'scheduled' && now < grant.endsAt;
@@ -558,10 +560,17 @@ export class Reconciler {
           reason: `${grant.principal} is no longer eligible for role ${grant.role} at its start (or the role left the configuration); request it again if still needed`,
         };
       }
-      const result = await applyGrantEvent(this.#deps.store, grant.id, event, now);
-      if (result.ok) moved += 1;
-      if (result.ok && event.type === 'expire') this.#faults.hit('controller.after-grant-expired');
+      events.push({ grantId: grant.id, event });
     }
+    // Batched: a burst of ends (a shift ending, a clean-up) commits a batch at a time.
+    const results = await applyGrantEvents(this.#deps.store, events, now);
+    let moved = 0;
+    results.forEach((result, index) => {
+      if (!result.ok) return;
+      moved += 1;
+      if (events[index]?.event.type === 'expire')
+        this.#faults.hit('controller.after-grant-expired');
+    });
     return moved;
   }
 
@@ -692,7 +701,7 @@ export class Reconciler {
     action: Action,
     awaiting: readonly OwedRevocation[],
   ): Promise<{ outcome: ItemOutcome; again: boolean; revocations: RevocationItem[] }> {
-    const { clock, logger, store } = this.#deps;
+    const { clock, logger } = this.#deps;
     if (action.kind === 'grant') await this.#releaseSessions(action);
     const execution = await this.#execute(action);
     let revocations: RevocationItem[] = [];
@@ -702,7 +711,7 @@ export class Reconciler {
         this.#faults.hit('controller.after-target-grant');
         const subjectId = await this.#subjectIdOf(action.entitlement.user);
         const at = clock.now();
-        await store.transaction(async (tx) => {
+        await this.#writes.run(async (tx) => {
           if (subjectId !== undefined)
             await tx.recordSubject(action.entitlement.user, subjectId, at);
           await tx.appendAudit({
@@ -728,7 +737,7 @@ export class Reconciler {
         // The cut-off and the removal's audit entry commit together; from here on the
         // revocation is owed, and a crash or a failed revoker only delays it.
         const owed = awaiting.map((revocation) => owe(revocation, execution.confirmedAt));
-        await store.transaction(async (tx) => {
+        await this.#writes.run(async (tx) => {
           for (const revocation of owed) await tx.updateRevocation(revocation);
           await tx.appendAudit({
             at: clock.now(),

@@ -48,6 +48,58 @@ export async function applyGrantEvent(
   }
 }
 
+/** How many events one transaction of `applyGrantEvents` carries. */
+export const EVENT_BATCH = 250;
+
+/**
+ * Applies many events (the controller's due starts and ends) in transactions of up to
+ * `EVENT_BATCH`, each event exactly as `applyGrantEvent` does it: read, transition,
+ * versioned write, audit entry, revocations owed. A burst of expiries (a shift ending) costs
+ * one commit per batch instead of one per grant. A refused event (the grant moved on) is
+ * skipped and reported; a lost race runs its whole batch again from a fresh read.
+ */
+export async function applyGrantEvents(
+  store: Store,
+  events: readonly { readonly grantId: string; readonly event: GrantEvent }[],
+  now: Instant,
+): Promise<Result<AppliedEvent>[]> {
+  const results: Result<AppliedEvent>[] = [];
+  for (let start = 0; start < events.length; start += EVENT_BATCH) {
+    const batch = events.slice(start, start + EVENT_BATCH);
+    for (let race = 0; ; race += 1) {
+      try {
+        results.push(
+          ...(await store.transaction(async (tx) => {
+            const out: Result<AppliedEvent>[] = [];
+            for (const { grantId, event } of batch) {
+              const stored = await tx.getGrant(grantId);
+              if (!stored) {
+                out.push(refuse('ERR_NOT_FOUND', `no grant ${grantId}`));
+                continue;
+              }
+              const result = transition(stored.grant, event, now);
+              if (!result.ok) {
+                out.push(result);
+                continue;
+              }
+              const written = await tx.updateGrant(result.value.grant, stored.version);
+              await tx.appendAudit(auditForTransition(result.value, now));
+              await oweRevocations(tx, result.value.grant, now);
+              out.push({ ok: true, value: { transition: result.value, version: written.version } });
+            }
+            return out;
+          })),
+        );
+        break;
+      } catch (error) {
+        if (error instanceof VersionConflictError && race < MAX_RACES) continue;
+        throw error;
+      }
+    }
+  }
+  return results;
+}
+
 /**
  * When a grant that had access ends, records in the same transaction that its sessions are
  * owed a revocation, one per entitlement, with the person's target id captured at grant

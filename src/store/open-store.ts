@@ -10,6 +10,7 @@ import pg from 'pg';
 import { JitError } from '../core/errors.js';
 import type { Database } from './database.js';
 import { parseDatabaseUrl, type DatabaseUrlTarget } from './database-url.js';
+import { cachingStatements } from './sqlite-statement-cache.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { KyselyStore } from './kysely-store.js';
 import { STORE_MIGRATIONS, storeMigrationProvider } from './migrations.js';
@@ -96,7 +97,7 @@ async function openSqlite(options: SqliteStoreOptions): Promise<Store> {
 
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({
-      database: raw,
+      database: cachingStatements(raw),
       busyTimeoutMs,
       lockTimeoutMs: busyTimeoutMs,
     }),

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, hashAuditEntry } from '../../src/audit/audit-chain.js';
 import type { AuditEntry, AuditInput } from '../../src/audit/audit-entry.js';
 import { verifyAudit } from '../../src/audit/verify-audit.js';
+import { applyGrantEvents, EVENT_BATCH } from '../../src/store/apply-grant-event.js';
 import { JitError } from '../../src/core/errors.js';
 import type { Grant } from '../../src/core/grant.js';
 import {
@@ -186,6 +187,34 @@ export function runStoreSuite(name: string, create: () => Promise<StoreFixture>)
         expect(
           await ids({ principal: 'alice@example.com', role: 'r1', statuses: ['active'] }),
         ).toEqual(['g3']);
+      });
+
+      it('applies a burst of expiries in batched transactions, each audited and owing its revocations, skipping the refused', async () => {
+        const count = EVENT_BATCH + 10;
+        const grants = Array.from({ length: count }, (_, i) =>
+          active({ id: `g_${String(i).padStart(4, '0')}`, endsAt: T0 + HOUR }),
+        );
+        await insert(...grants, requested({ id: 'g_requested' }));
+        const head = await store.auditHead();
+        const results = await applyGrantEvents(
+          store,
+          [
+            ...grants.map((g) => ({ grantId: g.id, event: { type: 'expire' } as const })),
+            { grantId: 'g_requested', event: { type: 'expire' } as const },
+            { grantId: 'g_missing', event: { type: 'expire' } as const },
+          ],
+          T0 + HOUR,
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(count);
+        expect(results.slice(-2).map((r) => (r.ok ? 'ok' : r.refusal.code))).toEqual([
+          'ERR_ILLEGAL_TRANSITION',
+          'ERR_NOT_FOUND',
+        ]);
+        expect((await store.countGrantsByStatus())['expired']).toBe(count);
+        expect((await store.auditHead()).seq).toBe(head.seq + count);
+        // Each grant had access in two accounts of one group: one revocation each.
+        expect((await store.countRevocationsByStatus())['awaiting_removal']).toBe(count);
+        expect((await verifyStore()).ok).toBe(true);
       });
 
       it('counts grants by status and revocations by status (the metrics gauges)', async () => {
