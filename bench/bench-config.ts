@@ -32,7 +32,10 @@ ${users}
 store:
   sqlite: ${JSON.stringify(sqlitePath)}
 # The API bench asks ~20 times per user in 5 s: above the default cap of open grants.
+# The replicas bench comes through a load balancer (one hop), each user from an address of
+# their own, so the per-client rate limit applies per user as it would in production.
 server:
   maxOpenGrantsPerPerson: 1000
+  trustProxy: 1
 `;
 }

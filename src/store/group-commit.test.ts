@@ -20,7 +20,9 @@ function fakeStore() {
       }
     },
   };
-  const write = (tx: StoreTransaction, what: string) => { (tx as unknown as { write: (w: string) => void }).write(what); };
+  const write = (tx: StoreTransaction, what: string) => {
+    (tx as unknown as { write: (w: string) => void }).write(what);
+  };
   return { store, committed, write, rolledBack: () => rolledBack };
 }
 

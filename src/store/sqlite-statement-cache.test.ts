@@ -7,10 +7,10 @@ describe('cachingStatements', () => {
     const raw = new Database(':memory:');
     let compiled = 0;
     const prepare = raw.prepare.bind(raw);
-    raw.prepare = ((sql: string) => {
+    raw.prepare = (sql: string) => {
       compiled += 1;
       return prepare(sql);
-    });
+    };
     const db = cachingStatements(raw, 2);
     db.prepare('create table t (x integer)').run([]);
     const insert = 'insert into t (x) values (?)';

@@ -4,9 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
-export const ROOT = join(import.meta.dirname, '..', '..');
+/** The repository: two folders up from here, or three when running compiled (the
+ *  benchmarks import this from dist/test/support/). */
+const UP = join(import.meta.dirname, '..', '..');
+export const ROOT = basename(UP) === 'dist' ? join(UP, '..') : UP;
 export const JIT = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 export interface CliResult {
