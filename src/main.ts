@@ -27,6 +27,7 @@ import { PimMirror } from './controller/pim-mirror.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { IncidentService } from './workflow/incident-service.js';
+import { startEmfWriter } from './adapters/prometheus/emf-writer.js';
 import { PrometheusMetrics } from './adapters/prometheus/prometheus-metrics.js';
 import { WorkflowService } from './workflow/workflow-service.js';
 import { randomIds } from './adapters/local/random-ids.js';
@@ -387,6 +388,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return writer;
   }
   listenUrl = address;
+  const emf = config.server.metrics.emf.enabled
+    ? startEmfWriter({
+        registry: metrics.registry,
+        namespace: config.server.metrics.emf.namespace,
+        intervalMs: config.server.metrics.emf.interval,
+      })
+    : undefined;
   if (oidc) {
     // Early word on a wrong issuer; sign-in retries discovery, so this is not fatal.
     const discovered = await oidc.login.provider.discover();
@@ -411,6 +419,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     store,
     ...(sandbox ? { entra: sandbox.entra } : {}),
     async close() {
+      await emf?.stop();
       await watcher.stop();
       await controller.stop();
       await app.close();

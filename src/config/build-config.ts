@@ -188,6 +188,13 @@ export function buildConfig(raw: RawConfig): BuildConfigResult {
       ...(raw.server.publicUrl === undefined
         ? {}
         : { publicUrl: raw.server.publicUrl.replace(/\/+$/, '') }),
+      metrics: {
+        emf: {
+          enabled: raw.server.metrics.emf.enabled,
+          interval: raw.server.metrics.emf.interval,
+          namespace: raw.server.metrics.emf.namespace,
+        },
+      },
       controller: {
         sweepInterval: raw.server.controller.sweepInterval,
         maxConcurrency: raw.server.controller.maxConcurrency,

@@ -595,6 +595,31 @@ const server = strictObject({
       'Where people reach the server, e.g. https://jit.example.com: the base of redirects.',
     ),
   controller: controller.prefault({}).describe('The controller that applies grants to the clouds.'),
+  metrics: strictObject({
+    emf: strictObject({
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Also write the metrics to standard output in CloudWatch embedded metric format (one JSON line per metric and label set), which CloudWatch Logs turns into metrics.',
+        ),
+      interval: durationField({ min: 10_000, max: HOUR })
+        .default(MINUTE)
+        .describe('How often the embedded-metric lines are written.'),
+      namespace: z
+        .string()
+        .regex(/^[\w .#:/-]{1,255}$/, {
+          error: (issue) =>
+            `${describeValue(issue.input)} is not a CloudWatch namespace (1 to 255 of letters, digits, space and . - _ / # :)`,
+        })
+        .default('JitAccess')
+        .describe('The CloudWatch namespace of the embedded metrics.'),
+    })
+      .prefault({})
+      .describe('CloudWatch embedded metric format, beside GET /metrics.'),
+  })
+    .prefault({})
+    .describe('Metrics besides GET /metrics (Prometheus).'),
 });
 
 const envName = z.string().regex(ENV_NAME, {

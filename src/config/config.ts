@@ -74,6 +74,14 @@ export interface ServerConfig {
   /** Where people reach the server (no trailing slash); the base of redirect URLs. */
   readonly publicUrl?: string;
   readonly controller: ControllerConfig;
+  /** CloudWatch embedded metric format on standard output, beside `GET /metrics`. */
+  readonly metrics: {
+    readonly emf: {
+      readonly enabled: boolean;
+      readonly interval: Millis;
+      readonly namespace: string;
+    };
+  };
 }
 
 export interface StoreConfig {

@@ -539,6 +539,7 @@ describe('parseConfig: the config it builds', () => {
       pendingRequestTtl: 24 * HOUR,
       maxOpenGrantsPerPerson: 20,
       trustProxy: false,
+      metrics: { emf: { enabled: false, interval: MINUTE, namespace: 'JitAccess' } },
       controller: {
         sweepInterval: 5 * MINUTE,
         maxConcurrency: 8,

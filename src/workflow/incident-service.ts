@@ -47,6 +47,7 @@ import type { Ids } from '../ports/ids.js';
 import type { Logger } from '../ports/logger.js';
 import { applyUserRevocation } from '../store/apply-user-revocation.js';
 import type { GrantQuery, Store, StoredGrant } from '../store/store.js';
+import { allGrants } from '../store/all-grants.js';
 
 export interface IncidentDeps {
   readonly store: Store;
@@ -99,7 +100,6 @@ interface Survey {
 
 const DEFAULT_ROUNDS = 20;
 const DEFAULT_WAIT_MS = 500;
-const PAGE = 1000;
 
 export class IncidentService {
   readonly #deps: IncidentDeps;
@@ -527,19 +527,8 @@ export class IncidentService {
     });
   }
 
-  async #allGrants(query: Omit<GrantQuery, 'limit' | 'before'>): Promise<StoredGrant[]> {
-    const rows: StoredGrant[] = [];
-    for (let before: string | undefined; ;) {
-      const page = await this.#deps.store.listGrants({
-        ...query,
-        limit: PAGE,
-        ...(before === undefined ? {} : { before }),
-      });
-      rows.push(...page);
-      const last = page.at(-1);
-      if (last === undefined || page.length < PAGE) return rows;
-      before = last.grant.id;
-    }
+  #allGrants(query: Omit<GrantQuery, 'limit' | 'before'>): Promise<StoredGrant[]> {
+    return allGrants(this.#deps.store, query);
   }
 }
 

@@ -13,6 +13,7 @@ import type { Ids } from '../ports/ids.js';
 import type { Logger } from '../ports/logger.js';
 import type { GrantQuery, Store, StoredGrant } from '../store/store.js';
 import { applyGrantEvent, insertGrant } from '../store/apply-grant-event.js';
+import { allGrants } from '../store/all-grants.js';
 
 export interface WorkflowDeps {
   readonly store: Store;
@@ -360,20 +361,8 @@ export class WorkflowService {
     return result;
   }
 
-  /** Every grant matching `query`, page by page. */
-  async #allGrants(query: Omit<GrantQuery, 'limit' | 'before'>): Promise<StoredGrant[]> {
-    const rows: StoredGrant[] = [];
-    for (let before: string | undefined; ;) {
-      const page = await this.#deps.store.listGrants({
-        ...query,
-        limit: PAGE,
-        ...(before === undefined ? {} : { before }),
-      });
-      rows.push(...page);
-      const last = page.at(-1);
-      if (last === undefined || page.length < PAGE) return rows;
-      before = last.grant.id;
-    }
+  #allGrants(query: Omit<GrantQuery, 'limit' | 'before'>): Promise<StoredGrant[]> {
+    return allGrants(this.#deps.store, query);
   }
 
   #maySee(actor: Actor, grant: Grant): boolean {
@@ -400,9 +389,6 @@ const SUSPICIOUS_REFUSALS = new Set<string>([
 
 /** Open requests and grants per person unless the config says otherwise. */
 const DEFAULT_MAX_OPEN_GRANTS = 20;
-
-/** Rows per query when reading every row of a kind (the store's maximum). */
-const PAGE = 1000;
 
 /** The store's order: latest request first, then by id, descending. */
 function newestFirst(a: StoredGrant, b: StoredGrant): number {

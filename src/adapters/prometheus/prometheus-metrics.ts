@@ -3,6 +3,7 @@
 // adapters report is counted as it happens; what lives in the store (grants by state,
 // revocations owed) and who leads are read when Prometheus scrapes.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ENDED_STATUSES, OPEN_STATUSES, type GrantStatus } from '../../core/grant.js';
 import type { CallOutcome, CloudApi, Metrics } from '../../ports/metrics.js';
 
 /** Latency buckets (seconds): from a fast pass to a slow AWS propagation. */
@@ -17,17 +18,8 @@ export interface ScrapeSources {
   readonly isLeader?: () => boolean;
 }
 
-export const GRANT_STATES = [
-  'requested',
-  'pending_approval',
-  'scheduled',
-  'active',
-  'expired',
-  'revoked',
-  'cancelled',
-  'denied',
-  'failed',
-] as const;
+/** Every state, so a state with no grants shows as 0 rather than disappearing. */
+export const GRANT_STATES: readonly GrantStatus[] = [...OPEN_STATUSES, ...ENDED_STATUSES];
 
 /** The revocation statuses that are work still to do: the controller's outbox. */
 const OPEN_REVOCATIONS = ['awaiting_removal', 'owed'] as const;
