@@ -1,8 +1,8 @@
 // Appends a signed checkpoint of the audit chain's head to a file outside the database,
 // every interval while the head moves and once more at stop (see audit-checkpoint.ts).
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, link, mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
@@ -104,13 +104,22 @@ export async function loadCheckpointKey(options: {
   if (options.keyFile === undefined && !existsSync(path)) {
     const { privateKey } = generateKeyPairSync('ed25519');
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await writeFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+    // Written whole under a name of its own, then linked into place: link never replaces a
+    // file, so a second server starting at the same moment either wins or reads a complete
+    // key (never the empty file an exclusive create leaves before its write lands).
+    const staged = `${path}.${String(process.pid)}.${randomBytes(4).toString('hex')}`;
+    await writeFile(staged, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
       mode: 0o600,
       flag: 'wx',
-    }).catch((error: unknown) => {
-      // Another process made it first: use theirs.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     });
+    try {
+      await link(staged, path).catch((error: unknown) => {
+        // Another process made it first: use theirs.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      });
+    } finally {
+      await unlink(staged).catch(() => undefined);
+    }
   }
   let text: string;
   try {

@@ -43,6 +43,8 @@ describe.skipIf(!available)('PostgreSQL store', () => {
         'delete from settings',
         'delete from sessions',
         'delete from login_codes',
+        'delete from revocations',
+        'delete from target_subjects',
         'delete from audit_head',
         `insert into audit_head (id, seq, hash) values (1, 0, '${'0'.repeat(64)}')`,
       ].join(';\n'),

@@ -3,7 +3,14 @@
 // real rate limiter. The emulator is seeded through its own AWS API (ListInstances,
 // CreateUser, CreateGroup, CreatePermissionSet), as the sandbox seeds it; only its
 // Organizations accounts come from its default seed.
-import { CreateGroupCommand, CreateUserCommand } from '@aws-sdk/client-identitystore';
+import {
+  CreateGroupCommand,
+  CreateGroupMembershipCommand,
+  CreateUserCommand,
+  DeleteGroupMembershipCommand,
+  GetGroupIdCommand,
+  ListGroupMembershipsCommand,
+} from '@aws-sdk/client-identitystore';
 import { CreatePermissionSetCommand, ListInstancesCommand } from '@aws-sdk/client-sso-admin';
 import { describe, expect, it } from 'vitest';
 import { runAccessTargetContract } from '../../../test/contracts/access-target-contract.js';
@@ -112,6 +119,67 @@ runAccessTargetContract('identity-center adapter against the emulator', {
 });
 
 describe('IdentityCenterAccessTarget against the emulator', () => {
+  it('removes a membership with the id its creation returned (one call), and still removes it when that id went stale', async () => {
+    const { target, clients, identityStoreId, url, close } = await startSeeded();
+    const calls = async (op: string): Promise<number> => {
+      const body = (await (await fetch(`${url}/_emulator/calls`)).json()) as {
+        operations?: Record<string, { calls?: number }>;
+      };
+      return body.operations?.[op]?.calls ?? 0;
+    };
+    const entitlement = {
+      kind: 'group-membership',
+      group: 'JIT-ec2-admin',
+      user: 'alice@example.com',
+    } as const;
+    try {
+      expect(await target.grant(entitlement)).toMatchObject({ state: 'done' });
+      expect(await target.revoke(entitlement)).toMatchObject({ state: 'done' });
+      expect(await calls('DeleteGroupMembership')).toBe(1);
+      expect(await calls('GetGroupMembershipId')).toBe(0);
+      expect(await target.list({ groups: ['JIT-ec2-admin'], assignments: [] })).toEqual([]);
+
+      // Granted, then removed and made again outside JIT Access: a new membership id.
+      expect(await target.grant(entitlement)).toMatchObject({ state: 'done' });
+      const { GroupMemberships } = await clients.identityStore.send(
+        new ListGroupMembershipsCommand({
+          IdentityStoreId: identityStoreId,
+          GroupId: (
+            await clients.identityStore.send(
+              new GetGroupIdCommand({
+                IdentityStoreId: identityStoreId,
+                AlternateIdentifier: {
+                  UniqueAttribute: {
+                    AttributePath: 'displayName',
+                    AttributeValue: 'JIT-ec2-admin',
+                  },
+                },
+              }),
+            )
+          ).GroupId,
+        }),
+      );
+      const old = GroupMemberships?.[0];
+      await clients.identityStore.send(
+        new DeleteGroupMembershipCommand({
+          IdentityStoreId: identityStoreId,
+          MembershipId: old?.MembershipId,
+        }),
+      );
+      await clients.identityStore.send(
+        new CreateGroupMembershipCommand({
+          IdentityStoreId: identityStoreId,
+          GroupId: old?.GroupId,
+          MemberId: { UserId: old?.MemberId?.UserId ?? '' },
+        }),
+      );
+      expect(await target.revoke(entitlement)).toMatchObject({ state: 'done' });
+      expect(await target.list({ groups: ['JIT-ec2-admin'], assignments: [] })).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('names the missing user and the fix', async () => {
     const { target, close } = await startSeeded();
     try {

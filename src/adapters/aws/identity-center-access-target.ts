@@ -56,6 +56,10 @@ export class IdentityCenterAccessTarget implements AccessTarget {
   readonly #instanceArn: string;
   readonly #storeId: string;
   readonly #clock: Clock;
+  /** Membership ids from CreateGroupMembership (`groupId/userId` → id), so the removal
+   *  needs no GetGroupMembershipId: one call fewer per grant. A stale id (the membership was
+   *  removed and made again elsewhere) falls back to the look-up. */
+  readonly #memberships = new Map<string, string>();
 
   constructor(options: IdentityCenterAccessTargetOptions) {
     this.#sso = options.ssoAdmin;
@@ -151,13 +155,15 @@ export class IdentityCenterAccessTarget implements AccessTarget {
   ): Promise<TargetOperation> {
     return this.#withFreshIdsOnNotFound(entitlement, async (userId, groupId) => {
       try {
-        await this.#ids.send(
+        const created = await this.#ids.send(
           new CreateGroupMembershipCommand({
             IdentityStoreId: this.#storeId,
             GroupId: groupId,
             MemberId: { UserId: userId },
           }),
         );
+        if (created.MembershipId !== undefined)
+          this.#memberships.set(`${groupId}/${userId}`, created.MembershipId);
       } catch (error) {
         // A uniqueness conflict is the membership we want, already there: done, not retried.
         // Only a concurrent modification is worth another try.
@@ -177,6 +183,23 @@ export class IdentityCenterAccessTarget implements AccessTarget {
     entitlement: Extract<Entitlement, { kind: 'group-membership' }>,
   ): Promise<TargetOperation> {
     return this.#withFreshIdsOnNotFound(entitlement, async (userId, groupId) => {
+      const key = `${groupId}/${userId}`;
+      const known = this.#memberships.get(key);
+      this.#memberships.delete(key);
+      if (known !== undefined) {
+        try {
+          await this.#ids.send(
+            new DeleteGroupMembershipCommand({
+              IdentityStoreId: this.#storeId,
+              MembershipId: known,
+            }),
+          );
+          return this.#done();
+        } catch (error) {
+          // Gone under that id: it may have been made again under another; look it up.
+          if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
+        }
+      }
       let membershipId: string | undefined;
       try {
         membershipId = (
