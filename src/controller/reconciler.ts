@@ -36,6 +36,7 @@ import { GroupCommit } from '../store/group-commit.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { HEALTH_LOG } from './health-log.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { managedScope } from './managed-scope.js';
 import { planReconcile, type PlannedAction } from './plan-reconcile.js';
 
 export interface ReconcilerOptions {
@@ -619,28 +620,7 @@ export class Reconciler {
   /** What the controller manages: the configured roles' groups and permission sets, plus
    *  whatever grants point at (a role may have left the config). */
   #scope(wanted: readonly Entitlement[]): TargetScope {
-    const groups = new Set<string>();
-    const assignments = new Map<string, Set<string>>();
-    const addAssignment = (permissionSet: string, account: string): void => {
-      const accounts = assignments.get(permissionSet) ?? new Set<string>();
-      accounts.add(account);
-      assignments.set(permissionSet, accounts);
-    };
-    for (const role of this.#deps.roles.values()) {
-      if (role.enforcement === 'group-membership') groups.add(role.group);
-      else for (const account of role.accounts) addAssignment(role.permissionSet, account);
-    }
-    for (const e of [...wanted, ...this.#orphanScope.values()]) {
-      if (e.kind === 'group-membership') groups.add(e.group);
-      else addAssignment(e.permissionSet, e.account);
-    }
-    return {
-      groups: [...groups].sort(),
-      assignments: [...assignments].map(([permissionSet, accounts]) => ({
-        permissionSet,
-        accounts: [...accounts].sort(),
-      })),
-    };
+    return managedScope(this.#deps.roles.values(), [...wanted, ...this.#orphanScope.values()]);
   }
 
   /** For each entitlement key, the latest ended grant that held it: proof it was ours. */

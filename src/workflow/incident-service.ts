@@ -48,6 +48,7 @@ import type { Logger } from '../ports/logger.js';
 import { applyUserRevocation } from '../store/apply-user-revocation.js';
 import type { GrantQuery, Store, StoredGrant } from '../store/store.js';
 import { allGrants } from '../store/all-grants.js';
+import { managedScope } from '../controller/managed-scope.js';
 
 export interface IncidentDeps {
   readonly store: Store;
@@ -289,7 +290,7 @@ export class IncidentService {
     const openGrants = await this.#allGrants({ principal, statuses: OPEN_STATUSES });
     const endedWithAccess = await store.endedGrantsWithAccess([principal]);
     const openRevocations = await this.#openRevocations(principal);
-    const scope = scopeOf(roles, [
+    const scope = managedScope(roles.values(), [
       ...[...openGrants, ...endedWithAccess].flatMap((s) => grantEntitlements(s.grant)),
       ...openRevocations.map((r) => r.entitlement),
     ]);
@@ -530,29 +531,4 @@ export class IncidentService {
   #allGrants(query: Omit<GrantQuery, 'limit' | 'before'>): Promise<StoredGrant[]> {
     return allGrants(this.#deps.store, query);
   }
-}
-
-/** What the controller manages (the configured roles' groups and permission sets in their
- *  accounts), plus wherever the person's grants and owed revocations point. */
-function scopeOf(roles: ReadonlyMap<string, Role>, extra: readonly Entitlement[]): TargetScope {
-  const groups = new Set<string>();
-  const assignments = new Map<string, Set<string>>();
-  const add = (permissionSet: string, account: string): void => {
-    assignments.set(permissionSet, (assignments.get(permissionSet) ?? new Set()).add(account));
-  };
-  for (const role of roles.values()) {
-    if (role.enforcement === 'group-membership') groups.add(role.group);
-    else for (const account of role.accounts) add(role.permissionSet, account);
-  }
-  for (const e of extra) {
-    if (e.kind === 'group-membership') groups.add(e.group);
-    else add(e.permissionSet, e.account);
-  }
-  return {
-    groups: [...groups].sort(),
-    assignments: [...assignments].map(([permissionSet, accounts]) => ({
-      permissionSet,
-      accounts: [...accounts].sort(),
-    })),
-  };
 }
